@@ -1,0 +1,193 @@
+"""Typed settings for ghost-ls: one place that names every option, its type and default.
+
+Settings arrive from the editor as camelCase JSON (``initializationOptions`` and
+``workspace/didChangeConfiguration``).  :func:`parse_settings` turns such a dict into a
+:class:`Settings` value and a list of problems; every invalid or unknown key is
+reported by name and its default is used instead, so a typo never stops completions.
+
+The VS Code extension's ``package.json`` and the Neovim plugin mirror these defaults;
+``tests/unit/test_config.py`` checks that they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_MODEL = "gemma3-270m"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every server setting, snake_case here, camelCase on the wire."""
+
+    model: str = DEFAULT_MODEL
+    """Catalog name (``ghost-ls models list``) or a path to a ``.gguf`` file."""
+    gpu_layers: int = -1
+    """Layers offloaded to the GPU: -1 all (when the llama.cpp build supports a GPU), 0 none."""
+    context_size: int = 4096
+    """llama.cpp context window in tokens."""
+    threads: int = 0
+    """CPU threads for llama.cpp; 0 picks from the machine."""
+    prompt_tokens: int = 1024
+    """Token budget for the prompt the context engine assembles."""
+    max_tokens: int = 64
+    """Most tokens generated for one suggestion."""
+    temperature: float = 0.0
+    """Sampling temperature for the first candidate; 0 is greedy."""
+    candidates: int = 3
+    """Distinct suggestions offered for a manually invoked request (cycling)."""
+    timeout_ms: int = 5000
+    """Time budget for one generation; what was produced so far is returned."""
+    debounce_ms: int = 150
+    """Clients wait this long after a keystroke before asking (the server only publishes it)."""
+    multiline: bool = True
+    """Allow block (multi-line) suggestions after a block opener."""
+    streaming: bool = False
+    """Send ``ghost/partialCompletion`` notifications while a suggestion is generated."""
+    enabled_languages: tuple[str, ...] = ("*",)
+    """Language ids to complete in; ``*`` means all."""
+    disabled_languages: tuple[str, ...] = ()
+    """Language ids never completed in (wins over ``enabledLanguages``)."""
+    index_workspace: bool = True
+    """Index workspace files for cross-file definitions (see README, privacy)."""
+    exclude: tuple[str, ...] = ()
+    """Extra gitignore-style patterns the workspace index never reads."""
+
+    def language_enabled(self, language_id: str) -> bool:
+        """Whether completions are wanted in documents of ``language_id``."""
+        if language_id in self.disabled_languages:
+            return False
+        return "*" in self.enabled_languages or language_id in self.enabled_languages
+
+
+# Bounds for numeric settings: (minimum, maximum), inclusive.
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "gpu_layers": (-1, 10_000),
+    "context_size": (256, 1 << 20),
+    "threads": (0, 1024),
+    "prompt_tokens": (64, 1 << 20),
+    "max_tokens": (1, 4096),
+    "temperature": (0.0, 5.0),
+    "candidates": (1, 10),
+    "timeout_ms": (50, 600_000),
+    "debounce_ms": (0, 10_000),
+}
+
+
+def to_camel(name: str) -> str:
+    """``gpu_layers`` -> ``gpuLayers``."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def to_snake(name: str) -> str:
+    """``gpuLayers`` -> ``gpu_layers``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def defaults_as_wire() -> dict[str, Any]:
+    """The default settings as the editor sends them (camelCase keys, JSON types)."""
+    return settings_as_wire(Settings())
+
+
+def settings_as_wire(settings: Settings) -> dict[str, Any]:
+    """``settings`` as camelCase JSON, the form ``ghost/status`` and ``doctor`` show."""
+    out: dict[str, Any] = {}
+    for name in FIELDS:
+        value = getattr(settings, name)
+        out[to_camel(name)] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
+    """Validate one value; return (converted value, problem or None)."""
+    default = getattr(Settings(), name)
+    wire = to_camel(name)
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value, None
+        return default, f"{wire} must be true or false, got {value!r}"
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return default, f"{wire} must be an integer, got {value!r}"
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return default, f"{wire} must be a number, got {value!r}"
+        value = float(value)
+    elif isinstance(default, str):
+        if not isinstance(value, str) or not value.strip():
+            return default, f"{wire} must be a non-empty string, got {value!r}"
+        return value.strip(), None
+    elif isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return default, f"{wire} must be a list of strings, got {value!r}"
+        return tuple(value), None
+    low, high = _BOUNDS[name]
+    if not low <= value <= high:
+        return default, f"{wire} must be between {low:g} and {high:g}, got {value!r}"
+    return value, None
+
+
+def unwrap_section(raw: Any) -> Any:
+    """Accept both ``{...settings}`` and ``{"ghostLs": {...settings}}`` (VS Code's shape)."""
+    if isinstance(raw, dict) and isinstance(raw.get("ghostLs"), dict):
+        return raw["ghostLs"]
+    return raw
+
+
+def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
+    """Merge the camelCase dict ``raw`` over ``base`` (defaults when None).
+
+    Returns the settings and one human-readable problem per rejected key.  Keys the
+    client leaves out keep their value from ``base``; a ``null`` value means "default".
+    """
+    base = base or Settings()
+    raw = unwrap_section(raw)
+    if raw is None:
+        return base, []
+    if not isinstance(raw, dict):
+        return base, [f"settings must be an object, got {type(raw).__name__}"]
+    updates: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in raw.items():
+        name = to_snake(str(key))
+        if name not in FIELDS:
+            problems.append(f"unknown setting {key!r}")
+            continue
+        if value is None:
+            updates[name] = getattr(Settings(), name)
+            continue
+        converted, problem = _check_value(name, value)
+        if problem:
+            problems.append(f"{problem}; using the default {to_camel_value(name)}")
+        updates[name] = converted
+    return dataclasses.replace(base, **updates), problems
+
+
+def to_camel_value(name: str) -> str:
+    """The default of ``name`` as it would be written in JSON, for messages."""
+    value = getattr(Settings(), name)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "FIELDS",
+    "Settings",
+    "defaults_as_wire",
+    "parse_settings",
+    "settings_as_wire",
+    "to_camel",
+    "to_snake",
+    "unwrap_section",
+]
