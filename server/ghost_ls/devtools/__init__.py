@@ -1,0 +1,1 @@
+"""Developer tools shipped with ghost-ls: an LSP client for tests and benchmarks."""

@@ -1,0 +1,1 @@
+"""Engine: the inference backend, prompt formats, the worker thread and the completion cache."""

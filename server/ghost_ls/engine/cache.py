@@ -1,0 +1,65 @@
+"""Typing-through cache: answer without the model while the user types what we suggested.
+
+Each shown suggestion is stored under a key made of the text just before the cursor
+(its last ``KEY_CHARS`` characters) and the rest of the cursor's line.  A later request
+whose prefix is an earlier key's prefix plus some typed characters, where the typed
+characters are the start of that suggestion, gets the rest of the suggestion.  Keys
+look only at the text near the cursor, so edits far away do not invalidate them.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+KEY_CHARS = 256
+MAX_TYPED = 128
+
+
+class CompletionCache:
+    """A small LRU of suggestions keyed by the text around the cursor."""
+
+    def __init__(self, capacity: int = 256) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def _key(prefix: str, line_suffix: str) -> tuple[str, str]:
+        return prefix[-KEY_CHARS:], line_suffix
+
+    def put(self, prefix: str, line_suffix: str, texts: list[str]) -> None:
+        texts = [text for text in texts if text]
+        if not texts:
+            return
+        key = self._key(prefix, line_suffix)
+        self._entries[key] = tuple(texts)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+
+    def get(self, prefix: str, line_suffix: str) -> list[str] | None:
+        """Suggestions still valid after typing; None when nothing matches."""
+        for typed_count in range(min(MAX_TYPED, len(prefix)) + 1):
+            base = prefix[: len(prefix) - typed_count]
+            key = self._key(base, line_suffix)
+            texts = self._entries.get(key)
+            if texts is None:
+                continue
+            typed = prefix[len(prefix) - typed_count :]
+            rest = [text[typed_count:] for text in texts if text.startswith(typed)]
+            rest = [text for text in rest if text.strip()]
+            if rest:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return rest
+        self.misses += 1
+        return None
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    @property
+    def hit_rate(self) -> float:
+        total = self.hits + self.misses
+        return self.hits / total if total else 0.0

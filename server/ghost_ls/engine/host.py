@@ -1,0 +1,140 @@
+"""The loaded model and its life cycle: idle, loading, ready, error.
+
+``ModelHost.load`` resolves the configured model (catalog name or path), loads it into a
+backend and picks the prompt format: the catalog's FIM template checked against the FIM
+tokens the GGUF vocabulary defines, the vocabulary's own markers for an unknown FIM
+model, prefix-only when there are none.  It is called on the inference thread; status
+changes are reported through a callback so the server can notify the editor.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ghost_ls.config import Settings
+from ghost_ls.engine.backend import Backend, FimTokens
+from ghost_ls.engine.templates import PromptFormat
+from ghost_ls.errors import GhostError
+from ghost_ls.models.catalog import FimTemplate, ModelEntry
+from ghost_ls.models.store import resolve_model
+
+log = logging.getLogger(__name__)
+
+StatusCallback = Callable[[str, str], None]
+"""Called with (state, message) on every state change."""
+
+
+@dataclass(frozen=True)
+class LoadKey:
+    """The settings that require reloading the model when they change."""
+
+    model: str
+    gpu_layers: int
+    context_size: int
+    threads: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> LoadKey:
+        return cls(settings.model, settings.gpu_layers, settings.context_size, settings.threads)
+
+
+def choose_template(entry: ModelEntry | None, vocab_fim: FimTokens | None) -> FimTemplate | None:
+    """The FIM template to use, preferring what the GGUF vocabulary says."""
+    catalog = entry.fim if entry else None
+    if vocab_fim is None:
+        return catalog
+    if catalog is None:
+        return FimTemplate("gguf", vocab_fim.prefix, vocab_fim.suffix, vocab_fim.middle)
+    if (catalog.prefix, catalog.suffix, catalog.middle) != (
+        vocab_fim.prefix,
+        vocab_fim.suffix,
+        vocab_fim.middle,
+    ):
+        log.warning(
+            "FIM tokens in the GGUF (%s) differ from the catalog's %r template; using the GGUF's",
+            vocab_fim,
+            catalog.name,
+        )
+        return FimTemplate(
+            catalog.name,
+            vocab_fim.prefix,
+            vocab_fim.suffix,
+            vocab_fim.middle,
+            catalog.file_sep,
+            catalog.repo_name,
+            catalog.order,
+            catalog.stop,
+        )
+    return catalog
+
+
+def create_backend(settings: Settings) -> tuple[Backend, ModelEntry | None]:
+    """Resolve and load the configured model (``GHOST_LS_BACKEND=fake`` for tests)."""
+    if os.environ.get("GHOST_LS_BACKEND") == "fake":
+        from ghost_ls.engine.fake import FakeBackend
+
+        return FakeBackend(), None
+    from ghost_ls.engine.llama import LlamaBackend
+
+    path, entry = resolve_model(settings.model)
+    backend = LlamaBackend(
+        path,
+        gpu_layers=settings.gpu_layers,
+        context_size=settings.context_size,
+        threads=settings.threads,
+    )
+    return backend, entry
+
+
+class ModelHost:
+    """Owns the backend; ``state`` is ``idle``, ``loading``, ``ready`` or ``error``."""
+
+    def __init__(self, on_status: StatusCallback | None = None) -> None:
+        self.backend: Backend | None = None
+        self.entry: ModelEntry | None = None
+        self.format = PromptFormat(None)
+        self.state = "idle"
+        self.message = ""
+        self.loaded_key: LoadKey | None = None
+        self._on_status = on_status
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready" and self.backend is not None
+
+    def _set(self, state: str, message: str) -> None:
+        self.state, self.message = state, message
+        if self._on_status:
+            self._on_status(state, message)
+
+    def needs_load(self, settings: Settings) -> bool:
+        return self.loaded_key != LoadKey.of(settings)
+
+    def load(self, settings: Settings) -> None:
+        """Load (or reload) the model the settings name; never raises."""
+        key = LoadKey.of(settings)
+        self._set("loading", f"loading model {settings.model}")
+        self.close()
+        try:
+            backend, entry = create_backend(settings)
+        except GhostError as error:
+            self.loaded_key = key
+            self._set("error", str(error))
+            return
+        except Exception as error:  # a backend bug must not kill the server
+            log.exception("model load failed")
+            self.loaded_key = key
+            self._set("error", f"could not load {settings.model}: {error}")
+            return
+        vocab_fim = getattr(backend, "fim_tokens", lambda: None)()
+        self.backend, self.entry, self.loaded_key = backend, entry, key
+        self.format = PromptFormat(choose_template(entry, vocab_fim))
+        self._set("ready", entry.name if entry else os.path.basename(backend.info().model_path))
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+        self.backend = None

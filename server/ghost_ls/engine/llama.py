@@ -1,0 +1,293 @@
+"""llama.cpp in-process through llama-cpp-python: the only module that imports ``llama_cpp``.
+
+The context lives across requests.  Each generation compares the new prompt with the
+tokens already in the KV cache and evaluates only what follows their longest common
+prefix; the rest of the prompt is evaluated in small chunks so that a cancellation
+stops it within a chunk, and whatever was evaluated stays cached for the next request.
+Sampling runs one token at a time and asks the stop rule after every token.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import ctypes
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from ghost_ls.engine.backend import (
+    BackendInfo,
+    FimTokens,
+    GenerationRequest,
+    GenerationResult,
+)
+from ghost_ls.errors import BackendError, ModelError
+
+log = logging.getLogger(__name__)
+
+EVAL_CHUNK = 32
+"""Prompt tokens evaluated between two looks at the cancel flag."""
+
+
+def gpu_offload_supported() -> bool:
+    """Whether this llama.cpp build can put layers on a GPU (CUDA, Metal, Vulkan...)."""
+    import llama_cpp
+
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+def llama_cpp_version() -> str:
+    import llama_cpp
+
+    return str(getattr(llama_cpp, "__version__", "unknown"))
+
+
+def system_info() -> str:
+    """llama.cpp's one-line description of the CPU/GPU features it was built with."""
+    import llama_cpp
+
+    raw = llama_cpp.llama_print_system_info()
+    return raw.decode("utf-8", "replace").strip() if isinstance(raw, bytes) else str(raw)
+
+
+def default_threads() -> int:
+    """Threads for llama.cpp: the CPUs this process may use, at most 8."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        available = os.cpu_count() or 1
+    return max(1, min(8, available))
+
+
+_LOG_CALLBACK: Any = None
+
+
+def route_llama_logs() -> None:
+    """Send llama.cpp's own log lines to Python logging (debug level), not to fd 2."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is not None:
+        return
+    import llama_cpp
+
+    native_log = logging.getLogger("llama.cpp")
+
+    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+    def callback(level: int, text: bytes, user_data: Any) -> None:
+        native_log.debug("%s", text.decode("utf-8", "replace").rstrip())
+
+    _LOG_CALLBACK = callback
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+
+
+class LlamaBackend:
+    """A GGUF model loaded with llama.cpp, generating with KV-cache prefix reuse."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        gpu_layers: int = -1,
+        context_size: int = 4096,
+        threads: int = 0,
+        vocab_only: bool = False,
+    ) -> None:
+        if not model_path.is_file():
+            raise ModelError(f"model file not found: {model_path}")
+        try:
+            import llama_cpp
+        except ImportError as error:  # pragma: no cover - install problem
+            raise BackendError(f"llama-cpp-python is not installed: {error}") from error
+        route_llama_logs()
+        self._lib = llama_cpp
+        self._path = model_path
+        self._threads = threads or default_threads()
+        self._gpu_layers = gpu_layers if gpu_offload_supported() else 0
+        try:
+            self._llm: Any = llama_cpp.Llama(
+                model_path=str(model_path),
+                n_gpu_layers=self._gpu_layers,
+                n_ctx=context_size,
+                n_batch=512,
+                n_threads=self._threads,
+                n_threads_batch=self._threads,
+                swa_full=True,  # sliding-window models (Gemma 3) keep rollback-able KV
+                vocab_only=vocab_only,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelError(
+                f"llama.cpp could not load {model_path}: {error}. The file may be corrupt "
+                f"or truncated; delete it and run `ghost-ls models pull` again."
+            ) from error
+        self._vocab = self._llm._model.vocab
+        self._pieces: dict[tuple[int, bool], bytes] = {}
+        self._context_size = int(self._llm.n_ctx())
+        self._add_bos = (
+            bool(self._llm._model.add_bos_token())
+            if hasattr(self._llm._model, "add_bos_token")
+            else True
+        )
+
+    # -- vocabulary -------------------------------------------------------------------
+
+    def tokenize(self, text: str) -> list[int]:
+        return list(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def count_tokens(self, text: str) -> int:
+        if not text:
+            return 0
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def bos(self) -> list[int]:
+        token = int(self._llm.token_bos())
+        return [token] if self._add_bos and token >= 0 else []
+
+    def fim_tokens(self) -> FimTokens | None:
+        """FIM marker strings read from the GGUF vocabulary, None if it has none."""
+        ids = [
+            self._lib.llama_vocab_fim_pre(self._vocab),
+            self._lib.llama_vocab_fim_suf(self._vocab),
+            self._lib.llama_vocab_fim_mid(self._vocab),
+        ]
+        if any(token < 0 for token in ids):
+            return None
+        pieces = [self._piece(token, special=True) for token in ids]
+        return FimTokens(prefix=pieces[0], suffix=pieces[1], middle=pieces[2])
+
+    def _piece(self, token: int, *, special: bool = False) -> str:
+        return self._piece_bytes(token, special=special).decode("utf-8", "replace")
+
+    def _piece_bytes(self, token: int, *, special: bool = False) -> bytes:
+        """The bytes token ``token`` stands for (a piece may be part of a UTF-8 character)."""
+        key = (token, special)
+        cached = self._pieces.get(key)
+        if cached is not None:
+            return cached
+        size = 64
+        while True:
+            buffer = ctypes.create_string_buffer(size)
+            length = self._lib.llama_token_to_piece(self._vocab, token, buffer, size, 0, special)
+            if length >= 0:
+                break
+            size = -length
+        piece = buffer.raw[:length]
+        self._pieces[key] = piece
+        return piece
+
+    def info(self) -> BackendInfo:
+        return BackendInfo(
+            backend="llama.cpp",
+            model_path=str(self._path),
+            description=str(self._llm._model.desc()),
+            gpu_offload_supported=gpu_offload_supported(),
+            gpu_layers=self._gpu_layers,
+            context_size=self._context_size,
+            threads=self._threads,
+            fim=self.fim_tokens(),
+            system_info=system_info(),
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._llm.close()
+
+    # -- generation -------------------------------------------------------------------
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        prompt = self._fit_prompt(request.prompt, request.max_tokens)
+        result = GenerationResult(text="", stop_reason="", prompt_tokens=len(prompt))
+        started = time.perf_counter()
+        reused = self._rewind_to_common_prefix(prompt)
+        result.reused_tokens = reused
+        if not self._evaluate(prompt[reused:], request):
+            result.stop_reason = "cancelled"
+            result.evaluated_tokens = self._llm.n_tokens - reused
+            result.prompt_seconds = time.perf_counter() - started
+            return result
+        result.evaluated_tokens = len(prompt) - reused
+        result.prompt_seconds = time.perf_counter() - started
+        self._sample_loop(request, result)
+        result.generate_seconds = time.perf_counter() - started - result.prompt_seconds
+        return result
+
+    def _fit_prompt(self, prompt: list[int], max_tokens: int) -> list[int]:
+        """Drop tokens from the front when prompt + generation would overflow the context."""
+        room = self._context_size - max_tokens - 1
+        if len(prompt) <= room:
+            return prompt
+        log.warning("prompt of %d tokens cut to %d to fit the context", len(prompt), room)
+        return prompt[len(prompt) - room :]
+
+    def _rewind_to_common_prefix(self, prompt: list[int]) -> int:
+        """Keep the cached tokens shared with ``prompt``; return how many are kept."""
+        llm = self._llm
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        common = 0
+        for old, new in zip(cached, prompt, strict=False):
+            if old != new:
+                break
+            common += 1
+        if common == len(prompt):
+            common -= 1  # re-evaluate the last token to get fresh logits
+        common = max(common, 0)
+        if common < llm.n_tokens and not llm._ctx.kv_cache_seq_rm(-1, common, -1):
+            log.debug("partial KV removal refused; evaluating the whole prompt")
+            llm._ctx.kv_cache_clear()
+            common = 0
+        llm.n_tokens = common
+        return common
+
+    def _evaluate(self, tokens: list[int], request: GenerationRequest) -> bool:
+        """Evaluate ``tokens`` in chunks; False when cancelled or out of time first."""
+        for start in range(0, len(tokens), EVAL_CHUNK):
+            if request.cancel.is_set() or time.monotonic() > request.deadline:
+                return False
+            try:
+                self._llm.eval(tokens[start : start + EVAL_CHUNK])
+            except RuntimeError as error:
+                self._llm.n_tokens = 0
+                raise BackendError(f"llama.cpp failed to evaluate the prompt: {error}") from error
+        return True
+
+    def _sample_loop(self, request: GenerationRequest, result: GenerationResult) -> None:
+        llm = self._llm
+        llm._sampler = llm._init_sampler(
+            temp=request.temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0
+        )
+        llm.set_seed(request.seed)
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        text = ""
+        try:
+            for _ in range(request.max_tokens):
+                if request.cancel.is_set():
+                    result.stop_reason = "cancelled"
+                    break
+                if time.monotonic() > request.deadline:
+                    result.stop_reason = "timeout"
+                    break
+                token = int(llm.sample(temp=request.temperature))
+                if self._lib.llama_vocab_is_eog(self._vocab, token) or self._is_control(token):
+                    result.stop_reason = "eos"
+                    break
+                result.generated_tokens += 1
+                text += decoder.decode(self._piece_bytes(token))
+                keep = request.stop(text) if request.stop else None
+                if keep is not None:
+                    text = text[:keep]
+                    result.stop_reason = "stop-rule"
+                    break
+                if request.on_text:
+                    request.on_text(text)
+                llm.eval([token])
+            else:
+                result.stop_reason = "max-tokens"
+        finally:
+            llm._sampler = None
+        result.text = text
+
+    def _is_control(self, token: int) -> bool:
+        is_control = getattr(self._lib, "llama_vocab_is_control", None)
+        return bool(is_control(self._vocab, token)) if is_control else False

@@ -1,0 +1,61 @@
+"""Running numbers for ``ghost/status``: latency, speed, cache hits, KV tokens reused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ghost_ls.engine.backend import GenerationResult
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    model_calls: int = 0
+    cache_hits: int = 0
+    cancelled: int = 0
+    accepted: int = 0
+    partially_accepted: int = 0
+    shown: int = 0
+    last_latency_ms: float = 0.0
+    tokens_per_second: float = 0.0
+    last_prompt_tokens: int = 0
+    last_reused_tokens: int = 0
+    last_evaluated_tokens: int = 0
+    reused_tokens_total: int = 0
+    evaluated_tokens_total: int = 0
+
+    def record_generation(self, result: GenerationResult) -> None:
+        self.model_calls += 1
+        self.last_prompt_tokens = result.prompt_tokens
+        self.last_reused_tokens = result.reused_tokens
+        self.last_evaluated_tokens = result.evaluated_tokens
+        self.reused_tokens_total += result.reused_tokens
+        self.evaluated_tokens_total += result.evaluated_tokens
+        if result.generated_tokens and result.generate_seconds > 0:
+            self.tokens_per_second = result.tokens_per_second
+        if result.cancelled:
+            self.cancelled += 1
+
+    @property
+    def cache_hit_rate(self) -> float:
+        answered = self.cache_hits + self.model_calls
+        return self.cache_hits / answered if answered else 0.0
+
+    def as_wire(self) -> dict[str, float | int]:
+        return {
+            "requests": self.requests,
+            "modelCalls": self.model_calls,
+            "cacheHits": self.cache_hits,
+            "cacheHitRate": round(self.cache_hit_rate, 3),
+            "cancelled": self.cancelled,
+            "shown": self.shown,
+            "accepted": self.accepted,
+            "partiallyAccepted": self.partially_accepted,
+            "lastLatencyMs": round(self.last_latency_ms, 1),
+            "tokensPerSecond": round(self.tokens_per_second, 1),
+            "lastPromptTokens": self.last_prompt_tokens,
+            "tokensReused": self.last_reused_tokens,
+            "lastEvaluatedTokens": self.last_evaluated_tokens,
+            "tokensReusedTotal": self.reused_tokens_total,
+            "tokensEvaluatedTotal": self.evaluated_tokens_total,
+        }

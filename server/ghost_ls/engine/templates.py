@@ -1,0 +1,82 @@
+"""Prompt formats: how a :class:`PromptContext` becomes the text a given model reads.
+
+Pieces go from most stable to least stable, so that typing at the cursor only changes
+the end of the prompt and llama.cpp reuses the KV cache for the rest (DESIGN.md §5):
+cross-file snippets, then the file header, then the prefix window.
+
+- Models without FIM tokens (the embedded Gemma): comment headers and the prefix only.
+- FIM models, ``psm`` order: ``<pre>`` context+prefix ``<suf>`` suffix ``<mid>``.
+- FIM models, ``spm`` order: ``<suf>`` suffix ``<pre>`` context+prefix ``<mid>``; typing
+  appends to the prompt, but only models trained on it should use it.
+- Repo-level formats (Qwen2.5-Coder, StarCoder2) put snippets and the file path between
+  ``file_sep`` markers; others get them as comments.
+"""
+
+from __future__ import annotations
+
+from ghost_ls.context.types import PromptContext, Snippet
+from ghost_ls.models.catalog import FimTemplate
+
+LINE_COMMENT = {
+    "python": "#",
+    "ruby": "#",
+    "sh": "#",
+    "bash": "#",
+    "shellscript": "#",
+    "yaml": "#",
+    "toml": "#",
+    "r": "#",
+    "perl": "#",
+    "lua": "--",
+    "sql": "--",
+    "haskell": "--",
+}
+"""Line comment markers by LSP language id; ``//`` for the rest."""
+
+
+def comment_marker(language: str) -> str:
+    return LINE_COMMENT.get(language, "//")
+
+
+def _commented(snippet: Snippet, marker: str) -> str:
+    body = "\n".join(f"{marker} {line}".rstrip() for line in snippet.text.splitlines())
+    return f"{marker} {snippet.path}\n{body}\n\n"
+
+
+class PromptFormat:
+    """Renders prompts for one model family (``fim`` None: prefix-only)."""
+
+    def __init__(self, fim: FimTemplate | None) -> None:
+        self.fim = fim
+
+    @property
+    def uses_suffix(self) -> bool:
+        return self.fim is not None
+
+    def render(self, context: PromptContext, *, with_snippets: bool = True) -> str:
+        """The prompt text, special markers included as text (tokenized with special=True)."""
+        snippets = context.snippets if with_snippets else ()
+        if self.fim is None:
+            return self._plain(context, snippets)
+        return self._fim(context, snippets, self.fim)
+
+    def _plain(self, context: PromptContext, snippets: tuple[Snippet, ...]) -> str:
+        marker = comment_marker(context.language)
+        head = "".join(_commented(snippet, marker) for snippet in snippets)
+        header = f"{marker} {context.path}\n" if context.path else ""
+        return head + header + context.prefix
+
+    def _fim(self, context: PromptContext, snippets: tuple[Snippet, ...], fim: FimTemplate) -> str:
+        outer, inner = "", ""
+        if fim.file_sep:
+            repo = f"{fim.repo_name}workspace\n" if fim.repo_name else ""
+            files = "".join(f"{fim.file_sep}{s.path}\n{s.text}\n" for s in snippets)
+            outer = f"{repo}{files}{fim.file_sep}{context.path}\n"
+        else:
+            marker = comment_marker(context.language)
+            inner = "".join(_commented(s, marker) for s in snippets)
+            inner += f"{marker} {context.path}\n" if context.path else ""
+        prefix = inner + context.prefix
+        if fim.order == "spm":
+            return f"{outer}{fim.suffix}{context.suffix}{fim.prefix}{prefix}{fim.middle}"
+        return f"{outer}{fim.prefix}{prefix}{fim.suffix}{context.suffix}{fim.middle}"

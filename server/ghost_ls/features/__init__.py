@@ -1,0 +1,1 @@
+"""LSP features: one module per method group, each with a ``register(server)`` function."""

@@ -1,0 +1,54 @@
+"""Status: the ``ghost/status`` request and the client's show / partial-accept reports.
+
+``textDocument/didShowCompletion`` and ``textDocument/didPartiallyAcceptCompletion`` use
+Copilot's names so Copilot-aware clients work unchanged; they only feed local counters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ghost_ls.config import settings_as_wire
+from ghost_ls.engine.llama import gpu_offload_supported
+from ghost_ls.server import GhostServer
+
+
+def status_report(ls: GhostServer) -> dict[str, Any]:
+    """Everything ``ghost/status`` answers."""
+    backend = ls.host.backend
+    info = backend.info() if backend is not None else None
+    return {
+        "state": ls.host.state,
+        "message": ls.host.message,
+        "model": ls.settings.model,
+        "modelPath": info.model_path if info else None,
+        "backend": info.backend if info else None,
+        "description": info.description if info else None,
+        "gpuOffloadSupported": _gpu_supported(),
+        "gpuLayers": info.gpu_layers if info else 0,
+        "threads": info.threads if info else 0,
+        "promptFormat": ls.host.format.fim.name if ls.host.format.fim else "prefix-only",
+        **ls.stats.as_wire(),
+        "settings": settings_as_wire(ls.settings),
+    }
+
+
+def _gpu_supported() -> bool:
+    try:
+        return gpu_offload_supported()
+    except ImportError:
+        return False
+
+
+def register(server: GhostServer) -> None:
+    @server.feature("ghost/status")
+    def ghost_status(ls: GhostServer, params: Any) -> dict[str, Any]:
+        return status_report(ls)
+
+    @server.feature("textDocument/didShowCompletion")
+    def did_show(ls: GhostServer, params: Any) -> None:
+        ls.stats.shown += 1
+
+    @server.feature("textDocument/didPartiallyAcceptCompletion")
+    def did_partially_accept(ls: GhostServer, params: Any) -> None:
+        ls.stats.partially_accepted += 1

@@ -1,0 +1,139 @@
+"""Clean-up of raw model text before anyone sees it.
+
+Applied in order: trailing whitespace and blank tail lines go; text that repeats what
+already follows the cursor goes (closing brackets on the line, the next lines of the
+document); brackets the suggestion opened and left open are closed when that is
+unambiguous; indentation follows the document's (tabs or spaces); a line repeated
+back to back is cut; whitespace-only results become empty.  The result says whether
+the suggestion replaces the closing characters right of the cursor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ghost_ls.context.types import CompletionMode, PromptContext
+
+OPENERS = {"(": ")", "[": "]", "{": "}"}
+CLOSERS = {value: key for key, value in OPENERS.items()}
+CLOSING_TAIL = set(")]}\"'`;,: \t")
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """A suggestion ready to show."""
+
+    text: str
+    replaces_line_suffix: bool = False
+    """True when ``text`` ends with the characters right of the cursor, which it replaces."""
+
+
+def _strip_tail(text: str) -> str:
+    lines = [line.rstrip() for line in text.split("\n")]
+    while len(lines) > 1 and not lines[-1]:
+        lines.pop()
+    # the first line continues the cursor's line: keep its leading spaces
+    return "\n".join(lines)
+
+
+def _cut_repeated_lines(text: str) -> str:
+    lines = text.split("\n")
+    for index in range(1, len(lines)):
+        if lines[index].strip() and lines[index] == lines[index - 1]:
+            return "\n".join(lines[:index])
+    return text
+
+
+def _suffix_lines(context: PromptContext) -> list[str]:
+    after = context.suffix.split("\n")[1:]  # lines below the cursor's line
+    return [line.strip() for line in after if line.strip()][:20]
+
+
+def _drop_suffix_overlap(text: str, context: PromptContext) -> str:
+    """Remove trailing lines of ``text`` that the document already has below the cursor."""
+    lines = text.split("\n")
+    below = _suffix_lines(context)
+    if len(lines) < 2 or not below:
+        return text
+    for keep in range(1, len(lines)):
+        tail = [line.strip() for line in lines[keep:] if line.strip()]
+        if tail and tail == below[: len(tail)]:
+            return "\n".join(lines[:keep])
+    return text
+
+
+def unmatched_openers(text: str) -> list[str]:
+    """Brackets opened in ``text`` and not closed in it (string contents ignored)."""
+    stack: list[str] = []
+    quote = ""
+    escaped = False
+    for char in text:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+        elif char in OPENERS:
+            stack.append(char)
+        elif char in CLOSERS and stack and stack[-1] == CLOSERS[char]:
+            stack.pop()
+    return stack
+
+
+def _balance(text: str, line_suffix: str) -> str:
+    """Close brackets a one-line suggestion left open, unless the line already does."""
+    if "\n" in text or not text or text[-1] in "([{,\\":
+        return text
+    closers = "".join(OPENERS[opener] for opener in reversed(unmatched_openers(text)))
+    available = "".join(char for char in line_suffix if char in CLOSERS)
+    provided = next(
+        k for k in range(len(closers), -1, -1) if available.startswith(closers[len(closers) - k :])
+    )
+    return text + closers[: len(closers) - provided]
+
+
+def _reindent(text: str, indent_unit: str) -> str:
+    """Use the document's indentation: tabs where it uses tabs, spaces otherwise."""
+    lines = text.split("\n")
+    if indent_unit == "\t":
+        fixed = [_spaces_to_tabs(line) for line in lines[1:]]
+    else:
+        width = len(indent_unit) or 4
+        fixed = [
+            line.replace("\t", " " * width) if line.startswith("\t") else line for line in lines[1:]
+        ]
+    return "\n".join([lines[0], *fixed])
+
+
+def _spaces_to_tabs(line: str, width: int = 4) -> str:
+    stripped = line.lstrip(" ")
+    spaces = len(line) - len(stripped)
+    return "\t" * (spaces // width) + " " * (spaces % width) + stripped
+
+
+def _covers_line_suffix(text: str, line_suffix: str) -> bool:
+    """Whether ``text`` ends with the closing characters right of the cursor."""
+    tail = line_suffix.strip()
+    if not tail or not set(line_suffix) <= CLOSING_TAIL:
+        return False
+    first_line = text.split("\n", 1)[0]
+    return "\n" not in text and first_line.rstrip().endswith(tail)
+
+
+def clean(text: str, context: PromptContext) -> Cleaned:
+    """Turn raw model output into what the editor shows (see the module docstring)."""
+    if context.mode is CompletionMode.LINE or context.mode is CompletionMode.NONE:
+        text = text.split("\n", 1)[0]
+    text = _strip_tail(text)
+    text = _cut_repeated_lines(text)
+    text = _drop_suffix_overlap(text, context)
+    text = _reindent(text, context.indent_unit)
+    if not text.strip():
+        return Cleaned("")
+    if _covers_line_suffix(text, context.line_suffix):
+        return Cleaned(text.rstrip(), replaces_line_suffix=True)
+    return Cleaned(_balance(text, context.line_suffix))

@@ -1,0 +1,82 @@
+"""Stop rules: decide after every generated token whether the suggestion is complete.
+
+A rule sees the cumulative text and answers None (go on) or the length to keep.
+- LINE mode: the first newline ends it.
+- BLOCK mode: a completed line that dedents below the block's indentation ends it
+  (the code after the block belongs to the document, not to us), as do two blank lines
+  in a row, a line repeated back to back, or ``max_lines`` lines.
+Checking is linear in the text and runs on the worker thread between tokens.
+"""
+
+from __future__ import annotations
+
+from ghost_ls.context.types import CompletionMode, PromptContext
+from ghost_ls.engine.backend import StopRule
+
+MAX_BLOCK_LINES = 12
+
+
+def indent_width(line: str, tab_width: int = 4) -> int:
+    """Columns of leading whitespace, tabs counted as ``tab_width``."""
+    width = 0
+    for char in line:
+        if char == " ":
+            width += 1
+        elif char == "\t":
+            width += tab_width
+        else:
+            break
+    return width
+
+
+def stop_at_newline(text: str) -> int | None:
+    index = text.find("\n")
+    return index if index >= 0 else None
+
+
+def block_base_indent(context: PromptContext) -> int:
+    """Indentation the block's lines must keep: that of the cursor's line."""
+    line_prefix = context.line_prefix
+    if line_prefix.strip():
+        return indent_width(line_prefix)
+    return indent_width(line_prefix) if line_prefix else _opener_body_indent(context)
+
+
+def _opener_body_indent(context: PromptContext) -> int:
+    """For a cursor at column 0 of an empty line, one unit deeper than the line above."""
+    above = context.prefix.rstrip("\n").rsplit("\n", 1)[-1] if context.prefix else ""
+    return indent_width(above) + indent_width(context.indent_unit)
+
+
+def make_block_stop(base_indent: int, max_lines: int = MAX_BLOCK_LINES) -> StopRule:
+    """Stop rule for BLOCK mode (see module docstring)."""
+
+    def stop(text: str) -> int | None:
+        lines = text.split("\n")
+        starts = [0]
+        for line in lines[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+
+        def cut_before(number: int) -> int:
+            return max(starts[number] - 1, 0)
+
+        for number, line in enumerate(lines[:-1]):  # only lines ended by a newline
+            if number >= max_lines:
+                return cut_before(number)
+            if number == 0:
+                continue
+            previous = lines[number - 1]
+            if not line.strip() and not previous.strip():
+                return cut_before(number - 1)
+            if line.strip() and (indent_width(line) < base_indent or line == previous):
+                return cut_before(number)
+        return None
+
+    return stop
+
+
+def stop_rule_for(context: PromptContext) -> StopRule:
+    """The rule matching the context's completion mode."""
+    if context.mode is CompletionMode.BLOCK:
+        return make_block_stop(block_base_indent(context))
+    return stop_at_newline

@@ -1,0 +1,142 @@
+"""The language server object: shared state, and the protocol hardening pygls lacks.
+
+Features live in ``ghost_ls/features/``; each module's ``register(server)`` adds its
+handlers.  This module holds what they share (settings, documents' context, the model
+host, the inference worker, the cache, statistics) and two protocol fixes:
+- a request whose params fail to deserialize (a negative position, a missing field)
+  is answered with JSON-RPC InvalidParams; pygls 2.1 would drop its id and leave the
+  editor waiting forever;
+- a body that is not JSON is answered with ParseError (id null), and serving goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcParseError
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from ghost_ls import __version__
+from ghost_ls.completer import Completer
+from ghost_ls.config import Settings
+from ghost_ls.context import ContextBuilder
+from ghost_ls.engine.cache import CompletionCache
+from ghost_ls.engine.host import ModelHost
+from ghost_ls.engine.stats import Stats
+from ghost_ls.engine.worker import InferenceWorker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _UndeliverableRequest:
+    """A request whose params could not be read; answered with an error."""
+
+    id: int | str
+    method: str
+    error: JsonRpcException
+    jsonrpc: str = "2.0"
+
+
+class GhostProtocol(LanguageServerProtocol):
+    """pygls' LSP protocol, answering malformed requests instead of dropping them."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if "id" in data and "method" in data:
+                return _UndeliverableRequest(data["id"], str(data["method"]), error)
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _UndeliverableRequest):
+            log.warning("invalid params for %s (id %s)", message.method, message.id)
+            error = JsonRpcInvalidParams(f"invalid params for {message.method}")
+            self._send_response(message.id, None, error.to_response_error())
+            return
+        super().handle_message(message)
+
+
+class GhostServer(LanguageServer):
+    """ghost-ls: the state every feature shares."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ghost-ls",
+            __version__,
+            protocol_cls=GhostProtocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
+        self.settings = Settings()
+        self.context = ContextBuilder(self.settings)
+        self.stats = Stats()
+        self.cache = CompletionCache()
+        self.worker = InferenceWorker()
+        self.host = ModelHost(on_status=self.post_status)
+        self.completer = Completer(self.host, self.cache, self.stats)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.error_reported = ""
+
+    # -- talking to the client from any thread -------------------------------------
+
+    def call_in_loop(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the event loop thread (pygls' writer is not thread-safe)."""
+        if self.loop is None or self.loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
+            self.loop.call_soon_threadsafe(callback)
+
+    def notify(self, method: str, params: dict[str, Any]) -> None:
+        """Send a notification from any thread."""
+        self.call_in_loop(lambda: self.protocol.notify(method, params))
+
+    def post_status(self, state: str, message: str) -> None:
+        """``ghost/didChangeStatus``; an error is also shown once as a message."""
+        self.notify("ghost/didChangeStatus", {"kind": state, "message": message})
+        if state == "error" and message != self.error_reported:
+            self.error_reported = message
+            self.show_message(message, types.MessageType.Error)
+
+    def show_message(self, text: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        self.call_in_loop(
+            lambda: self.window_show_message(
+                types.ShowMessageParams(type=kind, message=f"ghost-ls: {text}")
+            )
+        )
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log internal errors; answer unparseable JSON with ParseError, keep serving."""
+        if isinstance(error, json.JSONDecodeError):
+            log.warning("ignoring a message that is not JSON: %s", error)
+            error_body = self.protocol._converter.unstructure(
+                JsonRpcParseError().to_response_error()
+            )
+            self.protocol._send_data({"jsonrpc": "2.0", "id": None, "error": error_body})
+            return
+        log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
+
+
+def create_server() -> GhostServer:
+    """A server with every feature registered."""
+    from ghost_ls.features import (
+        commands,
+        completion,
+        documents,
+        inline_completion,
+        lifecycle,
+        status,
+    )
+
+    server = GhostServer()
+    for feature in (lifecycle, documents, inline_completion, completion, commands, status):
+        feature.register(server)
+    return server
