@@ -1,0 +1,92 @@
+"""The Neovim plugin without a server: config validation, ghost text rendering,
+typing through, accepting, key fallbacks, commands, health (clients/neovim/tests/unit.lua).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nvim_harness import PLUGIN, check, run_lua
+
+pytestmark = pytest.mark.nvim
+
+UNIT_TESTS = [
+    "config_wrong_type_names_key",
+    "config_not_a_table",
+    "missing_server_gives_message",
+    "render_inline_and_virt_lines",
+    "accept_all_multiline_and_undo",
+    "accept_word_then_line_keeps_rest",
+    "typing_through_trims",
+    "hidden_on_leave_insert_and_cursor_move",
+    "range_covers_closing_chars",
+    "dismiss",
+    "tab_falls_through_literal",
+    "tab_falls_through_to_previous_mapping",
+    "cycle_candidates_locally",
+    "next_word_and_line_rules",
+    "filetype_rules",
+    "statusline_states",
+    "command_and_health_run",
+]
+
+
+@pytest.fixture(scope="module")
+def unit_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return run_lua("unit.lua", tmp_path_factory.mktemp("nvim-unit"), timeout=90)
+
+
+@pytest.mark.parametrize("name", UNIT_TESTS)
+def test_plugin(unit_results: dict[str, Any], name: str) -> None:
+    check(unit_results, name)
+
+
+def test_no_lua_errors(unit_results: dict[str, Any]) -> None:
+    messages = unit_results.get("messages", "")
+    assert "E5108" not in messages and "stack traceback" not in messages, messages
+
+
+def test_server_settings_mirror_server_config(unit_results: dict[str, Any]) -> None:
+    """config.lua's table of server settings matches server/ghost_ls/config.py."""
+    config = pytest.importorskip("ghost_ls.config")
+    wire = config.defaults_as_wire()
+    lua_types: dict[str, str] = unit_results["server_setting_types"]
+    assert sorted(lua_types) == sorted(wire)
+
+    def json_type(value: Any) -> str:
+        if isinstance(value, bool):
+            return "boolean"
+        if isinstance(value, int):
+            return "integer"
+        if isinstance(value, float):
+            return "number"
+        if isinstance(value, str):
+            return "string"
+        return "string[]"
+
+    assert lua_types == {key: json_type(value) for key, value in wire.items()}
+
+
+def test_help_documents_every_option_and_key(unit_results: dict[str, Any]) -> None:
+    help_text = (PLUGIN / "doc" / "ghost_ls.txt").read_text()
+    for name in unit_results["default_option_names"]:
+        assert re.search(rf"\b{name}\b", help_text), f"option {name} missing from doc/ghost_ls.txt"
+    for name, lhs in unit_results["default_keys"].items():
+        assert f"keys.{name} " in help_text, f"keys.{name} missing from doc/ghost_ls.txt"
+        assert lhs in help_text, f"default {lhs} of keys.{name} missing from doc/ghost_ls.txt"
+
+
+def test_help_tags_are_unique() -> None:
+    help_text = (PLUGIN / "doc" / "ghost_ls.txt").read_text()
+    tags = re.findall(r"\*([^*\s]+)\*", help_text)
+    assert len(tags) == len(set(tags)), tags
+    assert "ghost_ls" in tags
+
+
+def test_lua_files_are_small() -> None:
+    for path in Path(PLUGIN).rglob("*.lua"):
+        lines = path.read_text().count("\n")
+        assert lines <= 400, f"{path} has {lines} lines; split it"
