@@ -1,25 +1,44 @@
 """Builds the :class:`PromptContext` for a cursor: the seam between documents and prompts.
 
-First, honest version: a line window around the cursor budgeted in model tokens, whose
-start stays put between requests (so llama.cpp can reuse its KV cache), and a simple
-completion-mode rule.  The tree-sitter context engine replaces the internals, not the API.
+The server calls this class from its asyncio thread on every keystroke.  Document
+events keep one :class:`Document` (lines + incrementally edited tree) per uri, feed the
+recent-edits ring and mark the document for re-indexing; :meth:`ContextBuilder.build`
+assembles the window, preamble, snippets and mode (:mod:`assemble`).  Parsing of large
+documents and all indexing happen on a background thread (:mod:`worker`).
+
+No method raises: an internal error is logged (rate-limited) and ``build`` falls back
+to a plain line window, ``did_change`` to a resync from the server's text.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from ghost_ls.config import Settings
-from ghost_ls.context.types import CompletionMode, PromptContext
+from ghost_ls.context.assemble import Assembler, Budget
+from ghost_ls.context.documents import Document
+from ghost_ls.context.indexer import Indexer
+from ghost_ls.context.languages import spec_for
+from ghost_ls.context.mode import completion_mode
+from ghost_ls.context.recent import RecentRing
+from ghost_ls.context.state import DocState, stability
+from ghost_ls.context.symbols import SymbolIndex
+from ghost_ls.context.tokens import TokenCache, TokenCounter, approximate_tokens
+from ghost_ls.context.types import PromptContext
+from ghost_ls.context.worker import PARSE, Worker
+from ghost_ls.context.workspace import uri_to_path
 
-TokenCounter = Callable[[str], int]
+log = logging.getLogger(__name__)
 
+__all__ = ["ContextBuilder", "TokenCounter", "approximate_tokens"]
 
-def approximate_tokens(text: str) -> int:
-    """A model-free estimate (about four characters a token) used until a model loads."""
-    return (len(text) + 3) // 4
+_LOG_EVERY_S = 30.0
 
 
 class ContextBuilder:
@@ -27,82 +46,187 @@ class ContextBuilder:
 
     def __init__(self, settings: Settings, count_tokens: TokenCounter = approximate_tokens):
         self._settings = settings
-        self._count_tokens = count_tokens
-        self._texts: dict[str, str] = {}
-        self._languages: dict[str, str] = {}
-        self._anchors: dict[str, int] = {}
+        self._tokens = TokenCache(count_tokens)
+        self._worker = Worker()
+        self.index = SymbolIndex()
+        self._indexer = Indexer(self.index, self._worker)
+        self._ring = RecentRing()
+        self._assembler = Assembler(self._tokens, self._indexer, self._ring)
+        self._docs: dict[str, DocState] = {}
         self._folders: list[Path] = []
+        self._stats: dict[str, dict[str, Any]] = {}
+        self._last_uri: str | None = None
+        self._logged: dict[str, float] = {}
+        self._configure()
+
+    # -- configuration -------------------------------------------------------------
 
     def set_token_counter(self, count_tokens: TokenCounter) -> None:
-        self._count_tokens = count_tokens
+        self._tokens.set_counter(count_tokens)
 
     def update_settings(self, settings: Settings) -> None:
         self._settings = settings
+        self._guard("settings", self._configure)
 
     def set_workspace_folders(self, folders: Sequence[Path]) -> None:
-        self._folders = list(folders)
+        """Workspace roots: the index walks them, paths are shown relative to them."""
+        self._folders = [Path(os.path.abspath(folder)) for folder in folders]
+        self._guard("folders", self._configure)
+
+    def _configure(self) -> None:
+        settings = self._settings
+        self._indexer.configure(self._folders, settings.exclude, settings.index_workspace)
+        rules = self._indexer.rules
+        for state in self._docs.values():
+            state.shareable = rules.allows_uri(state.doc.uri)
+            state.path = self._display_path(state.doc.uri)
+        self._ring.purge(rules.allows_uri)
+
+    # -- document events -----------------------------------------------------------
 
     def did_open(self, uri: str, language_id: str, version: int, text: str) -> None:
-        self._texts[uri] = text
-        self._languages[uri] = language_id
+        self._guard("did_open", lambda: self._open(uri, language_id, version, text))
+
+    def _open(self, uri: str, language_id: str, version: int, text: str) -> None:
+        def submit(job: Callable[[], None]) -> None:
+            self._worker.submit(job, PARSE)
+
+        doc = Document(uri, language_id, version, text, spec_for(language_id), submit)
+        self._docs[uri] = DocState(doc, self._display_path(uri),
+                                   self._indexer.rules.allows_uri(uri))
+        doc.tree()  # small files parse now, large ones start in the background
+        self._indexer.document_changed(uri, language_id, text, immediate=True)
 
     def did_change(self, uri: str, version: int, changes: Sequence[Any], text: str) -> None:
-        self._texts[uri] = text
+        state = self._docs.get(uri)
+        if state is None:
+            return
+        try:
+            self._change(state, version, changes, text)
+        except Exception:
+            self._log_error("did_change")
+            self._guard("resync", lambda: state.doc.reset(text))
+
+    def _change(self, state: DocState, version: int, changes: Sequence[Any], text: str) -> None:
+        doc = state.doc
+        shifts = doc.apply_changes(changes, version, text)
+        state.follow(shifts)
+        self._ring.shift(doc.uri, shifts)
+        if state.shareable and shifts and shifts[-1].count < 1 << 20:
+            self._ring.record(doc.uri, state.path, doc.line, doc.line_count(), shifts[-1].first)
+        self._indexer.document_changed(doc.uri, doc.language_id, text)
 
     def did_save(self, uri: str, text: str | None = None) -> None:
-        if text is not None:
-            self._texts[uri] = text
+        state = self._docs.get(uri)
+        if state is None:
+            return
+
+        def save() -> None:
+            if text is not None and text != state.doc.text:
+                state.doc.reset(text)
+                state.imports = None
+            self._indexer.document_changed(uri, state.doc.language_id, state.doc.text, True)
+
+        self._guard("did_save", save)
 
     def did_close(self, uri: str) -> None:
-        for store in (self._texts, self._languages, self._anchors):
-            store.pop(uri, None)  # type: ignore[attr-defined]
+        state = self._docs.pop(uri, None)
+        self._stats.pop(uri, None)
+        if state is not None:
+            self._guard("did_close", lambda: self._indexer.document_closed(uri))
 
     def close(self) -> None:
-        """Stop background work (none yet)."""
+        """Stop the background thread."""
+        self._guard("close", self._worker.close)
+
+    # -- requests ------------------------------------------------------------------
 
     def build(self, uri: str, line: int, column: int) -> PromptContext | None:
         """Context for the cursor at ``line``/``column`` (code points), None if unknown."""
-        text = self._texts.get(uri)
-        if text is None:
+        state = self._docs.get(uri)
+        if state is None:
             return None
-        lines = text.split("\n")
-        line = max(0, min(line, len(lines) - 1))
-        current = lines[line]
-        column = max(0, min(column, len(current)))
-        line_prefix, line_suffix = current[:column], current[column:]
-        start = self._window_start(uri, lines, line, line_prefix)
-        prefix = "\n".join([*lines[start:line], line_prefix])
-        suffix_lines = [line_suffix, *lines[line + 1 : line + 1 + 40]]
-        return PromptContext(
-            uri=uri,
-            path=Path(uri).name,
-            language=self._languages.get(uri, ""),
-            prefix=prefix,
-            suffix="\n".join(suffix_lines),
-            mode=_mode(line_prefix, line_suffix),
-            line_prefix=line_prefix,
-            line_suffix=line_suffix,
-            prefix_trimmed=start > 0,
-        )
+        started = time.perf_counter()
+        try:
+            self._note_view(uri)
+            context, info = self._assembler.build(state, self._settings, line, column)
+        except Exception:
+            self._log_error("build")
+            return self._fallback(state, line, column)
+        info.update(stability(state, context))
+        info.update(uri=uri, build_ms=round((time.perf_counter() - started) * 1000, 3),
+                    window_start=context.window_start, mode=context.mode.value,
+                    prefix_chars=len(context.prefix), token_calls=self._tokens.calls)
+        self._stats[uri] = info
+        return context
 
-    def _window_start(self, uri: str, lines: list[str], line: int, line_prefix: str) -> int:
-        """First line of the prefix window, kept from the last request while it fits."""
-        budget = self._settings.prompt_tokens * 3 // 4
-        start = self._anchors.get(uri, 0)
-        if start > line or self._count_tokens("\n".join(lines[start:line])) > budget:
-            start = line
-            while start > 0 and self._count_tokens("\n".join(lines[start - 1 : line])) < budget // 2:
+    def last_stats(self, uri: str | None = None) -> dict[str, Any]:
+        """Numbers about the last build (of ``uri``, or the last document built)."""
+        key = uri if uri is not None else self._last_uri
+        return dict(self._stats.get(key or "", {}))
+
+    def _note_view(self, uri: str) -> None:
+        """Leaving a document for another: remember where the user was in it."""
+        previous, self._last_uri = self._last_uri, uri
+        if previous is None or previous == uri:
+            return
+        state = self._docs.get(previous)
+        if state is not None and state.shareable:
+            doc = state.doc
+            self._ring.record(previous, state.path, doc.line, doc.line_count(), state.last_row,
+                              "view")
+
+    def _fallback(self, state: DocState, line: int, column: int) -> PromptContext | None:
+        """A plain line window, for when the engine itself failed."""
+        try:
+            doc = state.doc
+            row = max(0, min(line, doc.line_count() - 1))
+            text = doc.line(row)
+            col = max(0, min(column, len(text)))
+            budget = Budget.of(self._settings.prompt_tokens)
+            start, spent = row, 0
+            while start > 0 and spent < budget.prefix:
                 start -= 1
-        self._anchors[uri] = start
-        return start
+                spent += approximate_tokens(doc.line(start)) + 1
+            after = [doc.line(r) for r in range(row + 1, min(doc.line_count(), row + 40))]
+            return PromptContext(
+                uri=doc.uri, path=state.path, language=doc.language_id,
+                prefix="\n".join([*(doc.line(r) for r in range(start, row)), text[:col]]),
+                suffix="\n".join([text[col:], *after]),
+                mode=completion_mode(text[:col], text[col:], doc.line, row, doc.line_count(),
+                                     None, self._settings.multiline),
+                line_prefix=text[:col], line_suffix=text[col:], prefix_trimmed=start > 0,
+                window_start=start)
+        except Exception:
+            self._log_error("fallback")
+            return None
 
+    # -- helpers -------------------------------------------------------------------
 
-def _mode(line_prefix: str, line_suffix: str) -> CompletionMode:
-    """None mid-word or before real code; block on an empty line, else rest of the line."""
-    if line_prefix and (line_prefix[-1].isalnum() or line_prefix[-1] == "_") and line_suffix[:1].isalnum():
-        return CompletionMode.NONE
-    if line_suffix.strip(" \t)]}\"';,:") != "":
-        return CompletionMode.NONE
-    if not line_prefix.strip():
-        return CompletionMode.BLOCK
-    return CompletionMode.LINE
+    def _display_path(self, uri: str) -> str:
+        path = uri_to_path(uri)
+        if path is not None:
+            return self._indexer.rules.display_path(Path(os.path.abspath(path)))
+        name = PurePosixPath(unquote(urlparse(uri).path)).name
+        return name or uri
+
+    def _guard(self, where: str, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except Exception:
+            self._log_error(where)
+
+    def _log_error(self, where: str) -> None:
+        now = time.monotonic()
+        if now - self._logged.get(where, -_LOG_EVERY_S) >= _LOG_EVERY_S:
+            self._logged[where] = now
+            log.exception("context engine error in %s; falling back", where)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until background parses and indexing are done (tests, benchmarks)."""
+        end = time.monotonic() + timeout
+        ok = self._worker.wait_idle(timeout)
+        for state in list(self._docs.values()):
+            ok = state.doc.parse.wait_idle(max(0.0, end - time.monotonic())) and ok
+            state.doc.tree()
+        return self._worker.wait_idle(max(0.0, end - time.monotonic())) and ok

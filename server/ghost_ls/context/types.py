@@ -43,7 +43,10 @@ class PromptContext:
     language: str
     """LSP language id (``python``, ``typescript``...)."""
     prefix: str
-    """Document text before the cursor, starting at a stable boundary."""
+    """Document text before the cursor, starting at a stable boundary: imports and
+    enclosing-scope headers above the window (with ``...`` comments where lines are
+    skipped), then whole lines of the window, then ``line_prefix``.  Lines are joined
+    with ``\n`` whatever the document uses."""
     suffix: str
     """Document text after the cursor."""
     mode: CompletionMode
@@ -57,3 +60,7 @@ class PromptContext:
     """Cross-file definitions and recent edits, most stable first."""
     prefix_trimmed: bool = False
     """True when the document has text before ``prefix`` that the budget left out."""
+    window_start: int = 0
+    """Document line where the window part of ``prefix`` starts (after imports/headers)."""
+    line_ending: str = "\n"
+    """The document's line break; ``prefix``/``suffix`` always use ``\n``."""

@@ -1,0 +1,148 @@
+"""Which definitions from other files to show: identifiers near the cursor, looked up sticky.
+
+Identifiers are read from the lines around the cursor (nearest first), minus keywords,
+very short names and the word being typed.  Each new name found in the symbol index
+(defined in another file) adds its best definition *at the end* of the document's list;
+names already shown stay while the budget allows, even when the cursor moves on, and
+the oldest go first when it does not.  The list is only recomputed when a new indexed
+name appears near the cursor, or every :data:`REFRESH_S` seconds when the index
+changed, so successive prompts keep the same snippets and llama.cpp keeps its cache.
+
+Ranking when a name has several definitions: a file whose module name the current
+file imports, then open documents, then the nearest directory.  Names with many
+unrelated definitions (``get``, ``run``...) are skipped unless an import singles one out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import PurePosixPath
+
+from ghost_ls.context.symbols import SymbolIndex
+from ghost_ls.context.tags import Definition
+from ghost_ls.context.text import IDENTIFIER
+from ghost_ls.context.types import Snippet
+
+REFRESH_S = 3.0
+ABOVE, BELOW = 12, 3
+MAX_AMBIGUOUS = 4
+_KEYWORD_TEXT = """
+and as assert async await break case catch class const continue def default del delete do
+elif else enum except export extends false final finally fn for from func function go goto
+if impl implements import in instanceof interface is lambda let local loop match mod module
+mut new nil none not null or package pass private protected pub public raise return self
+static struct super switch then this throw throws true try type typeof undefined union use
+var void while with yield int str float bool list dict set tuple len print range string
+char long double unsigned signed sizeof include define ifdef ifndef endif end repeat until
+require println printf console log std vec box option result some ok err self_ cls args
+kwargs object any number boolean async await
+"""
+KEYWORDS = frozenset(_KEYWORD_TEXT.split())
+
+
+def nearby_identifiers(line_at: Callable[[int], str], row: int, line_prefix: str,
+                       line_count: int) -> list[str]:
+    """Identifiers around the cursor, nearest first, without the word being typed."""
+    typed = IDENTIFIER.findall(line_prefix)
+    if typed and line_prefix.endswith(typed[-1]):
+        typed = typed[:-1]
+    ordered: list[str] = list(reversed(typed))
+    for offset in range(1, ABOVE + 1):
+        if row - offset >= 0:
+            ordered.extend(reversed(IDENTIFIER.findall(line_at(row - offset))))
+        if offset <= BELOW and row + offset < line_count:
+            ordered.extend(IDENTIFIER.findall(line_at(row + offset)))
+    seen: set[str] = set()
+    unique: list[str] = []
+    for name in ordered:
+        if name not in seen and len(name) > 2 and name.lower() not in KEYWORDS:
+            seen.add(name)
+            unique.append(name)
+    return unique
+
+
+class DefinitionPicker:
+    """Sticky choice of definition snippets for one document."""
+
+    def __init__(self) -> None:
+        self.selected: list[Definition] = []
+        self._seen: set[str] = set()
+        self._generation = -1
+        self._stamp = 0.0
+        self._snippets: list[Snippet] = []
+
+    def pick(self, index: SymbolIndex, key: str, names: Sequence[str], hints: str,
+             open_keys: set[str], budget: int, count: Callable[[str], int]) -> list[Snippet]:
+        """Definition snippets for a request (cached unless something meaningful changed)."""
+        indexed = [name for name in names if name in index]
+        fresh = [name for name in indexed if name not in self._seen]
+        now = time.monotonic()
+        stale = index.generation != self._generation and now - self._stamp >= REFRESH_S
+        if not fresh and not stale:
+            return self._snippets
+        self._generation, self._stamp = index.generation, now
+        if len(self._seen) > 2000:
+            self._seen = {d.name for d in self.selected}
+        self._seen.update(fresh)
+        kept = [d for d in (self._refresh(index, d, key, hints, open_keys)
+                            for d in self.selected) if d is not None]
+        shown = {d.name for d in kept}
+        added = [d for d in (best_definition(index.lookup(name), key, hints, open_keys)
+                             for name in fresh if name not in shown) if d is not None]
+        combined = _dedupe(kept + list(reversed(added)))
+        while combined and sum(count(d.text) + 8 for d in combined) > budget:
+            combined.pop(0)
+        self.selected = combined
+        self._snippets = [Snippet(path=d.path, text=d.text, kind="definition")
+                          for d in combined]
+        return self._snippets
+
+    def _refresh(self, index: SymbolIndex, old: Definition, key: str, hints: str,
+                 open_keys: set[str]) -> Definition | None:
+        candidates = index.lookup(old.name)
+        for candidate in candidates:
+            if candidate.key == old.key and candidate.kind == old.kind:
+                return candidate
+        return best_definition(candidates, key, hints, open_keys)
+
+
+def _dedupe(definitions: list[Definition]) -> list[Definition]:
+    seen: set[str] = set()
+    unique: list[Definition] = []
+    for definition in definitions:
+        if definition.text not in seen:
+            seen.add(definition.text)
+            unique.append(definition)
+    return unique
+
+
+def best_definition(candidates: Sequence[Definition], key: str, hints: str,
+                    open_keys: set[str]) -> Definition | None:
+    """The definition most likely meant from the file ``key`` (None if none or too vague)."""
+    others = [d for d in candidates if d.key != key]
+    if not others:
+        return None
+    here = PurePosixPath(key).parent
+
+    def score(d: Definition) -> tuple[int, int, int, int, int]:
+        module = PurePosixPath(d.key).stem
+        imported = int(bool(module) and module in hints)
+        distance = _distance(here, PurePosixPath(d.key).parent)
+        kind = 0 if d.kind in ("class", "function", "type", "interface") else 1
+        return (-imported, -int(d.key in open_keys), distance, kind, d.row)
+
+    ranked = sorted(others, key=score)
+    distinct_files = {d.key for d in others}
+    if len(distinct_files) > MAX_AMBIGUOUS and score(ranked[0])[0] == 0:
+        return None
+    return ranked[0]
+
+
+def _distance(a: PurePosixPath, b: PurePosixPath) -> int:
+    common = 0
+    for x, y in zip(a.parts, b.parts, strict=False):
+        if x != y:
+            break
+        common += 1
+    return len(a.parts) + len(b.parts) - 2 * common

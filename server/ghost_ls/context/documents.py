@@ -1,0 +1,208 @@
+"""An open document: its text as LSP lines, kept in step with didChange edits, and its tree.
+
+``did_change`` hands us the lsprotocol change events (ranges in UTF-16 positions) and
+the resulting text.  We apply each event to our line list (a splice, O(edit) plus a
+pointer move), translate it into a tree-sitter edit (byte offsets and row/byte-column
+points) and record which lines moved, so windows and the recent-edits ring can follow.
+After the batch we check our text against the server's; on any disagreement we resync
+from the server's text and reparse from scratch.
+
+tree-sitter counts rows at ``\\n`` only; LSP also breaks lines at a lone ``\\r``.  For the
+rare document with lone ``\\r`` we parse a copy where each lone ``\\r`` is a ``\\n`` (same
+length, so offsets agree) and reparse it from scratch after each batch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tree_sitter import Tree
+
+from ghost_ls.context.languages import LanguageSpec
+from ghost_ls.context.parsing import Edit, ParseState, Submit
+from ghost_ls.context.text import content, encode, split_lines, utf8_len, utf16_to_index
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+@dataclass(frozen=True)
+class LineShift:
+    """Lines ``first..last`` (inclusive, old numbering) became ``count`` lines."""
+
+    first: int
+    last: int
+    count: int
+
+    def map_line(self, line: int) -> int:
+        """Where old line ``line`` is now (lines inside the edit go to its start)."""
+        if line <= self.first:
+            return line
+        if line > self.last:
+            return line + self.count - (self.last - self.first + 1)
+        return self.first
+
+
+class Document:
+    """Text, lines and syntax tree of one open document."""
+
+    def __init__(self, uri: str, language_id: str, version: int, text: str,
+                 spec: LanguageSpec | None, submit: Submit | None = None) -> None:
+        self.uri = uri
+        self.language_id = language_id
+        self.version = version
+        self.parse = ParseState(spec, submit)
+        self.lines: list[str] = []
+        self.text = ""
+        self.length = 0
+        self._lone_cr = 0
+        self._non_ascii = 0
+        self.reset(text)
+
+    @property
+    def spec(self) -> LanguageSpec | None:
+        return self.parse.spec
+
+    def reset(self, text: str) -> None:
+        """Replace the whole text (open, whole-document change, resync)."""
+        self.text = text
+        self.lines = split_lines(text)
+        self.length = len(text)
+        self._lone_cr = sum(1 for line in self.lines if line.endswith("\r")) if "\r" in text else 0
+        self._non_ascii = 0 if text.isascii() else sum(1 for ln in self.lines if not ln.isascii())
+        self.parse.invalidate()
+
+    def line_count(self) -> int:
+        return len(self.lines)
+
+    def line(self, index: int) -> str:
+        """Content of line ``index`` without its terminator ("" when out of range)."""
+        if 0 <= index < len(self.lines):
+            return content(self.lines[index])
+        return ""
+
+    def source(self) -> bytes:
+        """The bytes tree-sitter parses (lone ``\\r`` as ``\\n``, see module docstring)."""
+        text = self.text if not self._lone_cr else _LONE_CR.sub("\n", self.text)
+        return encode(text)
+
+    def tree(self) -> Tree | None:
+        """The syntax tree, reparsed lazily (None: no grammar, too large, or not ready)."""
+        size = self.length if not self._non_ascii else len(encode(self.text))
+        return self.parse.tree(self.source, size)
+
+    def apply_changes(self, changes: Sequence[Any], version: int, text: str) -> list[LineShift]:
+        """Apply LSP change events; returns the line shifts, resyncing from ``text`` if needed."""
+        self.version = version
+        shifts: list[LineShift] = []
+        lone_cr_before = self._lone_cr
+        for change in changes:
+            bounds = _change_range(change)
+            new_text = str(_field(change, "text") or "")
+            if bounds is None:
+                self.reset(new_text)
+                shifts.append(LineShift(0, 1 << 30, 1 << 30))
+                continue
+            shifts.append(self._apply_range(bounds, new_text))
+        if self.length != len(text) or (changes and not self._agrees_with(text, shifts[-1])):
+            self.reset(text)
+            return [LineShift(0, 1 << 30, 1 << 30)]
+        self.text = text
+        if self._lone_cr or lone_cr_before:
+            self.parse.invalidate()
+        return shifts
+
+    def _apply_range(self, bounds: tuple[int, int, int, int], new_text: str) -> LineShift:
+        start_line, start_col, end_line, end_col = self._clamp(bounds)
+        head = self.lines[start_line][:start_col]
+        last_line = self.lines[end_line]
+        start_byte = self._byte_offset(start_line) + utf8_len(head)
+        old_end_col_bytes = utf8_len(last_line[:end_col])
+        old_end_byte = self._byte_offset(end_line) + old_end_col_bytes
+        first, last = start_line, end_line
+        region = head + new_text + last_line[end_col:]
+        if first > 0 and region.startswith("\n") and self.lines[first - 1].endswith("\r"):
+            first -= 1  # "\r" + "\n" become one line break
+            region = self.lines[first] + region
+        if region.endswith("\r") and last + 1 < len(self.lines) \
+                and self.lines[last + 1].startswith("\n"):
+            last += 1
+            region += self.lines[last]
+        replaced = split_lines(region)
+        if last < len(self.lines) - 1 and replaced[-1] == "":
+            replaced.pop()
+        old = self.lines[first:last + 1]
+        self.lines[first:last + 1] = replaced
+        self._count(old, -1)
+        self._count(replaced, +1)
+        self.length += sum(map(len, replaced)) - sum(map(len, old))
+        new_lines = split_lines(new_text)
+        end_row = start_line + len(new_lines) - 1
+        end_col_bytes = utf8_len(new_lines[-1]) + (utf8_len(head) if len(new_lines) == 1 else 0)
+        self.parse.edit(Edit(
+            start_byte, old_end_byte, start_byte + utf8_len(new_text),
+            (start_line, utf8_len(head)), (end_line, old_end_col_bytes), (end_row, end_col_bytes)))
+        return LineShift(first, last, len(replaced))
+
+    def _clamp(self, bounds: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """Code-point positions for a UTF-16 range, clamped into the document, ordered."""
+        last = len(self.lines) - 1
+        points = []
+        for line, column in ((bounds[0], bounds[1]), (bounds[2], bounds[3])):
+            if line > last:
+                points.append((last, len(content(self.lines[last]))))
+                continue
+            line = max(line, 0)
+            points.append((line, utf16_to_index(content(self.lines[line]), column)))
+        (sl, sc), (el, ec) = sorted(points)
+        return sl, sc, el, ec
+
+    def _byte_offset(self, line: int) -> int:
+        if not self._non_ascii:
+            return sum(map(len, self.lines[:line]))
+        return len(encode("".join(self.lines[:line])))
+
+    def _count(self, lines: list[str], sign: int) -> None:
+        for line in lines:
+            if line.endswith("\r"):
+                self._lone_cr += sign
+            if not line.isascii():
+                self._non_ascii += sign
+
+    def _agrees_with(self, text: str, shift: LineShift) -> bool:
+        """Spot check: the last edited lines sit at the same offset in ``text``."""
+        if shift.count > 64:
+            return "".join(self.lines) == text
+        offset = sum(map(len, self.lines[:shift.first])) if len(self.lines) < 20000 else None
+        if offset is None:
+            return True
+        region = "".join(self.lines[shift.first:shift.first + shift.count])
+        return text[offset:offset + len(region)] == region
+
+
+def _field(obj: Any, name: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _change_range(change: Any) -> tuple[int, int, int, int] | None:
+    """(start line, start UTF-16 column, end line, end column), or None for a whole document."""
+    rng = _field(change, "range")
+    if rng is None:
+        return None
+    start, end = _field(rng, "start"), _field(rng, "end")
+    return (int(_field(start, "line")), int(_field(start, "character")),
+            int(_field(end, "line")), int(_field(end, "character")))
+
+
+def shift_line(line: int, shifts: Sequence[LineShift]) -> int:
+    """Follow a line number through a batch of edits."""
+    for shift in shifts:
+        line = shift.map_line(line)
+    return max(line, 0)
+
+
+LineSource = Callable[[int], str]

@@ -1,0 +1,86 @@
+"""The imports of the current file, as row ranges to show above a window that starts later.
+
+With a tree: the top-level nodes of the language's import kinds (Python ``import`` and
+``from``, JS/TS ``import``, Go ``package``/``import``, Rust ``use``, C ``#include``,
+Java ``package``/``import``) plus Lua's ``local x = require(...)``.  The scan walks the
+root's children in order and stops once it is well past the last import, so it does
+not visit a whole large file.  Without a tree a per-language regex over the first
+lines stands in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from tree_sitter import Tree
+
+from ghost_ls.context.languages import LanguageSpec
+
+MAX_IMPORT_ROWS = 60
+_STOP_AFTER = 40
+"""Top-level nodes after the last import before the scan gives up."""
+_SCAN_LINES = 300
+
+_TEXT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "python": re.compile(r"^(import\s|from\s+\S+\s+import\s)"),
+    "javascript": re.compile(r"^(import\s|import\{|(const|let|var)\s.*=\s*require\()"),
+    "typescript": re.compile(r"^(import\s|import\{|(const|let|var)\s.*=\s*require\()"),
+    "tsx": re.compile(r"^(import\s|import\{)"),
+    "go": re.compile(r"^(package\s|import\s)"),
+    "rust": re.compile(r"^(pub\s+)?(use\s|extern\s+crate\s)"),
+    "c": re.compile(r"^#\s*include\s"),
+    "cpp": re.compile(r"^(#\s*include\s|using\s)"),
+    "java": re.compile(r"^(package\s|import\s)"),
+    "lua": re.compile(r"^local\s+\w+\s*=\s*require\b"),
+}
+
+LineAt = Callable[[int], str]
+
+
+def tree_imports(tree: Tree, spec: LanguageSpec) -> list[tuple[int, int]]:
+    """Row ranges of top-level imports, in document order."""
+    found: list[tuple[int, int]] = []
+    since_last = 0
+    rows = 0
+    root = tree.root_node
+    for index in range(root.child_count):
+        node = root.child(index)
+        if node is None:
+            break
+        if _is_import(node.type, spec, node.text):
+            rows += node.end_point.row - node.start_point.row + 1
+            if rows > MAX_IMPORT_ROWS:
+                break
+            found.append((node.start_point.row, node.end_point.row))
+            since_last = 0
+            continue
+        if node.type != "comment":
+            since_last += 1
+            if since_last > _STOP_AFTER:
+                break
+    return found
+
+
+def _is_import(kind: str, spec: LanguageSpec, text: bytes | None) -> bool:
+    if kind in spec.imports:
+        return True
+    if spec.name == "lua" and kind == "variable_declaration" and text is not None:
+        return b"require" in text[:200]
+    if spec.name in ("javascript", "typescript", "tsx") and kind == "lexical_declaration":
+        return text is not None and b"require(" in text[:200]
+    return False
+
+
+def text_imports(line_at: LineAt, line_count: int, grammar: str) -> list[tuple[int, int]]:
+    """Import rows found by regex over the first lines (fallback without a tree)."""
+    pattern = _TEXT_PATTERNS.get(grammar)
+    if pattern is None:
+        return []
+    found: list[tuple[int, int]] = []
+    for row in range(min(line_count, _SCAN_LINES)):
+        if pattern.match(line_at(row)):
+            found.append((row, row))
+            if len(found) >= MAX_IMPORT_ROWS:
+                break
+    return found

@@ -1,0 +1,80 @@
+"""Per-document state the builder keeps between requests, and the stability statistics.
+
+Besides the :class:`Document` itself: the window anchor, the cached imports and
+indentation unit, the sticky definition picker, whether the document may contribute
+to other files (privacy), and what the previous build produced, so
+:meth:`ContextBuilder.last_stats` can report how much of the new context is identical
+to the previous one (the part llama.cpp can keep in its KV cache).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ghost_ls.context.crossfile import DefinitionPicker
+from ghost_ls.context.documents import Document, LineShift, shift_line
+from ghost_ls.context.text import common_prefix_length
+from ghost_ls.context.types import PromptContext
+
+IMPORT_ZONE = 50
+"""Edits this close to the last import row invalidate the cached imports."""
+
+
+@dataclass
+class DocState:
+    """Everything remembered about one open document."""
+
+    doc: Document
+    path: str
+    shareable: bool
+    anchor: int | None = None
+    indent_unit: str | None = None
+    indent_version: int = -1
+    imports: list[tuple[int, int]] | None = None
+    picker: DefinitionPicker = field(default_factory=DefinitionPicker)
+    last_row: int = 0
+    layout: str = ""
+    snippets: tuple[str, ...] = ()
+    changes: int = 0
+
+    def follow(self, shifts: list[LineShift]) -> None:
+        """Keep the anchor on the same text and drop caches the edits invalidated."""
+        if self.anchor is not None:
+            self.anchor = shift_line(self.anchor, shifts)
+        last_import = max((b for _a, b in self.imports), default=-1) if self.imports else -1
+        if any(s.first <= last_import + IMPORT_ZONE for s in shifts):
+            self.imports = None
+        self.changes += 1
+
+
+def layout_of(context: PromptContext) -> str:
+    """The pieces in prompt order (snippets, path, prefix): what a KV cache can share."""
+    parts = [f"{s.kind}:{s.path}\n{s.text}" for s in context.snippets]
+    return "\x00".join([*parts, context.path, context.prefix])
+
+
+def stability(state: DocState, context: PromptContext) -> dict[str, Any]:
+    """How much of ``context`` is identical to the previous build of the same document."""
+    layout = layout_of(context)
+    snippets = tuple(s.text for s in context.snippets)
+    shared = common_prefix_length(state.layout, layout) if state.layout else 0
+    stats = {
+        "layout_chars": len(layout),
+        "shared_chars": shared,
+        "shared_fraction": round(shared / len(layout), 4) if layout else 1.0,
+        "snippets": len(snippets),
+        "snippets_same": snippets == state.snippets,
+        "snippets_shared": _shared_pieces(state.snippets, snippets),
+    }
+    state.layout, state.snippets = layout, snippets
+    return stats
+
+
+def _shared_pieces(old: tuple[str, ...], new: tuple[str, ...]) -> int:
+    count = 0
+    for a, b in zip(old, new, strict=False):
+        if a != b:
+            break
+        count += 1
+    return count

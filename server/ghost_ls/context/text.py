@@ -1,0 +1,98 @@
+"""Text helpers shared by the context modules: LSP lines, UTF-16 columns, identifiers.
+
+LSP counts lines the way the spec says: ``\\r\\n``, ``\\r`` and ``\\n`` end a line, nothing
+else (``str.splitlines`` would also split on form feeds and U+2028).  Lines are kept
+*with* their terminator so the document text is exactly ``"".join(lines)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ODD_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+IDENTIFIER = re.compile(r"[^\W\d]\w*")
+"""An identifier in most languages (Unicode letters allowed)."""
+
+
+def split_lines(text: str) -> list[str]:
+    """``text`` as LSP lines with terminators; the last item has none (maybe empty)."""
+    if any(ch in text for ch in _ODD_BREAKS):
+        lines = _LSP_LINE.findall(text)
+    else:
+        lines = text.splitlines(keepends=True)
+    if not lines or terminator(lines[-1]):
+        lines.append("")
+    return lines
+
+
+def terminator(line: str) -> str:
+    """The line break ending ``line`` (``""`` for the last line)."""
+    if line.endswith("\r\n"):
+        return "\r\n"
+    if line.endswith(("\n", "\r")):
+        return line[-1]
+    return ""
+
+
+def content(line: str) -> str:
+    """``line`` without its terminator."""
+    end = len(line)
+    if end and line[end - 1] == "\n":
+        end -= 1
+    if end and line[end - 1] == "\r":
+        end -= 1
+    return line[:end]
+
+
+def utf16_to_index(text: str, column: int) -> int:
+    """Code-point index for a UTF-16 ``column`` in ``text`` (clamped to its length)."""
+    if column <= 0:
+        return 0
+    if _ASTRAL.search(text) is None:
+        return min(column, len(text))
+    units = 0
+    for index, char in enumerate(text):
+        if units >= column:
+            return index
+        units += 2 if ord(char) > 0xFFFF else 1
+    return len(text)
+
+
+def indentation(line: str) -> str:
+    """Leading spaces and tabs of ``line``."""
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def utf8_len(text: str) -> int:
+    """Bytes ``text`` takes in the source handed to tree-sitter."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def encode(text: str) -> bytes:
+    """UTF-8 bytes for tree-sitter; lone surrogates survive (same lengths as :func:`utf8_len`)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def decode(data: bytes) -> str:
+    return data.decode("utf-8", "surrogatepass")
+
+
+def identifiers(text: str) -> list[str]:
+    """Identifiers in ``text`` in order of appearance (duplicates kept)."""
+    return IDENTIFIER.findall(text)
+
+
+def common_prefix_length(a: str, b: str) -> int:
+    """Length of the longest common prefix of ``a`` and ``b`` (binary search on slices)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
