@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Create .venv at the project root and install ghost-ls (editable) with its dev tools.
+# Idempotent: a second run only checks. llama-cpp-python compiles from source the first
+# time (about 15 minutes on 2 cores); pip's wheel cache makes later installs fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "== creating .venv with $($python --version)" >&2
+    "$python" -m venv .venv
+fi
+stamp=.venv/.ghost-ls-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "== installing ghost-ls and its dependencies into .venv (first time: ~15 min to compile llama.cpp)" >&2
+    .venv/bin/python -m pip install --progress-bar off -e ".[dev]"
+    touch "$stamp"
+fi

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: install what it needs, then lint, type-check, build the VS Code
+# extension, and run pytest (unit, LSP over stdio with the real model, real Neovim,
+# real VS Code in headless Chromium, benchmark smoke tests).
+# GHOST_LS_SKIP_VSCODE=1 skips the VS Code build and end-to-end test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+echo "== ruff" >&2
+.venv/bin/ruff check server tests bench
+echo "== mypy" >&2
+.venv/bin/mypy
+if [ "${GHOST_LS_SKIP_VSCODE:-0}" != 1 ] && [ -f clients/vscode/scripts/ci.sh ]; then
+    echo "== VS Code extension: npm ci, lint, type-check, bundle, package" >&2
+    bash clients/vscode/scripts/ci.sh
+fi
+echo "== model" >&2
+.venv/bin/ghost-ls models path gemma3-270m
+echo "== pytest" >&2
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,162 @@
+"""The main path over stdio with the real embedded model: capabilities, suggestions,
+candidates, the completion fallback, typing-through, KV reuse, streaming, status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ghost_ls.devtools.lsp_client import LspClient
+from support import SAMPLE
+
+pytestmark = pytest.mark.model
+
+LAST_LINE = SAMPLE.count("\n")
+LAST_COL = len(SAMPLE.rsplit("\n", 1)[1])
+
+
+def _open_sample(lsp: LspClient, name: str, text: str = SAMPLE, language: str = "python") -> str:
+    uri = (lsp.root / name).as_uri()  # type: ignore[attr-defined]
+    lsp.open(uri, text, language)
+    return uri
+
+
+def _type(lsp: LspClient, uri: str, version: int, line: int, col: int, text: str) -> None:
+    lsp.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [
+                {
+                    "range": {
+                        "start": {"line": line, "character": col},
+                        "end": {"line": line, "character": col},
+                    },
+                    "text": text,
+                }
+            ],
+        },
+    )
+
+
+def test_initialize_advertises_capabilities() -> None:
+    client = LspClient()
+    try:
+        result = client.initialize({})
+        caps = result["capabilities"]
+        assert caps["inlineCompletionProvider"] is not False
+        assert "completionProvider" in caps
+        assert caps["textDocumentSync"]["change"] == 2  # incremental
+        assert {"ghost.accepted", "ghost.clearCache"} <= set(caps["executeCommandProvider"]["commands"])
+        assert result["serverInfo"]["name"] == "ghost-ls"
+    finally:
+        client.close()
+
+
+def test_inline_completion_returns_a_model_suggestion(lsp: LspClient) -> None:
+    uri = _open_sample(lsp, "area.py")
+    result = lsp.inline(uri, LAST_LINE, LAST_COL)
+    items = result["items"]
+    assert len(items) == 1
+    item = items[0]
+    assert item["insertText"].strip(), item
+    assert "\n" not in item["insertText"]  # a single-line request
+    assert item["range"]["start"] == {"line": LAST_LINE, "character": LAST_COL}
+    assert item["range"]["end"]["line"] == LAST_LINE
+    assert item["command"]["command"] == "ghost.accepted"
+    assert item["command"]["arguments"][0]["source"] == "model"
+
+
+def test_invoked_request_offers_distinct_candidates(lsp: LspClient) -> None:
+    uri = _open_sample(lsp, "cycle.py")
+    items = lsp.inline(uri, LAST_LINE, LAST_COL, invoked=True)["items"]
+    texts = [item["insertText"] for item in items]
+    assert 1 <= len(texts) <= 3
+    assert len(set(texts)) == len(texts)
+
+
+def test_block_suggestion_after_an_opener(lsp: LspClient) -> None:
+    text = "def fibonacci(n: int) -> int:\n    "
+    uri = _open_sample(lsp, "fib.py", text)
+    items = lsp.inline(uri, 1, 4)["items"]
+    assert items, "expected a body for the function"
+    body = items[0]["insertText"]
+    assert body.strip()
+    for line in body.split("\n")[1:]:
+        assert not line.strip() or line.startswith("    "), body  # stays inside the function
+
+
+def test_completion_fallback_for_clients_without_inline(lsp: LspClient) -> None:
+    uri = _open_sample(lsp, "fallback.py")
+    result = lsp.request(
+        "textDocument/completion",
+        {"textDocument": {"uri": uri}, "position": {"line": LAST_LINE, "character": LAST_COL}},
+    )
+    items = result["items"]
+    assert items and items[0]["textEdit"]["newText"].strip()
+    assert items[0]["textEdit"]["range"]["end"] == {"line": LAST_LINE, "character": LAST_COL}
+
+
+def test_typing_through_is_answered_from_the_cache(lsp: LspClient) -> None:
+    uri = _open_sample(lsp, "typing.py")
+    first = lsp.inline(uri, LAST_LINE, LAST_COL)["items"][0]["insertText"]
+    assert len(first) >= 2
+    _type(lsp, uri, 2, LAST_LINE, LAST_COL, first[0])
+    second = lsp.inline(uri, LAST_LINE, LAST_COL + 1)["items"]
+    assert second[0]["insertText"] == first[1:].rstrip() or second[0]["insertText"] == first[1:]
+    assert second[0]["command"]["arguments"][0]["source"] == "cache"
+
+
+def test_kv_cache_is_reused_between_keystrokes(lsp: LspClient) -> None:
+    text = SAMPLE.replace("    return ", "    result = ")
+    uri = _open_sample(lsp, "reuse.py", text)
+    col = len("    result = ")
+    lsp.inline(uri, LAST_LINE, col)
+    _type(lsp, uri, 2, LAST_LINE, col, "2 ")
+    lsp.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+    lsp.inline(uri, LAST_LINE, col + 2)
+    status = lsp.request("ghost/status")
+    assert status["lastPromptTokens"] > 20
+    assert status["tokensReused"] >= status["lastPromptTokens"] - 10, status
+
+
+def test_streaming_sends_partial_notifications(lsp: LspClient) -> None:
+    uri = _open_sample(lsp, "stream.py", SAMPLE.replace("radius ** 2", "radius * radius"))
+    start = len(lsp.notifications)
+    request_id, waiter = lsp.request_async(
+        "textDocument/inlineCompletion", LspClient.inline_params(uri, LAST_LINE, LAST_COL)
+    )
+    response = LspClient.wait_response(waiter)
+    items = response["result"]["items"]
+    done = lsp.wait_notification(
+        lambda m: m["method"] == "ghost/partialCompletion" and m["params"]["done"], 10, start
+    )
+    assert done["params"]["id"] == request_id
+    assert done["params"]["text"] == (items[0]["insertText"] if items else "")
+
+
+def test_status_reports_model_and_counters(lsp: LspClient) -> None:
+    status = lsp.request("ghost/status")
+    assert status["state"] == "ready"
+    assert status["model"] == "gemma3-270m"
+    assert Path(status["modelPath"]).name == "gemma-3-270m-q4_k_m.gguf"
+    assert status["backend"] == "llama.cpp"
+    assert isinstance(status["gpuOffloadSupported"], bool)
+    assert status["promptFormat"] == "prefix-only"
+    assert status["requests"] >= 1 and status["modelCalls"] >= 1
+    assert status["settings"]["streaming"] is True
+
+
+def test_mid_identifier_gets_nothing(lsp: LspClient) -> None:
+    uri = _open_sample(lsp, "midword.py", "value = compute_total(x)\n")
+    assert lsp.inline(uri, 0, 12)["items"] == []
+
+
+def test_accept_command_and_show_notifications_are_counted(lsp: LspClient) -> None:
+    before = lsp.request("ghost/status")
+    lsp.notify("textDocument/didShowCompletion", {"item": {"insertText": "x"}})
+    lsp.request("workspace/executeCommand", {"command": "ghost.accepted", "arguments": [{"id": 1}]})
+    after = lsp.request("ghost/status")
+    assert after["shown"] == before["shown"] + 1
+    assert after["accepted"] == before["accepted"] + 1
