@@ -110,8 +110,13 @@ function H.notifications_since(from, needle)
   return found
 end
 
---- Run one named test. `fn(details)` may yield; `details` is saved in the results.
+--- Run one named test ($GHOST_LS_TEST_ONLY: a comma-separated list of names to run). `fn(details)` may yield; `details` is saved in the results.
+local only = os.getenv("GHOST_LS_TEST_ONLY")
+
 function H.test(name, fn)
+  if only and only ~= "" and not vim.tbl_contains(vim.split(only, ",", { plain = true }), name) then
+    return
+  end
   local t = { name = name, ok = false, details = {} }
   table.insert(H.results.tests, t)
   local start = uv.hrtime()

@@ -88,12 +88,16 @@ local function check_running(h)
   local util = require("ghost_ls.util")
   local ok, resp = pcall(function()
     if util.has_011 then
-      return client:request_sync("ghost/status", nil, 3000)
+      return client:request_sync("ghost/status", vim.empty_dict(), 3000)
     end
-    return client.request_sync("ghost/status", nil, 3000)
+    return client.request_sync("ghost/status", vim.empty_dict(), 3000)
   end)
   local result = ok and resp and resp.result
-  if result then
+  local failure = ok and resp and resp.err
+  if failure then
+    h.warn("ghost/status failed: " .. tostring(failure.message or vim.inspect(failure)),
+      { "Update ghost-ls; :GhostLs log may say more" })
+  elseif result then
     h.info(("model %s, backend %s, GPU offload supported: %s, gpu layers %s"):format(
       tostring(result.model), tostring(result.backend), tostring(result.gpuOffloadSupported), tostring(result.gpuLayers)))
     if result.lastLatencyMs ~= nil and result.lastLatencyMs ~= vim.NIL then

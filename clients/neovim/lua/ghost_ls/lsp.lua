@@ -38,7 +38,17 @@ end
 
 local function on_status(_, params)
   if type(params) == "table" and type(params.kind) == "string" then
+    local was = status.current.kind
     status.set(params.kind, type(params.message) == "string" and params.message or "")
+    if params.kind == "ready" and (was == "loading" or was == "starting") then
+      -- Requests made while the model loaded got empty answers: ask again now.
+      vim.schedule(function()
+        local bufnr = vim.api.nvim_get_current_buf()
+        if vim.b[bufnr].ghost_ls_attached and util.in_insert_mode() then
+          require("ghost_ls.suggestion").schedule(bufnr)
+        end
+      end)
+    end
   end
 end
 
@@ -119,7 +129,8 @@ function M.attach(bufnr)
     name = M.name,
     cmd = cmd,
     root_dir = root,
-    init_options = vim.deepcopy(cfg.server_settings),
+    -- An empty Lua table would be sent as a JSON array: send an object.
+    init_options = next(cfg.server_settings) and vim.deepcopy(cfg.server_settings) or vim.empty_dict(),
     capabilities = capabilities(),
     handlers = {
       ["ghost/didChangeStatus"] = on_status,
@@ -187,7 +198,7 @@ function M.server_status(cb)
     cb("not running", nil)
     return
   end
-  local ok = util.request(client, "ghost/status", nil, function(err, result)
+  local ok = util.request(client, "ghost/status", vim.empty_dict(), function(err, result)
     cb(err and (err.message or vim.inspect(err)) or nil, result)
   end)
   if not ok then

@@ -1,0 +1,59 @@
+"""The Neovim plugin against the real `ghost-ls serve` and its embedded model.
+
+One headless Neovim runs clients/neovim/tests/e2e.lua (one server, model loaded once);
+each scenario is reported as its own test. Slow on CPU: about a minute on 2 cores.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from nvim_harness import check, find_server, run_lua
+
+pytestmark = [pytest.mark.nvim, pytest.mark.model]
+
+E2E_TESTS = [
+    "server_starts_and_is_ready",
+    "ghost_text_appears_and_accept_all",
+    "accept_word_keeps_rest",
+    "accept_line",
+    "typing_through_keeps_rest",
+    "dismiss",
+    "tab_without_suggestion_indents",
+    "stale_answers_dropped",
+    "next_candidate_fetches_candidates",
+    "manual_trigger",
+    "disabled_filetype_gets_nothing",
+    "streaming_partial_updates",
+    "status_command_and_health",
+    "server_crash_gives_message_and_restarts",
+]
+
+
+@pytest.fixture(scope="module")
+def e2e_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    server = find_server()
+    if server is None:
+        pytest.skip("ghost-ls not installed (pip install -e .)")
+    return run_lua(
+        "e2e.lua",
+        tmp_path_factory.mktemp("nvim-e2e"),
+        timeout=420,
+        env={"GHOST_LS_SERVER": server},
+    )
+
+
+@pytest.mark.parametrize("name", E2E_TESTS)
+def test_e2e(e2e_results: dict[str, Any], name: str) -> None:
+    check(e2e_results, name)
+
+
+def test_e2e_no_lua_errors(e2e_results: dict[str, Any]) -> None:
+    messages = e2e_results.get("messages", "")
+    assert "E5108" not in messages and "stack traceback" not in messages, messages
+
+
+def test_e2e_status_went_through_loading_to_ready(e2e_results: dict[str, Any]) -> None:
+    statuses = e2e_results.get("statuses") or []
+    assert "ready" in statuses, statuses
