@@ -1,11 +1,13 @@
 // ghost-ls for VS Code: starts `ghost-ls serve` over stdio and shows its suggestions as
 // ghost text. See README.md for settings and commands, docs/PROTOCOL.md for the wire.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
+  ErrorCodes,
   LanguageClient,
   type LanguageClientOptions,
+  ResponseError,
   type ServerOptions,
   State,
   TransportKind,
@@ -250,7 +252,7 @@ class GhostExtension implements vscode.Disposable {
     }
     let status: Record<string, unknown>;
     try {
-      status = await client.sendRequest<Record<string, unknown>>('ghost/status');
+      status = await this.requestStatus(client);
     } catch (error) {
       void vscode.window.showErrorMessage(`ghost-ls: ghost/status failed: ${String(error)}`);
       return;
@@ -272,21 +274,65 @@ class GhostExtension implements vscode.Disposable {
     }
   }
 
+  /** A catalog name from `ghost-ls models list` (one model a line, its name first), or typed. */
+  private async pickModel(serverPath: string): Promise<string | undefined> {
+    const listing = await new Promise<string>((resolve) => {
+      execFile(serverPath, ['models', 'list'], { timeout: 20_000 }, (error, stdout) => {
+        resolve(error ? '' : stdout);
+      });
+    });
+    const other = '$(edit) Other…';
+    const items: vscode.QuickPickItem[] = listing
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => /^\S+\s+\S/.test(line))
+      .map((line) => {
+        const [label = '', ...rest] = line.split(/\s+/);
+        return { label, detail: rest.join(' ') };
+      });
+    const current = vscode.workspace.getConfiguration(SECTION).get<string>('model', '');
+    if (items.length) {
+      const picked = await vscode.window.showQuickPick([...items, { label: other }], {
+        title: 'ghost-ls: Pull Model',
+        placeHolder: `The model to download (the current one is ${current})`,
+        matchOnDetail: true,
+        ignoreFocusOut: true,
+      });
+      if (picked?.label !== other) {
+        return picked?.label;
+      }
+    }
+    return vscode.window.showInputBox({
+      title: 'ghost-ls: Pull Model',
+      prompt: 'A catalog name (see `ghost-ls models list`), e.g. qwen2.5-coder-1.5b',
+      value: current,
+      ignoreFocusOut: true,
+      validateInput: (value) => (value.trim() ? undefined : 'Give a model name'),
+    });
+  }
+
+  /** `ghost/status` takes no params (docs/PROTOCOL.md), so none are sent. */
+  private async requestStatus(client: LanguageClient): Promise<Record<string, unknown>> {
+    try {
+      return await client.sendRequest<Record<string, unknown>>('ghost/status');
+    } catch (error) {
+      if (!(error instanceof ResponseError) || error.code !== ErrorCodes.InvalidParams) {
+        throw error;
+      }
+      // Some server builds reject a request without a "params" member (pygls wants
+      // one); that is a server bug, logged as such, and an empty object works.
+      this.log.warn('server bug: ghost/status without params was rejected as invalid params; retrying with {}');
+      return await client.sendRequest<Record<string, unknown>>('ghost/status', {});
+    }
+  }
+
   private async pullModel(name?: string): Promise<void> {
     const found = this.discover();
     if (!found.ok) {
       void vscode.window.showErrorMessage(found.message);
       return;
     }
-    const model =
-      name ??
-      (await vscode.window.showInputBox({
-        title: 'ghost-ls: Pull Model',
-        prompt: 'A catalog name (see `ghost-ls models list`), e.g. qwen2.5-coder-1.5b',
-        value: vscode.workspace.getConfiguration(SECTION).get<string>('model', ''),
-        ignoreFocusOut: true,
-        validateInput: (value) => (value.trim() ? undefined : 'Give a model name'),
-      }));
+    const model = name ?? (await this.pickModel(found.path));
     if (!model?.trim()) {
       return;
     }

@@ -135,7 +135,7 @@ fs.writeFileSync(mainPy, WORKSPACE_FILE);
 
 const userSettings = {
   'ghostLs.serverPath': server,
-  'ghostLs.trace.server': 'messages',
+  'ghostLs.trace.server': 'verbose',
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
@@ -246,6 +246,19 @@ async function waitFor(what, predicate, timeoutMs, intervalMs = 250) {
     }
     await sleep(intervalMs);
   }
+}
+
+/** Run a command by its title from the Command Palette. */
+async function runCommand(page, title) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10_000 });
+  await page.keyboard.type(title, { delay: 15 });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: title })
+    .first()
+    .waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
 }
 
 async function main() {
@@ -458,6 +471,68 @@ async function main() {
   }
   log(`accepted suggestion (${accepted.length} chars): ${JSON.stringify(accepted)}`);
   log(`main.py after accepting:\n${acceptedOnDisk.slice(WORKSPACE_FILE.length)}`);
+
+  // 9. A settings change reaches the server (workspace/didChangeConfiguration), and
+  //    "ghost-ls: Show Status" (ghost/status) shows the server's state and settings.
+  //    Edit the user settings as a person would: Preferences: Open User Settings (JSON).
+  const settingsFile = path.join(dirs.userData, 'User', 'settings.json');
+  await runCommand(page, 'Preferences: Open User Settings (JSON)');
+  await page.waitForSelector('.tab[data-resource-name="settings.json"]', { timeout: 15_000 });
+  await sleep(1000);
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  // One line: typed newlines would be auto-indented.
+  await page.keyboard.insertText(JSON.stringify({ ...userSettings, 'ghostLs.maxTokens': 48 }));
+  await page.keyboard.press('Control+S');
+  await waitFor(
+    'the edited user settings on disk',
+    () => {
+      try {
+        return JSON.parse(fs.readFileSync(settingsFile, 'utf8'))['ghostLs.maxTokens'] === 48;
+      } catch {
+        return false;
+      }
+    },
+    15_000,
+  );
+  await waitFor(
+    'the extension to send the changed settings',
+    () => /sending settings \{[^\n]*"maxTokens":48/.test(serverLog()),
+    30_000,
+  );
+  log('settings change sent (maxTokens 48)');
+  await runCommand(page, 'ghost-ls: Show Status');
+  const toast = page.locator('.notification-toast', { hasText: 'ghost-ls:' });
+  await toast.first().waitFor({ timeout: 20_000 });
+  const toastText = (await toast.first().innerText()).replace(/\s+/g, ' ');
+  log(`Show Status: ${JSON.stringify(toastText)}`);
+  if (!/ghost-ls: ready, model gemma3-270m/.test(toastText)) {
+    fail(`Show Status did not say "ready, model gemma3-270m": ${toastText}`);
+  }
+  const statusJson = serverLog().match(/ghost\/status (\{[\s\S]*?\n\})/);
+  if (!statusJson) {
+    fail('the ghost/status response is not in the extension log');
+  }
+  const status = JSON.parse(statusJson[1]);
+  if (status.settings?.maxTokens !== 48) {
+    fail(`ghost/status settings.maxTokens is ${status.settings?.maxTokens}, expected 48 (the changed setting)`);
+  }
+  log(`ghost/status: state ${status.state}, model ${status.model}, settings.maxTokens ${status.settings.maxTokens}`);
+
+  // 10. "ghost-ls: Disable Completions" / "Enable Completions" flip ghostLs.enabled.
+  for (const [title, value] of [['ghost-ls: Disable Completions', false], ['ghost-ls: Enable Completions', true]]) {
+    await runCommand(page, title);
+    await waitFor(
+      `"ghostLs.enabled": ${value} in the user settings`,
+      () => new RegExp(`"ghostLs\\.enabled":\\s*${value}`).test(fs.readFileSync(settingsFile, 'utf8')),
+      15_000,
+    );
+    log(`${title}: ghostLs.enabled is ${value}`);
+  }
+  if (/server bug: ghost\/status without params/.test(serverLog())) {
+    log('SERVER BUG: ghost/status without "params" is answered -32602 (invalid params); the extension retried with {}');
+  }
   if (!ready) {
     log('warning: the server never reported ghost/didChangeStatus "ready"');
   }
