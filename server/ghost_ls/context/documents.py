@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from tree_sitter import Tree
 
 from ghost_ls.context.languages import LanguageSpec
-from ghost_ls.context.parsing import Edit, ParseState, Submit
+from ghost_ls.context.parsing import MAX_TREE_BYTES, Edit, ParseState, Submit
 from ghost_ls.context.text import content, encode, split_lines, utf8_len, utf16_to_index
 
 _LONE_CR = re.compile(r"\r(?!\n)")
@@ -53,12 +54,15 @@ class Document:
         self.uri = uri
         self.language_id = language_id
         self.version = version
+        self.resyncs = 0
         self.parse = ParseState(spec, submit)
         self.lines: list[str] = []
         self.text = ""
         self.length = 0
         self._lone_cr = 0
         self._non_ascii = 0
+        self._starts: list[int] = [0]
+        self._byte_starts: list[int] = [0]
         self.reset(text)
 
     @property
@@ -72,6 +76,8 @@ class Document:
         self.length = len(text)
         self._lone_cr = sum(1 for line in self.lines if line.endswith("\r")) if "\r" in text else 0
         self._non_ascii = 0 if text.isascii() else sum(1 for ln in self.lines if not ln.isascii())
+        self._starts = [0]
+        self._byte_starts = [0]
         self.parse.invalidate()
 
     def line_count(self) -> int:
@@ -88,10 +94,10 @@ class Document:
         text = self.text if not self._lone_cr else _LONE_CR.sub("\n", self.text)
         return encode(text)
 
-    def tree(self) -> Tree | None:
+    def tree(self, force: bool = False) -> Tree | None:
         """The syntax tree, reparsed lazily (None: no grammar, too large, or not ready)."""
         size = self.length if not self._non_ascii else len(encode(self.text))
-        return self.parse.tree(self.source, size)
+        return self.parse.tree(self.source, size, force)
 
     def apply_changes(self, changes: Sequence[Any], version: int, text: str) -> list[LineShift]:
         """Apply LSP change events; returns the line shifts, resyncing from ``text`` if needed."""
@@ -107,6 +113,7 @@ class Document:
                 continue
             shifts.append(self._apply_range(bounds, new_text))
         if self.length != len(text) or (changes and not self._agrees_with(text, shifts[-1])):
+            self.resyncs += 1
             self.reset(text)
             return [LineShift(0, 1 << 30, 1 << 30)]
         self.text = text
@@ -118,9 +125,7 @@ class Document:
         start_line, start_col, end_line, end_col = self._clamp(bounds)
         head = self.lines[start_line][:start_col]
         last_line = self.lines[end_line]
-        start_byte = self._byte_offset(start_line) + utf8_len(head)
-        old_end_col_bytes = utf8_len(last_line[:end_col])
-        old_end_byte = self._byte_offset(end_line) + old_end_col_bytes
+        edit = self._tree_edit(start_line, head, end_line, last_line[:end_col], new_text)
         first, last = start_line, end_line
         region = head + new_text + last_line[end_col:]
         if first > 0 and region.startswith("\n") and self.lines[first - 1].endswith("\r"):
@@ -134,17 +139,31 @@ class Document:
         if last < len(self.lines) - 1 and replaced[-1] == "":
             replaced.pop()
         old = self.lines[first:last + 1]
+        del self._starts[first + 1:]
+        del self._byte_starts[first + 1:]
         self.lines[first:last + 1] = replaced
         self._count(old, -1)
         self._count(replaced, +1)
         self.length += sum(map(len, replaced)) - sum(map(len, old))
+        if edit is None:
+            self.parse.invalidate()
+        else:
+            self.parse.edit(edit)
+        return LineShift(first, last, len(replaced))
+
+    def _tree_edit(self, start_line: int, head: str, end_line: int, old_tail: str,
+                   new_text: str) -> Edit | None:
+        """The tree-sitter edit for replacing ``head|...|old_tail`` (None: no tree kept)."""
+        if self.parse.spec is None or self.length > MAX_TREE_BYTES:
+            return None
+        start_byte = self._byte_offset(start_line) + utf8_len(head)
+        old_end_col = utf8_len(old_tail)
+        old_end_byte = self._byte_offset(end_line) + old_end_col
         new_lines = split_lines(new_text)
         end_row = start_line + len(new_lines) - 1
-        end_col_bytes = utf8_len(new_lines[-1]) + (utf8_len(head) if len(new_lines) == 1 else 0)
-        self.parse.edit(Edit(
-            start_byte, old_end_byte, start_byte + utf8_len(new_text),
-            (start_line, utf8_len(head)), (end_line, old_end_col_bytes), (end_row, end_col_bytes)))
-        return LineShift(first, last, len(replaced))
+        end_col = utf8_len(new_lines[-1]) + (utf8_len(head) if len(new_lines) == 1 else 0)
+        return Edit(start_byte, old_end_byte, start_byte + utf8_len(new_text),
+                    (start_line, utf8_len(head)), (end_line, old_end_col), (end_row, end_col))
 
     def _clamp(self, bounds: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
         """Code-point positions for a UTF-16 range, clamped into the document, ordered."""
@@ -159,10 +178,18 @@ class Document:
         (sl, sc), (el, ec) = sorted(points)
         return sl, sc, el, ec
 
+    def offset(self, line: int) -> int:
+        """Code-point offset of the start of ``line``.
+
+        Line starts are cached and only the ones after an edit are dropped, so typing
+        on one line costs O(1) and moving down costs the lines moved over.
+        """
+        return _extend(self._starts, self.lines, line, len)
+
     def _byte_offset(self, line: int) -> int:
         if not self._non_ascii:
-            return sum(map(len, self.lines[:line]))
-        return len(encode("".join(self.lines[:line])))
+            return self.offset(line)
+        return _extend(self._byte_starts, self.lines, line, utf8_len)
 
     def _count(self, lines: list[str], sign: int) -> None:
         for line in lines:
@@ -175,11 +202,21 @@ class Document:
         """Spot check: the last edited lines sit at the same offset in ``text``."""
         if shift.count > 64:
             return "".join(self.lines) == text
-        offset = sum(map(len, self.lines[:shift.first])) if len(self.lines) < 20000 else None
-        if offset is None:
-            return True
+        if shift.first >= len(self._starts) and len(self.lines) > 20000:
+            return True  # huge document: the length check has to do
+        offset = self.offset(shift.first)
         region = "".join(self.lines[shift.first:shift.first + shift.count])
         return text[offset:offset + len(region)] == region
+
+
+def _extend(starts: list[int], lines: list[str], line: int, size: Callable[[str], int]) -> int:
+    """``starts[line]``, filling the cache of running sums up to ``line`` first."""
+    line = min(line, len(lines))
+    known = len(starts)
+    if known <= line:
+        starts.extend(accumulate(map(size, lines[known - 1:line]), initial=starts[-1]))
+        del starts[known]  # accumulate repeats its initial value first
+    return starts[line]
 
 
 def _field(obj: Any, name: str) -> Any:

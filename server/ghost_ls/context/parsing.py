@@ -2,15 +2,23 @@
 
 Keystrokes call :meth:`ParseState.edit` (``tree.edit``, microseconds).  The reparse is
 lazy: the first reader after a batch of edits reparses incrementally with the old
-tree, under a deadline enforced by tree-sitter's progress callback.  A parse that
-would blow the deadline (first parse of a large file, an edit that reshapes the whole
-file such as opening a string at the top) is handed to the background worker; readers
-keep using the edited old tree (positions shifted by ``tree.edit``) until the fresh one
-arrives, and edits made meanwhile are replayed onto it.  Documents above
+tree, under a short deadline enforced by tree-sitter's progress callback.
+
+Incremental reparses are not always cheap: with tree-sitter-python, an edit near a line
+end in a 5,000-line file costs several milliseconds (it grows with the file: the
+external indentation scanner limits subtree reuse).  A reparse that would blow the
+deadline is *deferred*: readers keep using the edited old tree (``tree.edit`` shifted
+its positions; only the lines just typed lack structure) and, once the document has
+been quiet for :data:`QUIET_S` at a read, a snapshot (source bytes + tree copy) goes to
+the background worker, which reparses it; edits made meanwhile are replayed onto the
+result when it is adopted.  So a burst of typing costs no parsing at all on the
+request thread, and the catch-up runs once per pause, not once per keystroke.  The
+first parse of a large document goes to the background at once.  Documents above
 :data:`MAX_TREE_BYTES` are never parsed: they get line windows.
 
-py-tree-sitter holds the GIL while parsing; the progress callback is Python code, so
-the worker thread gives the interpreter back every few milliseconds while it parses.
+py-tree-sitter holds the GIL while parsing; in the background the progress callback
+sleeps for zero seconds every few kilobytes, which hands the GIL to the request thread
+whenever it is waiting.
 """
 
 from __future__ import annotations
@@ -32,8 +40,13 @@ MAX_TREE_BYTES = 1_000_000
 """Documents larger than this get line-based windows only."""
 SYNC_PARSE_BYTES = 48_000
 """A first parse of a document up to this size runs inline; larger ones in the background."""
-REPARSE_DEADLINE_S = 0.012
-"""Time an inline incremental reparse may take before it moves to the background."""
+REPARSE_DEADLINE_S = 0.003
+"""Time an inline incremental reparse may take before it is deferred."""
+FIRST_PARSE_DEADLINE_S = 0.015
+"""Time the first inline parse of a small document may take."""
+QUIET_S = 0.1
+"""A deferred reparse starts in the background once edits have paused this long."""
+_YIELD_EVERY = 32
 
 Submit = Callable[[Callable[[], None]], None]
 _local = threading.local()
@@ -69,16 +82,24 @@ def parser_for(spec: LanguageSpec) -> Parser | None:
 
 
 def parse_bytes(spec: LanguageSpec, source: bytes, old: Tree | None = None,
-                deadline: float | None = None) -> Tree | None:
-    """Parse ``source``; None when the grammar is missing or ``deadline`` passes first."""
+                deadline: float | None = None, polite: bool = False) -> Tree | None:
+    """Parse ``source``; None when the grammar is missing or ``deadline`` passes first.
+
+    ``polite`` (background threads): release the GIL briefly every few kilobytes.
+    """
     parser = parser_for(spec)
     if parser is None:
         return None
+    calls = 0
 
     def read(offset: int, _point: Point) -> bytes:
         return source[offset:offset + 16384]
 
     def progress(_offset: int, _has_error: bool) -> bool:
+        nonlocal calls
+        calls += 1
+        if polite and calls % _YIELD_EVERY == 0:
+            time.sleep(0)
         return deadline is not None and time.perf_counter() > deadline
 
     try:
@@ -101,7 +122,16 @@ class ParseState:
         self._pending: tuple[int, Tree | None] | None = None
         self._replay: list[Edit] | None = None
         self._generation = 0
+        self._deferred = False
+        self._last_edit = 0.0
         self.background_parses = 0
+        self.inline_parses = 0
+        self.deferrals = 0
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the tree matches the current text (not an edited stale one)."""
+        return self._tree is not None and self._fresh
 
     @property
     def has_tree(self) -> bool:
@@ -114,16 +144,21 @@ class ParseState:
             self._fresh = False
         if self._replay is not None:
             self._replay.append(edit)
+        self._last_edit = time.monotonic()
 
     def invalidate(self) -> None:
         """Forget the tree (text replaced wholesale): the next reader parses from scratch."""
         self._tree = None
         self._fresh = False
         self._replay = None
+        self._deferred = False
         self._generation += 1
 
-    def tree(self, source: Callable[[], bytes], size: int) -> Tree | None:
-        """The current tree (maybe an edited stale one while the background catches up)."""
+    def tree(self, source: Callable[[], bytes], size: int, force: bool = False) -> Tree | None:
+        """The current tree (maybe an edited stale one while a reparse is deferred).
+
+        ``force`` starts a deferred reparse now, without waiting for a pause.
+        """
         if self.spec is None or size > MAX_TREE_BYTES:
             return None
         self._adopt_background()
@@ -132,17 +167,25 @@ class ParseState:
         if self._tree is None and size > SYNC_PARSE_BYTES:
             self._start_background(source(), None)
             return None
-        deadline = time.perf_counter() + REPARSE_DEADLINE_S
+        if self._deferred:
+            if force or time.monotonic() - self._last_edit >= QUIET_S:
+                self._start_background(source(), copy.copy(self._tree))
+            return self._tree
+        self.inline_parses += 1
+        budget = REPARSE_DEADLINE_S if self._tree is not None else FIRST_PARSE_DEADLINE_S
         data = source()
-        tree = parse_bytes(self.spec, data, self._tree, deadline)
+        tree = parse_bytes(self.spec, data, self._tree, time.perf_counter() + budget)
         if tree is None:
-            old = copy.copy(self._tree) if self._tree is not None else None
-            self._start_background(data, old)
+            self.deferrals += 1
+            self._deferred = True
+            if self._tree is None:
+                self._start_background(data, None)
             return self._tree
         self._tree, self._fresh = tree, True
         return tree
 
     def _start_background(self, data: bytes, old: Tree | None) -> None:
+        self._deferred = False
         if self._submit is None or self.spec is None:
             tree = parse_bytes(self.spec, data, old) if self.spec is not None else None
             self._tree, self._fresh = tree, tree is not None
@@ -152,7 +195,7 @@ class ParseState:
         generation, spec = self._generation, self.spec
 
         def job() -> None:
-            tree = parse_bytes(spec, data, old)
+            tree = parse_bytes(spec, data, old, polite=True)
             self._pending = (generation, tree)
 
         self.background_parses += 1
