@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ghost_ls.config import Settings
 from ghost_ls.context.types import CompletionMode, PromptContext
-from ghost_ls.engine.backend import GenerationRequest, GenerationResult, deadline_after
+from ghost_ls.engine.backend import GenerationRequest, GenerationResult
 from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.engine.stats import Stats
@@ -78,14 +78,15 @@ class Completer:
         prompt = self.prompt_tokens(context)
         outcome = Outcome(source="model")
         raw_texts: list[str] = []
-        deadline = deadline_after(settings.timeout_ms)
+        started = time.monotonic()
+        budget = settings.timeout_ms / 1000.0
         for index in range(candidates):
             request = GenerationRequest(
                 prompt=prompt,
                 max_tokens=settings.max_tokens,
                 temperature=settings.temperature if index == 0 else ALTERNATIVE_TEMPERATURE,
                 seed=index,
-                deadline=deadline,
+                time_budget=budget,
                 stop=stop_rule_for(context),
                 on_text=on_text if index == 0 else None,
                 cancel=cancel_event,
@@ -100,7 +101,7 @@ class Completer:
             if cleaned.text and cleaned.text not in {item.text for item in outcome.suggestions}:
                 outcome.suggestions.append(cleaned)
                 raw_texts.append(cleaned.text)
-            if time.monotonic() > deadline:
+            if index > 0 and time.monotonic() - started > budget:
                 break
         if raw_texts and not outcome.cancelled:
             self.cache.put(context.prefix, context.line_suffix, raw_texts)

@@ -40,7 +40,8 @@ class Settings:
     candidates: int = 3
     """Distinct suggestions offered for a manually invoked request (cycling)."""
     timeout_ms: int = 5000
-    """Time budget for one generation; what was produced so far is returned."""
+    """Time budget for generating one suggestion once the prompt is read; what was
+    produced by then is returned."""
     debounce_ms: int = 150
     """Clients wait this long after a keystroke before asking (the server only publishes it)."""
     multiline: bool = True

@@ -10,7 +10,6 @@ backend (llama-server, an OpenAI-compatible ``/v1/completions``) would fit here 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -39,8 +38,10 @@ class GenerationRequest:
     max_tokens: int
     temperature: float = 0.0
     seed: int = 0
-    deadline: float = float("inf")
-    """``time.monotonic()`` after which generation stops with what it has."""
+    time_budget: float = float("inf")
+    """Seconds of sampling, counted once the prompt is read, after which generation stops
+    with what it has.  Reading the prompt is bounded only by ``cancel``: it is kept in the
+    KV cache either way, so a slow first read still pays off for the next request."""
     stop: StopRule | None = None
     on_text: TextSink | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -108,8 +109,3 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def deadline_after(milliseconds: int) -> float:
-    """A ``GenerationRequest.deadline`` ``milliseconds`` from now."""
-    return time.monotonic() + milliseconds / 1000.0

@@ -32,16 +32,15 @@ class FakeBackend:
         return []
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
-        result = GenerationResult(
-            text="", stop_reason="max-tokens", prompt_tokens=len(request.prompt)
-        )
+        result = GenerationResult(text="", stop_reason="max-tokens", prompt_tokens=len(request.prompt))
         result.evaluated_tokens = len(request.prompt)
         started = time.perf_counter()
+        deadline = time.monotonic() + request.time_budget
         for char in self._text[: request.max_tokens]:
             if request.cancel.is_set():
                 result.stop_reason = "cancelled"
                 break
-            if time.monotonic() > request.deadline:
+            if time.monotonic() > deadline:
                 result.stop_reason = "timeout"
                 break
             time.sleep(self._delay)

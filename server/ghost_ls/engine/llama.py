@@ -126,9 +126,7 @@ class LlamaBackend:
         self._pieces: dict[tuple[int, bool], bytes] = {}
         self._context_size = int(self._llm.n_ctx())
         self._add_bos = (
-            bool(self._llm._model.add_bos_token())
-            if hasattr(self._llm._model, "add_bos_token")
-            else True
+            bool(self._llm._model.add_bos_token()) if hasattr(self._llm._model, "add_bos_token") else True
         )
 
     # -- vocabulary -------------------------------------------------------------------
@@ -243,7 +241,7 @@ class LlamaBackend:
     def _evaluate(self, tokens: list[int], request: GenerationRequest) -> bool:
         """Evaluate ``tokens`` in chunks; False when cancelled or out of time first."""
         for start in range(0, len(tokens), EVAL_CHUNK):
-            if request.cancel.is_set() or time.monotonic() > request.deadline:
+            if request.cancel.is_set():
                 return False
             try:
                 self._llm.eval(tokens[start : start + EVAL_CHUNK])
@@ -259,13 +257,14 @@ class LlamaBackend:
         )
         llm.set_seed(request.seed)
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        deadline = time.monotonic() + request.time_budget
         text = ""
         try:
             for _ in range(request.max_tokens):
                 if request.cancel.is_set():
                     result.stop_reason = "cancelled"
                     break
-                if time.monotonic() > request.deadline:
+                if time.monotonic() > deadline:
                     result.stop_reason = "timeout"
                     break
                 token = int(llm.sample(temp=request.temperature))
