@@ -346,6 +346,13 @@ H.run(function()
     end, 5000)
     d.status = got
     H.truthy(got, ":GhostLs status shows the model")
+    -- The server counted what the plugin reported (didShow, partial accepts, command).
+    local resp = lsp.get_client():request_sync("ghost/status", vim.empty_dict(), 5000)
+    local result = resp and resp.result or {}
+    d.server_counts = { shown = result.shown, accepted = result.accepted, partial = result.partiallyAccepted }
+    H.truthy((result.shown or 0) >= 1, "didShowCompletion reached the server")
+    H.truthy((result.accepted or 0) >= 1, "ghost.accepted ran on a full accept")
+    H.truthy((result.partiallyAccepted or 0) >= 1, "didPartiallyAcceptCompletion reached the server")
     vim.cmd("checkhealth ghost_ls")
     H.sleep(100)
     local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")

@@ -318,6 +318,48 @@ H.run(function()
     vim.cmd("bwipeout")
   end)
 
+  H.test("server_cmd_discovery", function(d)
+    local saved = vim.env.PATH
+    local bin = workdir .. "/bin"
+    vim.fn.mkdir(bin, "p")
+    vim.fn.writefile({ "#!/bin/sh", "exit 0" }, bin .. "/ghost-ls")
+    vim.fn.setfperm(bin .. "/ghost-ls", "rwxr-xr-x")
+    vim.env.PATH = bin .. ":/usr/bin:/bin"
+    local from_path = config.server_cmd({})
+    vim.env.PATH = "/usr/bin:/bin"
+    local fallback, tried = config.server_cmd({})
+    vim.env.PATH = saved
+    d.from_path, d.fallback, d.tried = from_path, fallback, tried
+    H.eq(from_path, { bin .. "/ghost-ls", "serve" }, "ghost-ls found on PATH")
+    local venv = config.repo_root() .. "/.venv/bin/ghost-ls"
+    H.eq(tried[#tried], venv, "the checkout's venv is the fallback")
+    if vim.fn.executable(venv) == 1 then
+      H.eq(fallback, { venv, "serve" }, "venv fallback used")
+    else
+      H.eq(fallback, nil, "nothing found")
+    end
+    H.eq(config.server_cmd({ cmd = { "/x/ghost-ls", "serve", "--log-file", "/tmp/l" } }),
+      { "/x/ghost-ls", "serve", "--log-file", "/tmp/l" }, "explicit cmd wins")
+  end)
+
+  H.test("setup_again_changes_keys", function(d)
+    ghost.setup({ cmd = { workdir .. "/no-such-ghost-ls", "serve" }, keys = { accept = "<C-l>" } })
+    local lsp_mod = require("ghost_ls.lsp")
+    lsp_mod.attach = function(bufnr)
+      vim.b[bufnr].ghost_ls_attached = true
+      return -1
+    end
+    vim.api.nvim_set_current_buf(buf)
+    d.maps = vim.tbl_map(function(m) return m.lhs end, vim.api.nvim_buf_get_keymap(buf, "i"))
+    H.truthy(vim.tbl_contains(d.maps, "<C-L>"), "new accept key mapped")
+    H.truthy(not vim.tbl_contains(d.maps, "<Tab>"), "old accept key removed")
+    vim.api.nvim_buf_set_lines(buf, 0, -1, false, { "" })
+    insert_at(1, 0)
+    suggestion.show_items(buf, { item("ok", 0, 0) })
+    H.input("<C-l>", 60)
+    H.eq(H.buf_text(buf), "ok", "accepted with the new key")
+  end)
+
   -- Data for the Python side: config mirrored from the server, and defaults for docs.
   H.results.server_setting_types = config.server_setting_types
   H.results.default_keys = config.defaults.keys

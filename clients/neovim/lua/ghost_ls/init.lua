@@ -81,6 +81,14 @@ end
 ---@param opts? table see :help ghost_ls-config
 function M.setup(opts)
   local config = require("ghost_ls.config")
+  local keymaps = require("ghost_ls.keymaps")
+  local keyed = {}
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.b[buf].ghost_ls_keys then
+      keymaps.detach(buf) -- the keys may change: set them again below
+      keyed[#keyed + 1] = buf
+    end
+  end
   local cfg = config.setup(opts)
   if cfg.renderer == "native" and not require("ghost_ls.native").available() then
     require("ghost_ls.util").notify('renderer = "native" needs Neovim 0.12+; using the plugin\'s renderer',
@@ -91,6 +99,11 @@ function M.setup(opts)
   suggestion().global_enabled = cfg.enabled
   create_autocmds()
   M.did_setup = true
+  for _, buf in ipairs(keyed) do
+    if vim.api.nvim_buf_is_valid(buf) and vim.b[buf].ghost_ls_attached then
+      keymaps.attach(buf)
+    end
+  end
   if cfg.enabled then
     for _, buf in ipairs(vim.api.nvim_list_bufs()) do
       if vim.api.nvim_buf_is_loaded(buf) then

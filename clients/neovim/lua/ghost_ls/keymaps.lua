@@ -8,6 +8,8 @@ local M = {}
 
 -- bufnr -> { [lhs] = maparg dict of the buffer-local mapping we replaced }
 local shadowed = {}
+-- bufnr -> list of lhs this plugin mapped
+local mapped = {}
 
 local actions = {
   accept = { desc = "accept the suggestion", fallback = true },
@@ -106,6 +108,7 @@ function M.attach(bufnr)
   end
   vim.b[bufnr].ghost_ls_keys = true
   shadowed[bufnr] = {}
+  mapped[bufnr] = {}
   local native = require("ghost_ls.native").active()
   for name, lhs in pairs(config.options.keys) do
     local action = actions[name]
@@ -116,6 +119,7 @@ function M.attach(bufnr)
         shadowed[bufnr][lhs] = existing
       end
       local run = native and native_handler(name) or handler(name)
+      table.insert(mapped[bufnr], lhs)
       vim.keymap.set("i", lhs, function()
         local ok, done = pcall(run, bufnr)
         if not ok then
@@ -132,19 +136,18 @@ end
 
 --- Remove the keys from `bufnr`, restoring what they shadowed.
 function M.detach(bufnr)
-  if not vim.b[bufnr].ghost_ls_keys then
+  if not vim.api.nvim_buf_is_valid(bufnr) or not vim.b[bufnr].ghost_ls_keys then
     return
   end
-  for name, lhs in pairs(config.options.keys) do
-    if lhs and actions[name] then
-      pcall(vim.keymap.del, "i", lhs, { buffer = bufnr })
-      local old = (shadowed[bufnr] or {})[lhs]
-      if old then
-        pcall(vim.fn.mapset, "i", false, old)
-      end
+  for _, lhs in ipairs(mapped[bufnr] or {}) do
+    pcall(vim.keymap.del, "i", lhs, { buffer = bufnr })
+    local old = (shadowed[bufnr] or {})[lhs]
+    if old then
+      pcall(vim.fn.mapset, "i", false, old)
     end
   end
   shadowed[bufnr] = nil
+  mapped[bufnr] = nil
   vim.b[bufnr].ghost_ls_keys = nil
 end
 
