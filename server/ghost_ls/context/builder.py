@@ -227,9 +227,6 @@ class ContextBuilder:
         end = time.monotonic() + timeout
         ok = self._worker.wait_idle(timeout)
         for state in list(self._docs.values()):
-            for _ in range(3):
-                state.doc.tree(force=True)
-                ok = state.doc.parse.wait_idle(max(0.0, end - time.monotonic())) and ok
-                if state.doc.tree() is None or state.doc.parse.fresh:
-                    break
+            ok = state.doc.parse.wait_idle(max(0.0, end - time.monotonic())) and ok
+            state.doc.tree(force=True)
         return self._worker.wait_idle(max(0.0, end - time.monotonic())) and ok

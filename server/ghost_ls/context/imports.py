@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tree_sitter import Tree
+from tree_sitter import Node, Tree
 
 from ghost_ls.context.languages import LanguageSpec
 
@@ -52,7 +52,7 @@ def tree_imports(tree: Tree, spec: LanguageSpec) -> list[tuple[int, int]]:
             rows += node.end_point.row - node.start_point.row + 1
             if rows > MAX_IMPORT_ROWS:
                 break
-            found.append((node.start_point.row, node.end_point.row))
+            found.append((node.start_point.row, last_row(node)))
             since_last = 0
             continue
         if node.type != "comment":
@@ -60,6 +60,12 @@ def tree_imports(tree: Tree, spec: LanguageSpec) -> list[tuple[int, int]]:
             if since_last > _STOP_AFTER:
                 break
     return found
+
+
+def last_row(node: Node) -> int:
+    """The node's last row (a node ending at column 0 ends on the row before)."""
+    end = node.end_point
+    return end.row - 1 if end.column == 0 and end.row > node.start_point.row else end.row
 
 
 def _is_import(kind: str, spec: LanguageSpec, text: bytes | None) -> bool:

@@ -65,6 +65,15 @@ _JS_IMPORTS = frozenset({"import_statement"})
 _JS_CLASSES = frozenset({"class_declaration", "abstract_class_declaration", "class",
                          "interface_declaration"})
 
+BLOCK_SCOPES = frozenset({
+    "if_statement", "elif_clause", "else_clause", "for_statement", "for_in_statement",
+    "enhanced_for_statement", "while_statement", "do_statement", "with_statement",
+    "try_statement", "except_clause", "finally_clause", "catch_clause", "switch_statement",
+    "match_statement", "case_clause", "if_expression", "for_expression", "while_expression",
+    "loop_expression", "match_expression", "match_arm", "else_statement", "elseif_statement",
+})
+"""Block statements whose header line is shown too (kinds absent from a grammar never match)."""
+
 SPECS: dict[str, LanguageSpec] = {
     "python": LanguageSpec(
         "python", "tree_sitter_python", "language", "#",

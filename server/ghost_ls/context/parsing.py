@@ -157,18 +157,22 @@ class ParseState:
     def tree(self, source: Callable[[], bytes], size: int, force: bool = False) -> Tree | None:
         """The current tree (maybe an edited stale one while a reparse is deferred).
 
-        ``force`` starts a deferred reparse now, without waiting for a pause.
+        ``force`` (tests, benchmarks) parses now, inline and without a deadline.
         """
         if self.spec is None or size > MAX_TREE_BYTES:
             return None
         self._adopt_background()
         if self._fresh or self._replay is not None:
             return self._tree
+        if force:
+            tree = parse_bytes(self.spec, source(), self._tree)
+            self._tree, self._fresh, self._deferred = tree, tree is not None, False
+            return tree
         if self._tree is None and size > SYNC_PARSE_BYTES:
             self._start_background(source(), None)
             return None
         if self._deferred:
-            if force or time.monotonic() - self._last_edit >= QUIET_S:
+            if time.monotonic() - self._last_edit >= QUIET_S:
                 self._start_background(source(), copy.copy(self._tree))
             return self._tree
         self.inline_parses += 1

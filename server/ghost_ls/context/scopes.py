@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from tree_sitter import Node, Point, Tree
 
-from ghost_ls.context.languages import LanguageSpec
+from ghost_ls.context.languages import BLOCK_SCOPES, LanguageSpec
 from ghost_ls.context.text import indentation
 
 MAX_HEADER_LINES = 6
@@ -34,7 +34,7 @@ LineAt = Callable[[int], str]
 
 def body_of(node: Node) -> Node | None:
     """The body child of a definition-like node (field ``body`` or a block-kind child)."""
-    body = node.child_by_field_name("body")
+    body = node.child_by_field_name("body") or node.child_by_field_name("consequence")
     if body is not None:
         return body
     if node.type in _WRAPPED:
@@ -72,7 +72,8 @@ def scope_nodes(tree: Tree, spec: LanguageSpec, row: int, column: int) -> list[N
     node: Node | None = tree.root_node.descendant_for_point_range(point, point)
     found: list[Node] = []
     while node is not None:
-        if node.type in spec.scopes and node.start_point.row < row:
+        kind = node.type
+        if (kind in spec.scopes or kind in BLOCK_SCOPES) and node.start_point.row < row:
             found.append(node)
         node = node.parent
     found.reverse()
