@@ -64,10 +64,15 @@ def _drop_suffix_overlap(text: str, context: PromptContext) -> str:
 
 def unmatched_openers(text: str) -> list[str]:
     """Brackets opened in ``text`` and not closed in it (string contents ignored)."""
-    stack: list[str] = []
+    return [char for _, char in _open_brackets(text)]
+
+
+def _open_brackets(text: str) -> list[tuple[int, str]]:
+    """(index, bracket) of each bracket left open in ``text``, outermost first."""
+    stack: list[tuple[int, str]] = []
     quote = ""
     escaped = False
-    for char in text:
+    for index, char in enumerate(text):
         if quote:
             if escaped:
                 escaped = False
@@ -78,22 +83,23 @@ def unmatched_openers(text: str) -> list[str]:
         elif char in "\"'`":
             quote = char
         elif char in OPENERS:
-            stack.append(char)
-        elif char in CLOSERS and stack and stack[-1] == CLOSERS[char]:
+            stack.append((index, char))
+        elif char in CLOSERS and stack and stack[-1][1] == CLOSERS[char]:
             stack.pop()
     return stack
 
 
-def _balance(text: str, line_suffix: str) -> str:
-    """Close brackets a one-line suggestion left open, unless the line already does."""
+def _balance(text: str, line_prefix: str) -> str:
+    """Close brackets a one-line suggestion opened and left open.
+
+    Closers already right of the cursor belong to brackets opened before it, so they do
+    not count; a suggestion ending in an opener or a comma continues on the next line.
+    """
     if "\n" in text or not text or text[-1] in "([{,\\":
         return text
-    closers = "".join(OPENERS[opener] for opener in reversed(unmatched_openers(text)))
-    available = "".join(char for char in line_suffix if char in CLOSERS)
-    provided = next(
-        k for k in range(len(closers), -1, -1) if available.startswith(closers[len(closers) - k :])
-    )
-    return text + closers[: len(closers) - provided]
+    still_open = _open_brackets(line_prefix + text)
+    opened_here = [char for index, char in still_open if index >= len(line_prefix)]
+    return text + "".join(OPENERS[opener] for opener in reversed(opened_here))
 
 
 def _reindent(text: str, indent_unit: str) -> str:
@@ -103,9 +109,7 @@ def _reindent(text: str, indent_unit: str) -> str:
         fixed = [_spaces_to_tabs(line) for line in lines[1:]]
     else:
         width = len(indent_unit) or 4
-        fixed = [
-            line.replace("\t", " " * width) if line.startswith("\t") else line for line in lines[1:]
-        ]
+        fixed = [line.replace("\t", " " * width) if line.startswith("\t") else line for line in lines[1:]]
     return "\n".join([lines[0], *fixed])
 
 
@@ -136,4 +140,4 @@ def clean(text: str, context: PromptContext) -> Cleaned:
         return Cleaned("")
     if _covers_line_suffix(text, context.line_suffix):
         return Cleaned(text.rstrip(), replaces_line_suffix=True)
-    return Cleaned(_balance(text, context.line_suffix))
+    return Cleaned(_balance(text, context.line_prefix))

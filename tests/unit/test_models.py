@@ -1,0 +1,73 @@
+"""The catalog, and model files: resolution, verification, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ghost_ls.errors import ModelError
+from ghost_ls.models import store
+from ghost_ls.models.catalog import find_entry, load_catalog
+from ghost_ls.models.download import _published_sha256
+
+
+def test_embedded_default_is_pinned() -> None:
+    entry = load_catalog()["gemma3-270m"]
+    assert entry.embedded and entry.fim is None
+    assert entry.sha256 == "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+
+
+def test_every_fim_model_has_a_template_and_a_source() -> None:
+    for entry in load_catalog().values():
+        if entry.embedded:
+            continue
+        assert entry.fim is not None, entry.name
+        assert entry.hf_repo and entry.hf_file, entry.name
+        assert entry.url.startswith("https://huggingface.co/")
+
+
+def test_find_entry_by_file_name() -> None:
+    entry = find_entry("/somewhere/gemma-3-270m-q4_k_m.gguf")
+    assert entry is not None and entry.name == "gemma3-270m"
+
+
+def test_unknown_model_names_the_list_command() -> None:
+    with pytest.raises(ModelError, match="ghost-ls models list"):
+        store.resolve_model("not-a-model")
+
+
+def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="does not exist"):
+        store.resolve_model(str(tmp_path / "x.gguf"))
+
+
+def test_not_downloaded_model_names_the_pull_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GHOST_LS_MODELS_DIR", str(tmp_path))
+    with pytest.raises(ModelError, match=r"ghost-ls models pull qwen2\.5-coder-1\.5b"):
+        store.resolve_model("qwen2.5-coder-1.5b")
+
+
+def test_verify_detects_corruption_and_remembers_success(tmp_path: Path) -> None:
+    path = tmp_path / "m.gguf"
+    path.write_bytes(b"abc")
+    good = store.sha256_of(path)
+    store.verify(path, good)
+    assert store.is_verified(path, good)
+    path.write_bytes(b"abd")
+    assert not store.is_verified(path, good)
+    with pytest.raises(ModelError, match="corrupt"):
+        store.verify(path, good)
+
+
+def test_embedded_model_assembles_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GHOST_LS_MODELS_DIR", str(tmp_path))
+    path, entry = store.resolve_model("gemma3-270m")
+    assert entry is not None and path.parent == tmp_path
+    assert store.is_verified(path, entry.sha256)
+
+
+def test_published_sha256_is_read_from_hugging_face_headers() -> None:
+    digest = "a" * 64
+    assert _published_sha256({"x-linked-etag": f'"{digest}"'}) == digest
+    assert _published_sha256({"etag": '"abc"'}) == ""

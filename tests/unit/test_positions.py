@@ -1,0 +1,25 @@
+"""UTF-16 positions to string columns."""
+
+from __future__ import annotations
+
+from ghost_ls.positions import column_from_utf16, line_at, utf16_length
+
+
+def test_ascii_columns_are_unchanged() -> None:
+    assert column_from_utf16("hello", 3) == 3
+
+
+def test_astral_characters_count_two_units() -> None:
+    line = 'x = "😋" + y'
+    assert utf16_length(line) == len(line) + 1
+    assert column_from_utf16(line, 7) == 6  # after the closing quote
+
+
+def test_columns_past_the_end_are_clamped() -> None:
+    assert column_from_utf16("abc", 99) == 3
+
+
+def test_lines_end_at_lf_crlf_and_cr_only() -> None:
+    source = "a\r\nb\rc\nd\u2028e"
+    assert [line_at(source, n) for n in range(4)] == ["a", "b", "c", "d\u2028e"]
+    assert line_at(source, 4) is None and line_at(source, -1) is None

@@ -1,0 +1,64 @@
+"""Stop rules: line end, dedent below the block, blank runs, repeats, line cap."""
+
+from __future__ import annotations
+
+from ghost_ls.context.types import CompletionMode, PromptContext
+from ghost_ls.postprocess.stops import indent_width, make_block_stop, stop_at_newline, stop_rule_for
+
+
+def test_line_rule_stops_at_the_first_newline() -> None:
+    assert stop_at_newline("abc") is None
+    assert stop_at_newline("abc\ndef") == 3
+
+
+def test_block_rule_waits_for_complete_lines() -> None:
+    stop = make_block_stop(4)
+    assert stop("x = 1\n    y = ") is None
+
+
+def test_block_rule_stops_before_a_dedented_line() -> None:
+    stop = make_block_stop(4)
+    text = "x = 1\n    return x\ndef other():\n"
+    keep = stop(text)
+    assert keep is not None and text[:keep] == "x = 1\n    return x"
+
+
+def test_block_rule_stops_at_two_blank_lines() -> None:
+    stop = make_block_stop(4)
+    text = "x = 1\n    y = 2\n\n\n"
+    keep = stop(text)
+    assert keep is not None and text[:keep].rstrip() == "x = 1\n    y = 2"
+
+
+def test_block_rule_stops_on_a_repeated_line() -> None:
+    stop = make_block_stop(0)
+    text = "a()\nb()\nb()\n"
+    keep = stop(text)
+    assert keep is not None and text[:keep] == "a()\nb()"
+
+
+def test_block_rule_caps_the_number_of_lines() -> None:
+    stop = make_block_stop(0, max_lines=3)
+    text = "".join(f"line_{i}()\n" for i in range(10))
+    keep = stop(text)
+    assert keep is not None and text[:keep].count("\n") == 2
+
+
+def test_indent_width_counts_tabs() -> None:
+    assert indent_width("\t  x") == 6
+
+
+def test_rule_follows_the_mode() -> None:
+    ctx = PromptContext(
+        uri="u",
+        path="p",
+        language="python",
+        prefix="def f():\n    ",
+        suffix="",
+        mode=CompletionMode.BLOCK,
+        line_prefix="    ",
+        line_suffix="",
+    )
+    assert stop_rule_for(ctx)("pass\nx = 1\n") is not None  # dedent below 4
+    line = PromptContext(**{**ctx.__dict__, "mode": CompletionMode.LINE})
+    assert stop_rule_for(line) is stop_at_newline
