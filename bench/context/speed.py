@@ -23,6 +23,7 @@ four-characters-a-token estimate is used.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
@@ -34,12 +35,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 
-from lsprotocol.types import Position, Range, TextDocumentContentChangePartial  # noqa: E402
+from lsprotocol.types import Position, Range, TextDocumentContentChangePartial
 
-from ghost_ls.config import Settings  # noqa: E402
-from ghost_ls.context import ContextBuilder  # noqa: E402
-from ghost_ls.context.builder import approximate_tokens  # noqa: E402
-from ghost_ls.context.parsing import parse_bytes  # noqa: E402
+from ghost_ls.config import Settings
+from ghost_ls.context import ContextBuilder
+from ghost_ls.context.builder import approximate_tokens
+from ghost_ls.context.parsing import parse_bytes
 
 UNIT = '''
 
@@ -191,7 +192,7 @@ def typing_scenario(args: argparse.Namespace, counter: Callable[[str], int]) -> 
         builder.did_change(uri, 1, [TextDocumentContentChangePartial(
             range=Range(Position(row, 0), Position(row, 0)), text="        \n")], text)
         builder.wait_idle(60)
-        doc = builder._docs[uri].doc  # noqa: SLF001 - the benchmark times the parts
+        doc = builder._docs[uri].doc
         assert doc.spec is not None
         shadow = Shadow(doc.spec, doc.source())
         edit_hook = doc.parse.edit
@@ -251,7 +252,7 @@ def typing_scenario(args: argparse.Namespace, counter: Callable[[str], int]) -> 
         "treesitter_incremental_reparse_ms": summary(out["incremental"]),
         "baseline_full_parse_ms": summary(out["full"]),
         "stability": {
-            "window_start_moves": sum(1 for a, b in zip(starts, starts[1:], strict=False)
+            "window_start_moves": sum(1 for a, b in itertools.pairwise(starts)
                                       if a != b),
             "shared_fraction_mean": round(statistics.fmean(
                 s.get("shared_fraction", 0.0) for s in stab[1:]), 4),
@@ -308,7 +309,7 @@ def indexing_scenario(counter: Callable[[str], int], files: int = 150) -> dict[s
         builds = []
         builder.set_workspace_folders([Path(tmp)])
         started_all = time.perf_counter()
-        while not builder._indexer.scan_done.is_set() and len(builds) < 2000:  # noqa: SLF001
+        while not builder._indexer.scan_done.is_set() and len(builds) < 2000:
             started = time.perf_counter()
             builder.build(uri, 200, 8)
             builds.append((time.perf_counter() - started) * 1000)

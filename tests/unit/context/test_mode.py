@@ -1,0 +1,65 @@
+"""Completion mode per request and the indentation unit."""
+
+from __future__ import annotations
+
+import pytest
+
+from ghost_ls.context.languages import spec_for
+from ghost_ls.context.mode import completion_mode, detect_indent
+from ghost_ls.context.types import CompletionMode
+
+NONE, LINE, BLOCK = CompletionMode.NONE, CompletionMode.LINE, CompletionMode.BLOCK
+
+
+def _mode(text: str, language: str | None = "python", multiline: bool = True) -> CompletionMode:
+    """``text`` with a ``|`` at the cursor."""
+    lines = text.split("\n")
+    row = next(i for i, line in enumerate(lines) if "|" in line)
+    prefix, suffix = lines[row].split("|")
+    lines[row] = prefix + suffix
+    spec = spec_for(language) if language else None
+    return completion_mode(prefix, suffix, lambda r: lines[r] if 0 <= r < len(lines) else "",
+                           row, len(lines), spec, multiline)
+
+
+@pytest.mark.parametrize("text,language,expected", [
+    ("x = compu|te(1)", "python", NONE),              # mid-identifier
+    ("x = |foo(1)", "python", NONE),                  # real code right of the cursor
+    ("print(|)", "python", LINE),                     # only closers to the right
+    ("s = '|'", "python", LINE),
+    ("foo(a, |);", "javascript", LINE),
+    ("x = 1|", "python", LINE),
+    ("def f(a):\n    |", "python", BLOCK),
+    ("def f(a):|", "python", BLOCK),
+    ("def f(a):\n    |\n    return a", "python", LINE),      # body not empty
+    ("def f(a):\n    |\nx = 1", "python", BLOCK),            # next code is dedented
+    ("class K:\n    def m(self):\n        |\n    def n(self):\n        pass", "python", BLOCK),
+    ("if x:\n|", "python", BLOCK),
+    ("x = {\n    |", "python", LINE),                          # a dict is not a block
+    ("function f() {|}", "javascript", BLOCK),
+    ("function f() {\n  |\n}", "javascript", BLOCK),
+    ("function f() {\n  |\n  return 1;\n}", "javascript", LINE),
+    ("func main() {\n\t|\n}", "go", BLOCK),
+    ("if x then\n  |\nend", "lua", BLOCK),
+    ("local function f(a)\n  |\nend", "lua", BLOCK),
+    ("fn main() {\n    |\n}", "rust", BLOCK),
+    ("foo:\n  |", None, BLOCK),                               # no grammar: ':' or '{'
+    ("plain text|", None, LINE),
+])
+def test_modes(text: str, language: str | None, expected: CompletionMode) -> None:
+    assert _mode(text, language) == expected
+
+
+def test_block_needs_multiline_setting() -> None:
+    assert _mode("def f(a):\n    |", multiline=False) == LINE
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("def f():\n    x = 1\n    if x:\n        y = 2\n", "    "),
+    ("function f() {\n  if (x) {\n    y();\n  }\n}\n", "  "),
+    ("func f() {\n\tx := 1\n\tif x {\n\t\ty()\n\t}\n}\n", "\t"),
+    ("no indentation at all\n", "    "),
+])
+def test_detect_indent(text: str, expected: str) -> None:
+    lines = text.split("\n")
+    assert detect_indent(lambda r: lines[r], len(lines), "    ") == expected
