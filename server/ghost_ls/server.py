@@ -32,6 +32,7 @@ from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.engine.stats import Stats
 from ghost_ls.engine.worker import InferenceWorker
+from ghost_ls.features.memory import ItemMemory
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class GhostServer(LanguageServer):
         self.worker = InferenceWorker()
         self.host = ModelHost(on_status=self.post_status)
         self.completer = Completer(self.host, self.cache, self.stats)
+        self.items = ItemMemory()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.error_reported = ""
 
@@ -108,18 +110,14 @@ class GhostServer(LanguageServer):
 
     def show_message(self, text: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         self.call_in_loop(
-            lambda: self.window_show_message(
-                types.ShowMessageParams(type=kind, message=f"ghost-ls: {text}")
-            )
+            lambda: self.window_show_message(types.ShowMessageParams(type=kind, message=f"ghost-ls: {text}"))
         )
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log internal errors; answer unparseable JSON with ParseError, keep serving."""
         if isinstance(error, json.JSONDecodeError):
             log.warning("ignoring a message that is not JSON: %s", error)
-            error_body = self.protocol._converter.unstructure(
-                JsonRpcParseError().to_response_error()
-            )
+            error_body = self.protocol._converter.unstructure(JsonRpcParseError().to_response_error())
             self.protocol._send_data({"jsonrpc": "2.0", "id": None, "error": error_body})
             return
         log.error("internal error (%s): %s", getattr(source, "__name__", source), error)

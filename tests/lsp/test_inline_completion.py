@@ -3,6 +3,7 @@ candidates, the completion fallback, typing-through, KV reuse, streaming, status
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,17 @@ def test_accept_command_and_show_notifications_are_counted(lsp: LspClient) -> No
     after = lsp.request("ghost/status")
     assert after["shown"] == before["shown"] + 1
     assert after["accepted"] == before["accepted"] + 1
+
+
+def test_shown_suggestion_prefetches_the_next_line(lsp: LspClient) -> None:
+    text = "import os\n\n\ndef list_python_files(folder):\n    names = "
+    uri = _open_sample(lsp, "prefetch.py", text)
+    item = lsp.inline(uri, 4, 12)["items"][0]
+    lsp.notify("textDocument/didShowCompletion", {"item": item})
+    deadline = time.monotonic() + 60
+    while lsp.request("ghost/status")["prefetched"] < 1:
+        assert time.monotonic() < deadline, "no prefetch within 60 s"
+        time.sleep(0.2)
+    _type(lsp, uri, 2, 4, 12, item["insertText"] + "\n    ")  # accept, press Enter
+    after = lsp.inline(uri, 5, 4)["items"]
+    assert after and after[0]["command"]["arguments"][0]["source"] == "cache"

@@ -56,6 +56,10 @@ class CompletionCache:
         self.misses += 1
         return None
 
+    def peek(self, prefix: str, line_suffix: str) -> bool:
+        """Whether ``prefix`` has suggestions stored exactly for it (no typing-through)."""
+        return self._key(prefix, line_suffix) in self._entries
+
     def clear(self) -> None:
         self._entries.clear()
 

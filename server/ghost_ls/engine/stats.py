@@ -15,6 +15,7 @@ class Stats:
     cancelled: int = 0
     accepted: int = 0
     partially_accepted: int = 0
+    prefetched: int = 0
     shown: int = 0
     last_latency_ms: float = 0.0
     tokens_per_second: float = 0.0
@@ -51,6 +52,7 @@ class Stats:
             "shown": self.shown,
             "accepted": self.accepted,
             "partiallyAccepted": self.partially_accepted,
+            "prefetched": self.prefetched,
             "lastLatencyMs": round(self.last_latency_ms, 1),
             "tokensPerSecond": round(self.tokens_per_second, 1),
             "lastPromptTokens": self.last_prompt_tokens,

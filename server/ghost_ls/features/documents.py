@@ -24,9 +24,7 @@ def register(server: GhostServer) -> None:
         if document is None:
             return
         ls.worker.cancel_key(uri)  # the running generation is for an older text
-        ls.context.did_change(
-            uri, params.text_document.version, params.content_changes, document.source
-        )
+        ls.context.did_change(uri, params.text_document.version, params.content_changes, document.source)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: GhostServer, params: types.DidSaveTextDocumentParams) -> None:

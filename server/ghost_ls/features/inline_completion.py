@@ -12,6 +12,7 @@ import itertools
 
 from lsprotocol import types
 
+from ghost_ls.features.memory import ItemMemory, ShownItem
 from ghost_ls.features.pipeline import Completed, complete_at
 from ghost_ls.positions import utf16_length
 from ghost_ls.server import GhostServer
@@ -19,9 +20,13 @@ from ghost_ls.server import GhostServer
 _item_ids = itertools.count(1)
 
 
-def to_items(done: Completed, position: types.Position) -> list[types.InlineCompletionItem]:
+def to_items(
+    done: Completed, position: types.Position, memory: ItemMemory
+) -> list[types.InlineCompletionItem]:
     items = []
     for suggestion in done.outcome.suggestions:
+        item_id = next(_item_ids)
+        memory.remember(item_id, ShownItem(done.uri, done.version, done.context, suggestion))
         end = position
         if suggestion.replaces_line_suffix:
             end = types.Position(position.line, utf16_length(done.line_text))
@@ -32,7 +37,7 @@ def to_items(done: Completed, position: types.Position) -> list[types.InlineComp
                 command=types.Command(
                     title="ghost-ls: accepted",
                     command="ghost.accepted",
-                    arguments=[{"id": next(_item_ids), "source": done.outcome.source}],
+                    arguments=[{"id": item_id, "source": done.outcome.source}],
                 ),
             )
         )
@@ -60,4 +65,4 @@ def register(server: GhostServer) -> None:
         if done is None:
             return types.InlineCompletionList(items=[])
         position = types.Position(position.line, utf16_length(done.line_text[: done.column]))
-        return types.InlineCompletionList(items=to_items(done, position))
+        return types.InlineCompletionList(items=to_items(done, position, ls.items))

@@ -52,9 +52,7 @@ async def load_model(server: GhostServer) -> None:
             await asyncio.wait_for(server.work_done_progress.create_async(PROGRESS_TOKEN), 5)
             server.work_done_progress.begin(
                 PROGRESS_TOKEN,
-                types.WorkDoneProgressBegin(
-                    title="ghost-ls", message=f"loading {server.settings.model}"
-                ),
+                types.WorkDoneProgressBegin(title="ghost-ls", message=f"loading {server.settings.model}"),
             )
         except Exception:  # the client refused or never answered: no progress, still load
             progress = False
@@ -65,9 +63,7 @@ async def load_model(server: GhostServer) -> None:
         server.context.set_token_counter(server.host.backend.count_tokens)  # type: ignore[union-attr]
         server.cache.clear()
     if progress:
-        server.work_done_progress.end(
-            PROGRESS_TOKEN, types.WorkDoneProgressEnd(message=server.host.message)
-        )
+        server.work_done_progress.end(PROGRESS_TOKEN, types.WorkDoneProgressEnd(message=server.host.message))
 
 
 def register(server: GhostServer) -> None:
@@ -84,9 +80,7 @@ def register(server: GhostServer) -> None:
         await load_model(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def did_change_configuration(
-        ls: GhostServer, params: types.DidChangeConfigurationParams
-    ) -> None:
+    async def did_change_configuration(ls: GhostServer, params: types.DidChangeConfigurationParams) -> None:
         apply_settings(ls, params.settings)
         if ls.host.needs_load(ls.settings) and ls.host.state != "loading":
             ls.worker.cancel_all()

@@ -36,6 +36,8 @@ class Completed:
     line_text: str
     column: int
     """Cursor column in code points."""
+    uri: str = ""
+    version: int = 0
 
 
 def _partial_sender(
@@ -85,7 +87,7 @@ async def complete_at(
         return None
     cached = ls.completer.suggest_from_cache(context)
     if cached is not None and len(cached.suggestions) >= min(candidates, 2):
-        return Completed(cached, context, line_text, column)
+        return Completed(cached, context, line_text, column, uri, document.version or 0)
     if not ls.host.ready:
         return None
     version = document.version
@@ -125,4 +127,4 @@ async def complete_at(
                 "position": {"line": position.line, "character": position.character},
             },
         )
-    return Completed(outcome, context, line_text, column)
+    return Completed(outcome, context, line_text, column, uri, version or 0)

@@ -1,7 +1,8 @@
 """Status: the ``ghost/status`` request and the client's show / partial-accept reports.
 
 ``textDocument/didShowCompletion`` and ``textDocument/didPartiallyAcceptCompletion`` use
-Copilot's names so Copilot-aware clients work unchanged; they only feed local counters.
+Copilot's names so Copilot-aware clients work unchanged; they feed local counters, and a
+shown item starts a prefetch (`features/prefetch.py`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from ghost_ls.config import settings_as_wire
 from ghost_ls.engine.llama import gpu_offload_supported
+from ghost_ls.features.prefetch import prefetch
 from ghost_ls.server import GhostServer
 
 
@@ -48,6 +50,7 @@ def register(server: GhostServer) -> None:
     @server.feature("textDocument/didShowCompletion")
     def did_show(ls: GhostServer, params: Any) -> None:
         ls.stats.shown += 1
+        prefetch(ls, params)
 
     @server.feature("textDocument/didPartiallyAcceptCompletion")
     def did_partially_accept(ls: GhostServer, params: Any) -> None:

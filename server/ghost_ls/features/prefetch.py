@@ -1,0 +1,78 @@
+"""Prefetch: while the user reads a suggestion, compute the one that follows accepting it.
+
+``textDocument/didShowCompletion`` names an item we answered.  If the model is idle, the
+worker generates the next line for the document as it would be after accepting the
+item and pressing Enter (same indentation, one unit deeper after a block opener) and
+stores it in the typing-through cache, so that state is answered without a model call.
+Any new request for the document cancels the prefetch at once (same cancel key); the
+KV cache keeps what it evaluated, so even a cancelled prefetch shortens the next call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from ghost_ls.context.types import CompletionMode, PromptContext
+from ghost_ls.features.memory import ShownItem
+from ghost_ls.server import GhostServer
+
+log = logging.getLogger(__name__)
+
+BLOCK_OPENERS = (":", "{", "(", "[", "then", "do")
+
+
+def after_accepting(item: ShownItem) -> PromptContext | None:
+    """The context at the start of the line after the accepted suggestion, or None."""
+    context, text = item.context, item.suggestion.text
+    if "\n" in text or context.mode is not CompletionMode.LINE:
+        return None
+    line = context.line_prefix + text
+    indent = line[: len(line) - len(line.lstrip())]
+    if line.rstrip().endswith(BLOCK_OPENERS):
+        indent += context.indent_unit
+    rest = (
+        context.suffix[len(context.line_suffix) :] if item.suggestion.replaces_line_suffix else context.suffix
+    )
+    rest = rest.split("\n", 1)[1] if "\n" in rest else ""
+    return dataclasses.replace(
+        context,
+        prefix=context.prefix + text + "\n" + indent,
+        suffix="\n" + rest if rest else "",
+        line_prefix=indent,
+        line_suffix="",
+        mode=CompletionMode.LINE,
+    )
+
+
+def _item_id(params: Any) -> int | None:
+    try:
+        return int(params.item.command.arguments[0].id)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
+def prefetch(ls: GhostServer, params: Any) -> None:
+    """Schedule the prefetch for the item in a didShowCompletion notification."""
+    item_id = _item_id(params)
+    shown = ls.items.get(item_id) if item_id is not None else None
+    if shown is None or not ls.host.ready or ls.worker.busy:
+        return
+    document = ls.workspace.text_documents.get(shown.uri)
+    if document is None or document.version != shown.version:
+        return
+    context = after_accepting(shown)
+    if context is None or ls.cache.peek(context.prefix, ""):
+        return
+    cancel = ls.worker.new_cancel_event(shown.uri)
+    settings = ls.settings
+
+    def job() -> None:
+        if cancel.is_set():
+            return
+        outcome = ls.completer.generate(context, settings, candidates=1, cancel_event=cancel)
+        if outcome.suggestions:
+            ls.stats.prefetched += 1
+
+    ls.worker.submit(job)
