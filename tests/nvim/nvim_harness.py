@@ -71,9 +71,7 @@ def run_lua(script: str, workdir: Path, timeout: float, env: dict[str, str] | No
         f"luafile {LUA_TESTS / script}",
     ]
     try:
-        proc = subprocess.run(
-            cmd, cwd=workdir, env=full_env, capture_output=True, text=True, timeout=timeout
-        )
+        proc = subprocess.run(cmd, cwd=workdir, env=full_env, capture_output=True, text=True, timeout=timeout)
         output = (proc.stdout + proc.stderr)[-4000:]
     except subprocess.TimeoutExpired as exc:
         output = f"nvim did not exit within {timeout}s: {exc}"

@@ -1,9 +1,13 @@
-"""Render `tmux capture-pane -e -p` output (truecolor SGR) to a PNG: ansi_to_png.py CAPTURE OUT.png CURSOR_X CURSOR_Y COLS.
+"""Render `tmux capture-pane -e -p` output (truecolor SGR) to a PNG.
+
+    ansi_to_png.py CAPTURE OUT.png CURSOR_X CURSOR_Y COLS
 
 Needs Pillow (use a throwaway venv). Used by screenshot.sh.
 """
+
 import re
 import sys
+
 from PIL import Image, ImageDraw, ImageFont
 
 src, out, cx, cy = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -13,14 +17,24 @@ bold = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.
 italic = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Oblique.ttf", 15)
 cw = round(font.getlength("M"))
 ch = 20
-lines = open(src, encoding="utf-8").read().split("\n")
+with open(src, encoding="utf-8") as f:
+    lines = f.read().split("\n")
 if lines and lines[-1] == "":
     lines.pop()
 cols = int(sys.argv[5]) if len(sys.argv) > 5 else 84
 pad = 12
 img = Image.new("RGB", (cols * cw + 2 * pad, len(lines) * ch + 2 * pad), BG)
 draw = ImageDraw.Draw(img)
-BASIC = [(0, 0, 0), (205, 49, 49), (13, 188, 121), (229, 229, 16), (36, 114, 200), (188, 63, 188), (17, 168, 205), (229, 229, 229)]
+BASIC = [
+    (0, 0, 0),
+    (205, 49, 49),
+    (13, 188, 121),
+    (229, 229, 16),
+    (36, 114, 200),
+    (188, 63, 188),
+    (17, 168, 205),
+    (229, 229, 229),
+]
 for row, line in enumerate(lines):
     fg, bg, b, it, rev = FG, BG, False, False, False
     col = 0
@@ -45,7 +59,7 @@ for row, line in enumerate(lines):
                 elif c == 27:
                     rev = False
                 elif c in (38, 48) and i + 1 < len(codes) and codes[i + 1] == 2:
-                    rgb = tuple(codes[i + 2:i + 5])
+                    rgb = tuple(codes[i + 2 : i + 5])
                     if c == 38:
                         fg = rgb
                     else:
