@@ -16,7 +16,7 @@ from typing import Any
 from tree_sitter import Tree
 
 from ghost_ls.config import Settings
-from ghost_ls.context.crossfile import nearby_identifiers
+from ghost_ls.context.crossfile import candidate_names, imported_names, nearby_identifiers
 from ghost_ls.context.imports import text_imports, tree_imports
 from ghost_ls.context.indexer import Indexer
 from ghost_ls.context.mode import completion_mode, detect_indent
@@ -131,7 +131,8 @@ class Assembler:
         window = {doc.line(r).strip() for r in range(first, last + 1)}
         recent = self.ring.select(doc.uri, first, last, window, budget * 2 // 5,
                                   self.tokens.count)
-        names = nearby_identifiers(doc.line, row, line_prefix, doc.line_count())
+        nearby = nearby_identifiers(doc.line, row, line_prefix, doc.line_count())
+        names = candidate_names(nearby, imported_names(doc.line, state.imports or []))
         key = self.indexer.key_for(doc.uri)
         hints = "\n".join(doc.line(a) for a, _b in (state.imports or [])[:40])
         definitions = state.picker.pick(self.indexer.index, key, names, hints,

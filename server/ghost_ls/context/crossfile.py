@@ -1,8 +1,10 @@
 """Which definitions from other files to show: identifiers near the cursor, looked up sticky.
 
 Identifiers are read from the lines around the cursor (nearest first), minus keywords,
-very short names and the word being typed.  Each new name found in the symbol index
-(defined in another file) adds its best definition *at the end* of the document's list;
+very short names and the word being typed; the names on the file's import lines come
+after them (imported names are likely to be used, and they rarely change).  Each new
+name found in the symbol index (defined in another file) adds its best definition *at
+the end* of the document's list;
 names already shown stay while the budget allows, even when the cursor moves on, and
 the oldest go first when it does not.  The list is only recomputed when a new indexed
 name appears near the cursor, or every :data:`REFRESH_S` seconds when the index
@@ -60,6 +62,29 @@ def nearby_identifiers(line_at: Callable[[int], str], row: int, line_prefix: str
             seen.add(name)
             unique.append(name)
     return unique
+
+
+def imported_names(line_at: Callable[[int], str], ranges: Sequence[tuple[int, int]],
+                   limit: int = 200) -> list[str]:
+    """Identifiers on the file's import lines (candidates after the nearby ones)."""
+    names: list[str] = []
+    for first, last in ranges:
+        for row in range(first, last + 1):
+            names.extend(IDENTIFIER.findall(line_at(row)))
+            if len(names) >= limit:
+                return names
+    return names
+
+
+def candidate_names(nearby: Sequence[str], imported: Sequence[str]) -> list[str]:
+    """Nearby identifiers first, then imported ones, without repeats or keywords."""
+    seen = set(nearby)
+    out = list(nearby)
+    for name in imported:
+        if name not in seen and len(name) > 2 and name.lower() not in KEYWORDS:
+            seen.add(name)
+            out.append(name)
+    return out
 
 
 class DefinitionPicker:

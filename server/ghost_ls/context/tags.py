@@ -14,6 +14,7 @@ never travels into another file's prompt through the index.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ from tree_sitter import Node, QueryCursor, Tree
 from ghost_ls.context.languages import LanguageSpec, tags_query
 from ghost_ls.context.scopes import body_of
 from ghost_ls.context.text import decode
+
+log = logging.getLogger(__name__)
 
 MAX_PER_FILE = 2_000
 MAX_SIGNATURE_LINES = 8
@@ -71,7 +74,11 @@ def extract_definitions(tree: Tree, source: bytes, spec: LanguageSpec, key: str,
             continue
         node = captures[kinds[0]][0]
         kind = kinds[0].split(".", 1)[1]
-        definition = _definition(_Source(spec, source), node, names[0], kind, key, path)
+        try:
+            definition = _definition(_Source(spec, source), node, names[0], kind, key, path)
+        except Exception:  # one odd definition must not cost the whole file
+            log.debug("skipping a definition in %s", path, exc_info=True)
+            continue
         if definition is not None:
             found.append(definition)
             if len(found) >= limit:

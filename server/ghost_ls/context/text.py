@@ -78,7 +78,8 @@ def encode(text: str) -> bytes:
 
 
 def decode(data: bytes) -> str:
-    return data.decode("utf-8", "surrogatepass")
+    """Text of a source slice for display (a slice may cut a character: replaced)."""
+    return data.decode("utf-8", "replace")
 
 
 def identifiers(text: str) -> list[str]:
