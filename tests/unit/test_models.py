@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,56 @@ def test_published_sha256_is_read_from_hugging_face_headers() -> None:
     digest = "a" * 64
     assert _published_sha256({"x-linked-etag": f'"{digest}"'}) == digest
     assert _published_sha256({"etag": '"abc"'}) == ""
+
+
+def test_pull_offline_says_so_and_names_where_to_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from ghost_ls.models import download
+
+    monkeypatch.setenv("GHOST_LS_MODELS_DIR", str(tmp_path))
+    entry = dataclasses.replace(load_catalog()["qwen2.5-coder-0.5b"], hf_repo="x/y")
+    monkeypatch.setattr(type(entry), "url", property(lambda self: "http://127.0.0.1:9/model.gguf"))
+    with pytest.raises(ModelError, match="offline") as error:
+        download.pull(entry)
+    assert str(tmp_path / entry.file) in str(error.value)
+    assert not (tmp_path / entry.file).exists()
+
+
+def test_pull_checks_the_hash_of_what_it_downloaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+    import http.server
+    import threading
+
+    from ghost_ls.models import download
+
+    payload = b"GGUF" + b"x" * 5000
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/m.gguf"
+    monkeypatch.setenv("GHOST_LS_MODELS_DIR", str(tmp_path))
+    monkeypatch.setattr(download.ModelEntry, "url", property(lambda self: url))
+    try:
+        wrong = dataclasses.replace(load_catalog()["qwen2.5-coder-0.5b"], sha256="0" * 64)
+        with pytest.raises(ModelError, match="expected"):
+            download.pull(wrong)
+        assert not (tmp_path / wrong.file).exists()
+        right = dataclasses.replace(wrong, sha256=hashlib.sha256(payload).hexdigest())
+        seen: list[int] = []
+        path = download.pull(right, lambda done, total: seen.append(done))
+        assert path.read_bytes() == payload and seen[-1] == len(payload)
+    finally:
+        server.shutdown()
