@@ -33,6 +33,7 @@ UNIT_TESTS = [
     "command_and_health_run",
     "server_cmd_discovery",
     "setup_again_changes_keys",
+    "native_renderer_glue",
 ]
 
 

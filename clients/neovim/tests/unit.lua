@@ -360,6 +360,50 @@ H.run(function()
     H.eq(H.buf_text(buf), "ok", "accepted with the new key")
   end)
 
+  H.test("native_renderer_glue", function(d)
+    -- Neovim 0.12's vim.lsp.inline_completion, faked: checks what the plugin calls.
+    local util = require("ghost_ls.util")
+    local calls = {}
+    local saved_ic, saved_012 = rawget(vim.lsp, "inline_completion"), util.has_012
+    util.has_012 = true
+    vim.lsp.inline_completion = {
+      enable = function(on, filter) table.insert(calls, { "enable", on, filter.bufnr }) end,
+      get = function() table.insert(calls, { "get" }); return false end,
+      select = function(o) table.insert(calls, { "select", o.count }) end,
+    }
+    local ok, err = pcall(function()
+      ghost.setup({ cmd = { workdir .. "/no-such-ghost-ls", "serve" }, renderer = "native" })
+      local nb = open_python("native.py", { "" })
+      d.maps = vim.tbl_map(function(m) return m.lhs end, vim.api.nvim_buf_get_keymap(nb, "i"))
+      table.sort(d.maps)
+      H.eq(d.maps, { "<M-[>", "<M-]>", "<Tab>" }, "only the keys the built-in supports")
+      insert_at(1, 0)
+      H.input("<Tab><M-]><M-[>", 80)
+      -- (enable may repeat: attaching again is harmless; compare without repeats)
+      local distinct = {}
+      for _, c in ipairs(calls) do
+        if not vim.deep_equal(c, distinct[#distinct]) then
+          distinct[#distinct + 1] = c
+        end
+      end
+      d.calls = distinct
+      H.eq(distinct, { { "enable", true, nb }, { "get" }, { "select", 1 }, { "select", -1 } }, "calls")
+      d.line = vim.api.nvim_get_current_line()
+      H.truthy(d.line:match("^%s+$"), "Tab fell through (indented) when get() accepted nothing")
+      H.input("<Esc>")
+      ghost.disable()
+      H.eq(calls[#calls], { "enable", false, nb }, "disable turns the built-in off")
+      ghost.enable()
+      H.eq(calls[#calls], { "enable", true, nb }, "enable turns it on again")
+    end)
+    vim.lsp.inline_completion = saved_ic
+    util.has_012 = saved_012
+    ghost.setup({ cmd = { workdir .. "/no-such-ghost-ls", "serve" } })
+    if not ok then
+      error(err, 0)
+    end
+  end)
+
   -- Data for the Python side: config mirrored from the server, and defaults for docs.
   H.results.server_setting_types = config.server_setting_types
   H.results.default_keys = config.defaults.keys

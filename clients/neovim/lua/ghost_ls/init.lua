@@ -122,9 +122,13 @@ function M.enable()
   end
   suggestion().global_enabled = true
   vim.b.ghost_ls_enabled = nil
+  local native = require("ghost_ls.native")
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(buf) then
       on_buffer(buf)
+      if native.active() and vim.b[buf].ghost_ls_attached then
+        native.attach(buf)
+      end
     end
   end
   pcall(vim.cmd, "redrawstatus")
@@ -134,6 +138,14 @@ end
 function M.disable()
   suggestion().global_enabled = false
   suggestion().reset_all()
+  local native = require("ghost_ls.native")
+  if native.active() then
+    for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.b[buf].ghost_ls_attached then
+        native.detach(buf)
+      end
+    end
+  end
   pcall(vim.cmd, "redrawstatus")
 end
 
