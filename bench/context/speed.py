@@ -176,90 +176,104 @@ class Shadow:
         return incremental, (time.perf_counter() - started) * 1000
 
 
-def typing_scenario(args: argparse.Namespace, counter: Callable[[str], int]) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        main = make_workspace(Path(tmp), args.lines)
-        builder = ContextBuilder(Settings(prompt_tokens=args.budget), counter)
-        builder.set_workspace_folders([Path(tmp)])
-        uri = main.as_uri()
+class TypingRun:
+    """One typing session: a builder over a workspace, timings collected per keystroke."""
+
+    def __init__(self, args: argparse.Namespace, counter: Callable[[str], int], tmp: Path):
+        self.args = args
+        main = make_workspace(tmp, args.lines)
+        self.builder = ContextBuilder(Settings(prompt_tokens=args.budget), counter)
+        self.builder.set_workspace_folders([tmp])
+        self.uri = main.as_uri()
         text = main.read_text()
-        builder.did_open(uri, "python", 1, text)
-        builder.wait_idle(60)
+        self.builder.did_open(self.uri, "python", 1, text)
+        self.builder.wait_idle(60)
         lines = text.split("\n")
-        row = next(i for i in range(len(lines) // 2, len(lines))
-                   if lines[i].strip() == "return None" and lines[i].startswith("        "))
-        text = "\n".join([*lines[:row], "        ", *lines[row:]])
-        builder.did_change(uri, 1, [TextDocumentContentChangePartial(
-            range=Range(Position(row, 0), Position(row, 0)), text="        \n")], text)
-        builder.wait_idle(60)
-        doc = builder._docs[uri].doc
-        assert doc.spec is not None
-        shadow = Shadow(doc.spec, doc.source())
-        edit_hook = doc.parse.edit
+        self.row = next(i for i in range(len(lines) // 2, len(lines))
+                        if lines[i].strip() == "return None" and lines[i].startswith(" " * 8))
+        self.text = "\n".join([*lines[:self.row], " " * 8, *lines[self.row:]])
+        self.builder.did_change(self.uri, 1, [TextDocumentContentChangePartial(
+            range=Range(Position(self.row, 0), Position(self.row, 0)), text=" " * 8 + "\n")],
+            self.text)
+        self.builder.wait_idle(60)
+        self.doc = self.builder._docs[self.uri].doc
+        assert self.doc.spec is not None
+        self.shadow = Shadow(self.doc.spec, self.doc.source())
+        engine_edit = self.doc.parse.edit
 
         def record(edit: Any) -> None:
-            shadow.edits.append(edit)
-            edit_hook(edit)
+            self.shadow.edits.append(edit)
+            engine_edit(edit)
 
-        doc.parse.edit = record  # type: ignore[method-assign]
-        out: dict[str, list[float]] = {k: [] for k in (
+        self.doc.parse.edit = record  # type: ignore[method-assign]
+        self.out: dict[str, list[float]] = {k: [] for k in (
             "tree", "tree_cpu", "build", "build_cpu", "incremental", "full")}
-        fresh: list[bool] = []
-        stab: list[dict[str, Any]] = []
+        self.fresh: list[bool] = []
+        self.stats: list[dict[str, Any]] = []
 
-        def on_key(new_text: str, r: int, c: int) -> None:
-            wall, cpu = time.perf_counter(), time.thread_time()
-            doc.tree()
-            out["tree"].append((time.perf_counter() - wall) * 1000)
-            out["tree_cpu"].append((time.thread_time() - cpu) * 1000)
-            fresh.append(doc.parse.fresh)
-            wall, cpu = time.perf_counter(), time.thread_time()
-            builder.build(uri, r, c)
-            out["build"].append((time.perf_counter() - wall) * 1000)
-            out["build_cpu"].append((time.thread_time() - cpu) * 1000)
-            stab.append(builder.last_stats(uri))
-            if len(out["full"]) < args.baseline_keys:
-                incremental, full = shadow.reparse(doc.source())
-                out["incremental"].append(incremental)
-                out["full"].append(full)
-            else:
-                shadow.edits.clear()
-            if args.interval_ms:
-                time.sleep(args.interval_ms / 1000)
+    def on_key(self, _text: str, row: int, col: int) -> None:
+        out = self.out
+        wall, cpu = time.perf_counter(), time.thread_time()
+        self.doc.tree()
+        out["tree"].append((time.perf_counter() - wall) * 1000)
+        out["tree_cpu"].append((time.thread_time() - cpu) * 1000)
+        self.fresh.append(self.doc.parse.fresh)
+        wall, cpu = time.perf_counter(), time.thread_time()
+        self.builder.build(self.uri, row, col)
+        out["build"].append((time.perf_counter() - wall) * 1000)
+        out["build_cpu"].append((time.thread_time() - cpu) * 1000)
+        self.stats.append(self.builder.last_stats(self.uri))
+        if len(out["full"]) < self.args.baseline_keys:
+            incremental, full = self.shadow.reparse(self.doc.source())
+            out["incremental"].append(incremental)
+            out["full"].append(full)
+        else:
+            self.shadow.edits.clear()
+        if self.args.interval_ms:
+            time.sleep(self.args.interval_ms / 1000)
 
+    def run(self) -> dict[str, Any]:
         TIMES["did_change"].clear()
-        _text, end_row, end_col = type_text(builder, uri, text, row, 8, TYPED * 10, args.keys,
-                                            on_key)
-        last = builder.build(uri, end_row, end_col)
-        parse_counts = {"inline_parses": doc.parse.inline_parses,
-                        "deferred": doc.parse.deferrals,
-                        "background_parses": doc.parse.background_parses}
-        builder.close()
-    keystroke = [a + b for a, b in zip(TIMES["did_change"], out["tree"], strict=False)]
-    starts = [s.get("window_start") for s in stab]
-    return {
-        "file_lines": args.lines,
-        "keystrokes": len(out["build"]),
-        "typing_interval_ms": args.interval_ms,
-        "build_ms": summary(out["build"]),
-        "build_cpu_ms": summary(out["build_cpu"]),
-        "did_change_ms": summary(TIMES["did_change"]),
-        "tree_on_request_thread_ms": summary(out["tree"]),
-        "tree_on_request_thread_cpu_ms": summary(out["tree_cpu"]),
-        "keystroke_ms": summary(keystroke),
-        "fresh_tree_fraction": round(sum(fresh) / max(1, len(fresh)), 3),
-        "parses": parse_counts,
-        "treesitter_incremental_reparse_ms": summary(out["incremental"]),
-        "baseline_full_parse_ms": summary(out["full"]),
-        "stability": {
-            "window_start_moves": sum(1 for a, b in itertools.pairwise(starts)
-                                      if a != b),
-            "shared_fraction_mean": round(statistics.fmean(
-                s.get("shared_fraction", 0.0) for s in stab[1:]), 4),
-            "snippets_changed": sum(1 for s in stab[1:] if not s.get("snippets_same")),
-            "snippets_final": len(last.snippets) if last else 0,
-        },
-    }
+        _text, row, col = type_text(self.builder, self.uri, self.text, self.row, 8, TYPED * 10,
+                                    self.args.keys, self.on_key)
+        last = self.builder.build(self.uri, row, col)
+        parse = self.doc.parse
+        report = self.report()
+        report["parses"] = {"inline_parses": parse.inline_parses, "deferred": parse.deferrals,
+                            "background_parses": parse.background_parses}
+        report["stability"]["snippets_final"] = len(last.snippets) if last else 0
+        self.builder.close()
+        return report
+
+    def report(self) -> dict[str, Any]:
+        out, stab = self.out, self.stats
+        keystroke = [a + b for a, b in zip(TIMES["did_change"], out["tree"], strict=False)]
+        starts = [s.get("window_start") for s in stab]
+        return {
+            "file_lines": self.args.lines,
+            "keystrokes": len(out["build"]),
+            "typing_interval_ms": self.args.interval_ms,
+            "build_ms": summary(out["build"]),
+            "build_cpu_ms": summary(out["build_cpu"]),
+            "did_change_ms": summary(TIMES["did_change"]),
+            "tree_on_request_thread_ms": summary(out["tree"]),
+            "tree_on_request_thread_cpu_ms": summary(out["tree_cpu"]),
+            "keystroke_ms": summary(keystroke),
+            "fresh_tree_fraction": round(sum(self.fresh) / max(1, len(self.fresh)), 3),
+            "treesitter_incremental_reparse_ms": summary(out["incremental"]),
+            "baseline_full_parse_ms": summary(out["full"]),
+            "stability": {
+                "window_start_moves": sum(1 for a, b in itertools.pairwise(starts) if a != b),
+                "shared_fraction_mean": round(statistics.fmean(
+                    s.get("shared_fraction", 0.0) for s in stab[1:]), 4),
+                "snippets_changed": sum(1 for s in stab[1:] if not s.get("snippets_same")),
+            },
+        }
+
+
+def typing_scenario(args: argparse.Namespace, counter: Callable[[str], int]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        return TypingRun(args, counter, Path(tmp)).run()
 
 
 def huge_scenario(counter: Callable[[str], int], lines: int = 200_000) -> dict[str, Any]:
