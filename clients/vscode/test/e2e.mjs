@@ -472,7 +472,31 @@ async function main() {
   log(`accepted suggestion (${accepted.length} chars): ${JSON.stringify(accepted)}`);
   log(`main.py after accepting:\n${acceptedOnDisk.slice(WORKSPACE_FILE.length)}`);
 
-  // 9. A settings change reaches the server (workspace/didChangeConfiguration), and
+  // 9. The language status item (the "{}" entry of the status bar) shows the server's
+  //    ghost/didChangeStatus: ready, with the model name.
+  //    (Accepting moves the cursor, so it may say "generating" for a moment.)
+  const languageStatus = page.locator('.hover-language-status', { hasText: 'ghost-ls' });
+  const seen = new Set();
+  await waitFor(
+    'the language status item to say "ghost-ls: ready" with the model',
+    async () => {
+      await page.keyboard.press('Escape');
+      await page.locator('[id="status.languageStatus"]').first().click();
+      await languageStatus.first().waitFor({ timeout: 10_000 });
+      const text = (await languageStatus.first().innerText()).replace(/\s+/g, ' ');
+      if (!seen.has(text)) {
+        seen.add(text);
+        log(`language status: ${JSON.stringify(text)}`);
+      }
+      return /ghost-ls: ready/.test(text) && /gemma3-270m/.test(text);
+    },
+    30_000,
+    1000,
+  );
+  await page.screenshot({ path: path.join(path.dirname(screenshotPath), 'language-status.png') });
+  await page.keyboard.press('Escape');
+
+  // 10. A settings change reaches the server (workspace/didChangeConfiguration), and
   //    "ghost-ls: Show Status" (ghost/status) shows the server's state and settings.
   //    Edit the user settings as a person would: Preferences: Open User Settings (JSON).
   const settingsFile = path.join(dirs.userData, 'User', 'settings.json');
@@ -520,7 +544,7 @@ async function main() {
   }
   log(`ghost/status: state ${status.state}, model ${status.model}, settings.maxTokens ${status.settings.maxTokens}`);
 
-  // 10. "ghost-ls: Disable Completions" / "Enable Completions" flip ghostLs.enabled.
+  // 11. "ghost-ls: Disable Completions" / "Enable Completions" flip ghostLs.enabled.
   for (const [title, value] of [['ghost-ls: Disable Completions', false], ['ghost-ls: Enable Completions', true]]) {
     await runCommand(page, title);
     await waitFor(
