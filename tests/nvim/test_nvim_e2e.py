@@ -18,6 +18,7 @@ E2E_TESTS = [
     "ghost_text_appears_and_accept_all",
     "accept_word_keeps_rest",
     "accept_line",
+    "accept_replaces_closing_chars",
     "typing_through_keeps_rest",
     "dismiss",
     "tab_without_suggestion_indents",

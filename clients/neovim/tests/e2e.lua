@@ -192,6 +192,26 @@ H.run(function()
     end
   end)
 
+  H.test("accept_replaces_closing_chars", function(d)
+    fresh({
+      "def longest(words):",
+      '    """Return the longest of the words."""',
+      "    return max(words, key=)",
+    })
+    vim.api.nvim_win_set_cursor(0, { 3, 26 }) -- on ")"
+    H.input("i")
+    H.type("l")
+    local view = wait_suggestion()
+    local snap = snapshot(view)
+    d.suggestion, d.covered = snap.text, snap.covered
+    H.input("<Tab>", 60)
+    d.line = vim.api.nvim_get_current_line()
+    H.eq(H.buf_text(buf), splice(snap.lines, snap.row, snap.col, snap.text, covered_len(snap)), "buffer after accept")
+    local _, opened = d.line:gsub("%(", "")
+    local _, closed = d.line:gsub("%)", "")
+    H.eq(closed, opened, "parentheses balanced: the closing ')' was replaced, not doubled")
+  end)
+
   H.test("typing_through_keeps_rest", function(d)
     fresh(IS_EVEN)
     H.input("A")
@@ -310,9 +330,10 @@ H.run(function()
   end)
 
   H.test("streaming_partial_updates", function(d)
-    local client = lsp.get_client()
-    H.truthy(client, "client")
-    client:notify("workspace/didChangeConfiguration", { settings = { streaming = true } })
+    H.truthy(lsp.get_client(), "client")
+    -- setup() again with other server settings sends workspace/didChangeConfiguration.
+    ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100,
+      server_settings = { streaming = true } })
     H.sleep(200)
     partials = 0
     -- A context not asked before: a cached answer is not streamed.
@@ -330,8 +351,11 @@ H.run(function()
     end, SUGGESTION_TIMEOUT)
     d.partials = partials
     d.suggestion = view.text
-    client:notify("workspace/didChangeConfiguration", { settings = { streaming = false } })
+    ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100 })
     H.truthy(partials > 0, "ghost/partialCompletion notifications arrived")
+    local resp = lsp.get_client():request_sync("ghost/status", vim.empty_dict(), 5000)
+    d.streaming_after = resp and resp.result and resp.result.settings.streaming
+    H.eq(d.streaming_after, false, "leaving the key out of server_settings restored the default")
   end)
 
   H.test("status_command_and_health", function(d)

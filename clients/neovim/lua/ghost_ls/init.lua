@@ -89,7 +89,9 @@ function M.setup(opts)
       keyed[#keyed + 1] = buf
     end
   end
+  local old_settings = config.options.server_settings
   local cfg = config.setup(opts)
+  require("ghost_ls.lsp").update_settings(old_settings, cfg.server_settings)
   if cfg.renderer == "native" and not require("ghost_ls.native").available() then
     require("ghost_ls.util").notify('renderer = "native" needs Neovim 0.12+; using the plugin\'s renderer',
       vim.log.levels.WARN)

@@ -183,6 +183,21 @@ function M.restart(bufnr)
   end, 500)
 end
 
+--- Tell a running server that `server_settings` changed (a key left out goes back
+--- to its default: it is sent as null).
+function M.update_settings(old, new)
+  if not M.get_client() or vim.deep_equal(old, new) then
+    return
+  end
+  local settings = vim.deepcopy(new)
+  for key in pairs(old) do
+    if settings[key] == nil then
+      settings[key] = vim.NIL
+    end
+  end
+  M.notify("workspace/didChangeConfiguration", { settings = next(settings) and settings or vim.empty_dict() })
+end
+
 --- Send `textDocument/didShowCompletion` etc. Ignores a missing client.
 function M.notify(method, params)
   local client = M.get_client()
