@@ -128,6 +128,11 @@ H.run(function()
     d.statuses = vim.deepcopy(statuses)
     H.truthy(ready, "status ready")
     H.eq(vim.api.nvim_buf_call(buf, ghost.statusline), "ghost-ls: ready", "statusline")
+    local client = lsp.get_client()
+    d.inline = client.server_capabilities.inlineCompletionProvider
+    H.truthy(d.inline, "server advertises inlineCompletionProvider")
+    H.eq(client.server_capabilities.completionProvider, nil, "completion menus are not fed (lsp_completion = false)")
+    H.truthy(vim.bo[buf].omnifunc ~= "v:lua.vim.lsp.omnifunc", "omnifunc not taken over")
   end)
 
   H.test("ghost_text_appears_and_accept_all", function(d)

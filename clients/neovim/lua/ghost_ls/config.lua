@@ -40,6 +40,9 @@ M.defaults = {
   renderer = "auto",
   -- Hide the suggestion while the insert-completion popup menu is visible.
   hide_during_completion = true,
+  -- Also offer suggestions as completion-menu items (textDocument/completion: omnifunc,
+  -- nvim-cmp, blink). Off by default: every menu request would run the model again.
+  lsp_completion = false,
   -- Markers that find the workspace root given to the server (else the cwd).
   root_markers = { ".git", "pyproject.toml", "package.json", "Cargo.toml", "go.mod" },
   -- Server settings, camelCase as in docs/PROTOCOL.md, sent as initializationOptions.
@@ -121,6 +124,7 @@ local schema = {
     '"auto", "extmark" or "native"',
   },
   hide_during_completion = { "boolean" },
+  lsp_completion = { "boolean" },
   root_markers = { is_string_list, "a list of strings" },
   server_settings = { "table" },
   keys = { "table" },

@@ -137,8 +137,13 @@ function M.attach(bufnr)
       ["ghost/partialCompletion"] = on_partial,
     },
     on_exit = on_exit,
-    on_init = function()
+    on_init = function(client)
       status.set("loading", "starting")
+      if not config.options.lsp_completion and client.server_capabilities then
+        -- Ghost text is the interface: keep completion menus (omnifunc, nvim-cmp,
+        -- blink) from asking the model too.
+        client.server_capabilities.completionProvider = nil
+      end
     end,
     flags = { debounce_text_changes = 50 },
   }
