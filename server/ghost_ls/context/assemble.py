@@ -98,16 +98,16 @@ class Assembler:
         return context, {"tree": tree is not None, "reanchored": moved, "preamble": len(head)}
 
     def _imports(self, state: DocState, tree: Tree | None) -> list[tuple[int, int]]:
+        """Import row ranges, cached until an edit comes near them (see :mod:`state`)."""
         spec = state.doc.spec
-        if state.imports is None or tree is None:
+        with_tree = tree is not None and spec is not None
+        if state.imports is None or (with_tree and not state.imports_from_tree):
             if tree is not None and spec is not None:
                 state.imports = tree_imports(tree, spec)
             else:
                 grammar = spec.name if spec is not None else state.doc.language_id
-                found = text_imports(state.doc.line, state.doc.line_count(), grammar)
-                if tree is None:
-                    return found
-                state.imports = found
+                state.imports = text_imports(state.doc.line, state.doc.line_count(), grammar)
+            state.imports_from_tree = with_tree
         return state.imports
 
     def _headers(self, state: DocState, tree: Tree | None, row: int,

@@ -161,7 +161,17 @@ class ContextBuilder:
         return context
 
     def last_stats(self, uri: str | None = None) -> dict[str, Any]:
-        """Numbers about the last build (of ``uri``, or the last document built)."""
+        """Numbers about the last build (of ``uri``, or the last document built).
+
+        Keys: ``build_ms``; ``tree`` (a syntax tree was used), ``reanchored`` (the window
+        start moved), ``window_start``, ``preamble`` (import/header lines above it),
+        ``mode``, ``prefix_chars``; stability against the previous build of the same
+        document: ``layout_chars`` (snippets + path + prefix, in prompt order),
+        ``shared_chars`` (its common prefix with the previous layout),
+        ``shared_fraction``, ``snippets``, ``snippets_same``, ``snippets_shared``
+        (leading snippets unchanged); ``token_calls`` (tokenizer calls so far).
+        Empty when nothing was built.
+        """
         key = uri if uri is not None else self._last_uri
         return dict(self._stats.get(key or "", {}))
 

@@ -34,6 +34,11 @@ SLICE_S = 0.02
 _LONE_CR = re.compile(r"\r(?!\n)")
 
 
+def _pause() -> None:
+    """Give the GIL to the request thread if it is waiting (see :mod:`worker`)."""
+    time.sleep(0)
+
+
 class Indexer:
     """Feeds the :class:`SymbolIndex` from open documents and workspace folders."""
 
@@ -145,10 +150,11 @@ class Indexer:
             self.index.remove(key)
             return
         source = encode(_LONE_CR.sub("\n", text) if "\r" in text else text)
-        tree = parse_bytes(spec, source)
+        tree = parse_bytes(spec, source, polite=True)
         if tree is None:
             return
-        self.index.replace(key, extract_definitions(tree, source, spec, key, shown))
+        definitions = extract_definitions(tree, source, spec, key, shown, pause=_pause)
+        self.index.replace(key, definitions)
         self.files_indexed += 1
 
     def _index_file(self, path: Path, key: str) -> None:

@@ -119,10 +119,13 @@ class ParseState:
         self._submit = submit
         self._tree: Tree | None = None
         self._fresh = False
-        self._pending: tuple[int, Tree | None] | None = None
+        self._pending: tuple[int, Tree | None, bool] | None = None
         self._replay: list[Edit] | None = None
         self._generation = 0
         self._deferred = False
+        self._slow = False
+        """The last reparse of this document blew the inline deadline: go straight to the
+        background (when quiet) until a background reparse shows it is cheap again."""
         self._last_edit = 0.0
         self.background_parses = 0
         self.inline_parses = 0
@@ -162,31 +165,41 @@ class ParseState:
         if self.spec is None or size > MAX_TREE_BYTES:
             return None
         self._adopt_background()
+        if force and not self._fresh:
+            self._generation += 1  # a pending background result is no longer wanted
+            tree = parse_bytes(self.spec, source(), self._tree)
+            self._tree, self._fresh = tree, tree is not None
+            self._replay, self._deferred, self._slow = None, False, False
+            return tree
         if self._fresh or self._replay is not None:
             return self._tree
-        if force:
-            tree = parse_bytes(self.spec, source(), self._tree)
-            self._tree, self._fresh, self._deferred = tree, tree is not None, False
-            return tree
-        if self._tree is None and size > SYNC_PARSE_BYTES:
-            self._start_background(source(), None)
-            return None
-        if self._deferred:
-            if time.monotonic() - self._last_edit >= QUIET_S:
-                self._start_background(source(), copy.copy(self._tree))
-            return self._tree
-        self.inline_parses += 1
-        budget = REPARSE_DEADLINE_S if self._tree is not None else FIRST_PARSE_DEADLINE_S
-        data = source()
-        tree = parse_bytes(self.spec, data, self._tree, time.perf_counter() + budget)
-        if tree is None:
+        if self._tree is None:
+            return self._first_parse(source, size)
+        if not (self._slow or self._deferred):
+            self.inline_parses += 1
+            tree = parse_bytes(self.spec, source(), self._tree,
+                               time.perf_counter() + REPARSE_DEADLINE_S)
+            if tree is not None:
+                self._tree, self._fresh = tree, True
+                return tree
+            self._slow = True
             self.deferrals += 1
-            self._deferred = True
-            if self._tree is None:
-                self._start_background(data, None)
-            return self._tree
-        self._tree, self._fresh = tree, True
-        return tree
+        self._deferred = True
+        if time.monotonic() - self._last_edit >= QUIET_S:
+            self._start_background(source(), copy.copy(self._tree))
+        return self._tree
+
+    def _first_parse(self, source: Callable[[], bytes], size: int) -> Tree | None:
+        data = source()
+        if size <= SYNC_PARSE_BYTES and self.spec is not None:
+            self.inline_parses += 1
+            tree = parse_bytes(self.spec, data, None,
+                               time.perf_counter() + FIRST_PARSE_DEADLINE_S)
+            if tree is not None:
+                self._tree, self._fresh = tree, True
+                return tree
+        self._start_background(data, None)
+        return None
 
     def _start_background(self, data: bytes, old: Tree | None) -> None:
         self._deferred = False
@@ -199,8 +212,10 @@ class ParseState:
         generation, spec = self._generation, self.spec
 
         def job() -> None:
+            started = time.perf_counter()
             tree = parse_bytes(spec, data, old, polite=True)
-            self._pending = (generation, tree)
+            fast = old is not None and time.perf_counter() - started < REPARSE_DEADLINE_S
+            self._pending = (generation, tree, fast)
 
         self.background_parses += 1
         self._submit(job)
@@ -210,9 +225,10 @@ class ParseState:
         if pending is None:
             return
         self._pending = None
-        generation, tree = pending
+        generation, tree, fast = pending
         if generation != self._generation or self._replay is None:
             return
+        self._slow = not fast
         replay, self._replay = self._replay, None
         if tree is None:
             self._tree, self._fresh = None, False

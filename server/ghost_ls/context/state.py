@@ -32,6 +32,7 @@ class DocState:
     indent_unit: str | None = None
     indent_version: int = -1
     imports: list[tuple[int, int]] | None = None
+    imports_from_tree: bool = False
     picker: DefinitionPicker = field(default_factory=DefinitionPicker)
     last_row: int = 0
     layout: str = ""

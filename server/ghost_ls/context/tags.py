@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node, QueryCursor, Tree
@@ -27,6 +28,7 @@ from ghost_ls.context.text import decode
 log = logging.getLogger(__name__)
 
 MAX_PER_FILE = 2_000
+CHUNK_BYTES = 8_192
 MAX_SIGNATURE_LINES = 8
 MAX_TYPE_LINES = 12
 MAX_CHARS = 600
@@ -61,13 +63,49 @@ class Definition:
 
 
 def extract_definitions(tree: Tree, source: bytes, spec: LanguageSpec, key: str, path: str,
-                        limit: int = MAX_PER_FILE) -> list[Definition]:
-    """Definitions in ``tree`` (document order), rendered for prompts."""
+                        limit: int = MAX_PER_FILE,
+                        pause: Callable[[], None] | None = None) -> list[Definition]:
+    """Definitions in ``tree`` (document order), rendered for prompts.
+
+    The query runs over slices of the file (whole top-level nodes, about
+    :data:`CHUNK_BYTES` each); ``pause`` is called between slices, so a background
+    thread can let the request thread have the GIL (a query holds it while it runs).
+    """
     query = tags_query(spec)
     if query is None:
         return []
     found: list[Definition] = []
-    for _pattern, captures in QueryCursor(query).matches(tree.root_node):
+    seen: set[tuple[int, str]] = set()
+    cursor = QueryCursor(query)
+    for start, end in _slices(tree.root_node):
+        if pause is not None:
+            pause()
+        cursor.set_byte_range(start, end)
+        for definition in _matches(cursor, tree, source, spec, key, path):
+            marker = (definition.row, definition.name)
+            if marker not in seen:
+                seen.add(marker)
+                found.append(definition)
+        if len(found) >= limit:
+            return found[:limit]
+    return found
+
+
+def _slices(root: Node) -> Iterator[tuple[int, int]]:
+    """Byte ranges covering ``root`` in runs of whole top-level children."""
+    start = root.start_byte
+    for index in range(root.child_count):
+        child = root.child(index)
+        if child is not None and child.end_byte - start >= CHUNK_BYTES:
+            yield start, child.end_byte
+            start = child.end_byte
+    if start < root.end_byte or start == root.start_byte:
+        yield start, root.end_byte
+
+
+def _matches(cursor: QueryCursor, tree: Tree, source: bytes, spec: LanguageSpec, key: str,
+             path: str) -> Iterator[Definition]:
+    for _pattern, captures in cursor.matches(tree.root_node):
         names = captures.get("name")
         kinds = [c for c in captures if c.startswith("definition.")]
         if not names or not kinds:
@@ -80,10 +118,7 @@ def extract_definitions(tree: Tree, source: bytes, spec: LanguageSpec, key: str,
             log.debug("skipping a definition in %s", path, exc_info=True)
             continue
         if definition is not None:
-            found.append(definition)
-            if len(found) >= limit:
-                break
-    return found
+            yield definition
 
 
 class _Source:
