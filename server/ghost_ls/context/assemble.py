@@ -2,10 +2,10 @@
 
 Budget split (``settings.prompt_tokens``): a quarter for snippets (40% of it recent
 chunks, 60% definitions), the rest for the window, three parts prefix to one part
-suffix.  The prefix share pays for the imports/scope-header preamble first (capped at
-a third of it), then the window lines and the cursor line.  The shares are fixed, not
-computed from what happens to be available, so that one snippet more or less never
-moves the window.
+suffix.  The prefix share pays for the scope-header/imports preamble first (capped at
+a quarter of it, headers before imports), then the window lines and the cursor
+line.  The shares are fixed, not computed from what happens to be available, so that
+one snippet more or less never moves the window.
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ from typing import Any
 from tree_sitter import Tree
 
 from ghost_ls.config import Settings
-from ghost_ls.context.crossfile import candidate_names, imported_names, nearby_identifiers
+from ghost_ls.context.crossfile import (
+    Request,
+    candidate_names,
+    imported_names,
+    nearby_identifiers,
+)
 from ghost_ls.context.imports import text_imports, tree_imports
 from ghost_ls.context.indexer import Indexer
 from ghost_ls.context.mode import completion_mode, detect_indent
@@ -36,6 +41,8 @@ from ghost_ls.context.window import (
 )
 
 INDENT_RECHECK = 200
+MAX_COUNT_CHARS = 2_000_000
+"""Imported names are ranked by use count only in documents up to this size."""
 """Re-detect the indentation unit after this many changes."""
 
 
@@ -71,17 +78,18 @@ class Assembler:
         line_prefix, line_suffix = trim_line(text[:col], text[col:], budget.prefix * 3)
         tree = doc.tree()
         count = self.tokens.count
-        ranges = self._imports(state, tree) + self._headers(state, tree, row, text[:col])
+        imports = self._imports(state, tree)
+        headers = self._headers(state, tree, row, text[:col])
         spec = doc.spec
         comment = spec.comment if spec is not None else "#"
-        pre_budget = budget.prefix // 3
-        reserve = preamble(doc.line, ranges, row, comment, pre_budget, count)
+        pre_budget = budget.prefix // 4
+        reserve = preamble(doc.line, imports, headers, row, comment, pre_budget, count)
         window_budget = budget.prefix - sum(map(count, reserve)) - count(line_prefix)
         boundary = (tree_boundary(tree, spec, doc.line) if tree is not None and spec is not None
                     else line_boundary(doc.line))
         start, moved = choose_start(doc.line, row, state.anchor, window_budget, count, boundary)
         state.anchor, state.last_row = start, row
-        head = preamble(doc.line, ranges, start, comment, pre_budget, count)
+        head = preamble(doc.line, imports, headers, start, comment, pre_budget, count)
         body = [doc.line(r) for r in range(start, row)]
         suffix, last = suffix_text(doc.line, row, line_suffix, doc.line_count(), budget.suffix,
                                    count)
@@ -110,6 +118,17 @@ class Assembler:
             state.imports_from_tree = with_tree
         return state.imports
 
+    def _imported(self, state: DocState) -> dict[str, str]:
+        """Imported names, the ones the file uses most first (cached with the imports)."""
+        if state.imported is None:
+            found = imported_names(state.doc.line, state.imports or [])
+            text = state.doc.text
+            if len(text) <= MAX_COUNT_CHARS:
+                uses = {name: text.count(name) for name in found}
+                found = dict(sorted(found.items(), key=lambda item: -uses[item[0]]))
+            state.imported = found
+        return state.imported
+
     def _headers(self, state: DocState, tree: Tree | None, row: int,
                  before: str) -> list[tuple[int, int]]:
         spec = state.doc.spec
@@ -131,11 +150,14 @@ class Assembler:
         window = {doc.line(r).strip() for r in range(first, last + 1)}
         recent = self.ring.select(doc.uri, first, last, window, budget * 2 // 5,
                                   self.tokens.count)
-        nearby = nearby_identifiers(doc.line, row, line_prefix, doc.line_count())
-        names = candidate_names(nearby, imported_names(doc.line, state.imports or []))
-        key = self.indexer.key_for(doc.uri)
-        hints = "\n".join(doc.line(a) for a, _b in (state.imports or [])[:40])
-        definitions = state.picker.pick(self.indexer.index, key, names, hints,
-                                        self.indexer.open_keys(), budget * 3 // 5,
+        nearby, attributes = nearby_identifiers(doc.line, row, line_prefix, doc.line_count())
+        imported = self._imported(state)
+        near = set(nearby)
+        request = Request(key=self.indexer.key_for(doc.uri),
+                          hints="\n".join(doc.line(a) for a, _b in (state.imports or [])[:40]),
+                          open_keys=self.indexer.open_keys(), attributes=attributes,
+                          imported_only={n: s for n, s in imported.items() if n not in near})
+        names = candidate_names(nearby, list(imported))
+        definitions = state.picker.pick(self.indexer.index, request, names, budget * 3 // 5,
                                         self.tokens.count)
         return [*recent, *definitions]

@@ -17,8 +17,10 @@ unrelated definitions (``get``, ``run``...) are skipped unless an import singles
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from ghost_ls.context.symbols import SymbolIndex
@@ -41,36 +43,59 @@ require println printf console log std vec box option result some ok err self_ c
 kwargs object any number boolean async await
 """
 KEYWORDS = frozenset(_KEYWORD_TEXT.split())
+_ATTRIBUTE = re.compile(r"\.\s*([^\W\d]\w*)")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a request knows to judge candidate definitions."""
+
+    key: str
+    """Index key of the current file (its own definitions are never snippets)."""
+    hints: str
+    """Text of the file's import lines (a module named there is preferred)."""
+    open_keys: set[str]
+    attributes: set[str]
+    """Names used after a ``.`` near the cursor: only those may resolve to methods."""
+    imported_only: dict[str, str] = field(default_factory=dict)
+    """Names known only from an import statement -> its text: such a name resolves only
+    to a definition in a module that statement names (``from html import escape`` is
+    not ``markup.escape``)."""
 
 
 def nearby_identifiers(line_at: Callable[[int], str], row: int, line_prefix: str,
-                       line_count: int) -> list[str]:
-    """Identifiers around the cursor, nearest first, without the word being typed."""
+                       line_count: int) -> tuple[list[str], set[str]]:
+    """Identifiers around the cursor (nearest first, without the word being typed), and
+    the ones among them used as attributes (``x.name``)."""
     typed = IDENTIFIER.findall(line_prefix)
     if typed and line_prefix.endswith(typed[-1]):
         typed = typed[:-1]
     ordered: list[str] = list(reversed(typed))
+    attributes = set(_ATTRIBUTE.findall(line_prefix))
     for offset in range(1, ABOVE + 1):
-        if row - offset >= 0:
-            ordered.extend(reversed(IDENTIFIER.findall(line_at(row - offset))))
-        if offset <= BELOW and row + offset < line_count:
-            ordered.extend(IDENTIFIER.findall(line_at(row + offset)))
+        for near in (row - offset, row + offset if offset <= BELOW else -1):
+            if 0 <= near < line_count:
+                text = line_at(near)
+                found = IDENTIFIER.findall(text)
+                ordered.extend(reversed(found) if near < row else found)
+                attributes.update(_ATTRIBUTE.findall(text))
     seen: set[str] = set()
     unique: list[str] = []
     for name in ordered:
         if name not in seen and len(name) > 2 and name.lower() not in KEYWORDS:
             seen.add(name)
             unique.append(name)
-    return unique
+    return unique, attributes
 
 
 def imported_names(line_at: Callable[[int], str], ranges: Sequence[tuple[int, int]],
-                   limit: int = 200) -> list[str]:
-    """Identifiers on the file's import lines (candidates after the nearby ones)."""
-    names: list[str] = []
+                   limit: int = 200) -> dict[str, str]:
+    """Identifiers on the file's import statements -> the statement's text (in order)."""
+    names: dict[str, str] = {}
     for first, last in ranges:
-        for row in range(first, last + 1):
-            names.extend(IDENTIFIER.findall(line_at(row)))
+        statement = "\n".join(line_at(row) for row in range(first, min(last, first + 30) + 1))
+        for name in IDENTIFIER.findall(statement):
+            names.setdefault(name, statement)
             if len(names) >= limit:
                 return names
     return names
@@ -97,8 +122,8 @@ class DefinitionPicker:
         self._stamp = 0.0
         self._snippets: list[Snippet] = []
 
-    def pick(self, index: SymbolIndex, key: str, names: Sequence[str], hints: str,
-             open_keys: set[str], budget: int, count: Callable[[str], int]) -> list[Snippet]:
+    def pick(self, index: SymbolIndex, request: Request, names: Sequence[str], budget: int,
+             count: Callable[[str], int]) -> list[Snippet]:
         """Definition snippets for a request (cached unless something meaningful changed)."""
         indexed = [name for name in names if name in index]
         fresh = [name for name in indexed if name not in self._seen]
@@ -110,10 +135,10 @@ class DefinitionPicker:
         if len(self._seen) > 2000:
             self._seen = {d.name for d in self.selected}
         self._seen.update(fresh)
-        kept = [d for d in (self._refresh(index, d, key, hints, open_keys)
-                            for d in self.selected) if d is not None]
+        kept = [d for d in (self._refresh(index, d, request) for d in self.selected)
+                if d is not None]
         shown = {d.name for d in kept}
-        added = [d for d in (best_definition(index.lookup(name), key, hints, open_keys)
+        added = [d for d in (best_definition(index.lookup(name), request)
                              for name in fresh if name not in shown) if d is not None]
         combined = _dedupe(kept + list(reversed(added)))
         while combined and sum(count(d.text) + 8 for d in combined) > budget:
@@ -123,13 +148,13 @@ class DefinitionPicker:
                           for d in combined]
         return self._snippets
 
-    def _refresh(self, index: SymbolIndex, old: Definition, key: str, hints: str,
-                 open_keys: set[str]) -> Definition | None:
+    def _refresh(self, index: SymbolIndex, old: Definition,
+                 request: Request) -> Definition | None:
         candidates = index.lookup(old.name)
         for candidate in candidates:
             if candidate.key == old.key and candidate.kind == old.kind:
                 return candidate
-        return best_definition(candidates, key, hints, open_keys)
+        return best_definition(candidates, request)
 
 
 def _dedupe(definitions: list[Definition]) -> list[Definition]:
@@ -142,26 +167,40 @@ def _dedupe(definitions: list[Definition]) -> list[Definition]:
     return unique
 
 
-def best_definition(candidates: Sequence[Definition], key: str, hints: str,
-                    open_keys: set[str]) -> Definition | None:
-    """The definition most likely meant from the file ``key`` (None if none or too vague)."""
-    others = [d for d in candidates if d.key != key]
+def best_definition(candidates: Sequence[Definition], request: Request) -> Definition | None:
+    """The definition most likely meant (None: defined in this file, none, or too vague)."""
+    if not candidates or any(d.key == request.key for d in candidates):
+        return None  # the file's own definition is what the name refers to
+    name = candidates[0].name
+    attribute = name in request.attributes
+    others = [d for d in candidates if attribute or d.kind != "method"]
+    statement = request.imported_only.get(name)
+    if statement is not None:
+        others = [d for d in others if _module_named(d.key, statement)]
     if not others:
         return None
-    here = PurePosixPath(key).parent
+    here = PurePosixPath(request.key).parent
 
     def score(d: Definition) -> tuple[int, int, int, int, int]:
         module = PurePosixPath(d.key).stem
-        imported = int(bool(module) and module in hints)
+        imported = int(bool(module) and module in request.hints)
         distance = _distance(here, PurePosixPath(d.key).parent)
         kind = 0 if d.kind in ("class", "function", "type", "interface") else 1
-        return (-imported, -int(d.key in open_keys), distance, kind, d.row)
+        return (-imported, -int(d.key in request.open_keys), distance, kind, d.row)
 
     ranked = sorted(others, key=score)
     distinct_files = {d.key for d in others}
     if len(distinct_files) > MAX_AMBIGUOUS and score(ranked[0])[0] == 0:
         return None
     return ranked[0]
+
+
+def _module_named(key: str, statement: str) -> bool:
+    """Whether an import statement names the module (or package) defining ``key``."""
+    path = PurePosixPath(key)
+    names = {path.stem, path.parent.name} if path.stem == "__init__" else {path.stem}
+    words = set(IDENTIFIER.findall(statement))
+    return bool(names & words)
 
 
 def _distance(a: PurePosixPath, b: PurePosixPath) -> int:

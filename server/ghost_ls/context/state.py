@@ -33,6 +33,8 @@ class DocState:
     indent_version: int = -1
     imports: list[tuple[int, int]] | None = None
     imports_from_tree: bool = False
+    imported: dict[str, str] | None = None
+    """Imported names (most used in the file first) -> their import statement."""
     picker: DefinitionPicker = field(default_factory=DefinitionPicker)
     last_row: int = 0
     layout: str = ""
@@ -46,6 +48,7 @@ class DocState:
         last_import = max((b for _a, b in self.imports), default=-1) if self.imports else -1
         if any(s.first <= last_import + IMPORT_ZONE for s in shifts):
             self.imports = None
+            self.imported = None
         self.changes += 1
 
 

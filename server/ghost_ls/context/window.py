@@ -103,18 +103,23 @@ def snap(line_at: LineAt, start: int, row: int, boundary: Boundary) -> int:
     return best
 
 
-def preamble(line_at: LineAt, ranges: Sequence[tuple[int, int]], start: int, comment: str,
-             budget: int, cost: Cost) -> list[str]:
-    """Import and scope-header lines above ``start``, ``...`` comments between gaps."""
-    rows = sorted({r for a, b in ranges for r in range(a, b + 1) if r < start})
-    lines: list[str] = []
+def preamble(line_at: LineAt, imports: Sequence[tuple[int, int]],
+             headers: Sequence[tuple[int, int]], start: int, comment: str, budget: int,
+             cost: Cost) -> list[str]:
+    """Scope headers, then as many imports as fit, above ``start``, in document order,
+    with ``...`` comments where lines are skipped."""
+    chosen: set[int] = set()
     spent = 0
+    for ranges in (headers, imports):
+        for r in (r for a, b in ranges for r in range(a, b + 1) if r < start):
+            spent += cost(line_at(r))
+            if spent > budget:
+                break
+            chosen.add(r)
+    lines: list[str] = []
     previous = -1
-    for r in rows:
+    for r in sorted(chosen):
         text = line_at(r)
-        spent += cost(text)
-        if spent > budget:
-            break
         if previous >= 0 and r > previous + 1:
             lines.append(_ellipsis(text, comment))
         lines.append(text)

@@ -80,7 +80,7 @@ def test_window_jumps_in_a_large_step_when_the_budget_is_exceeded(make_builder) 
 
 
 def test_scope_headers_and_imports_above_the_window(make_builder) -> None:
-    builder = make_builder(prompt_tokens=200)
+    builder = make_builder(prompt_tokens=300)
     body = "".join(f"        x{i} = compute({i})\n" for i in range(80))
     text = ("import os\nfrom typing import Any\n\n\nclass Service:\n    \"\"\"Doc.\"\"\"\n\n"
             "    def run(self, a: int,\n            b: int) -> None:\n" + body)
@@ -95,6 +95,19 @@ def test_scope_headers_and_imports_above_the_window(make_builder) -> None:
     assert head[5:7] == ["    def run(self, a: int,", "            b: int) -> None:"]
     assert head[7] == "        # ..."
     assert ctx.window_start > 9
+
+
+def test_headers_win_over_imports_when_the_preamble_is_tight(make_builder) -> None:
+    builder = make_builder(prompt_tokens=200)
+    imports = "".join(f"import module_{i}\n" for i in range(30))
+    body = "".join(f"        x{i} = compute({i})\n" for i in range(80))
+    text = imports + "\n\nclass Service:\n    def run(self):\n" + body
+    editor = _open(builder, text)
+    ctx = builder.build(editor.uri, len(text.split("\n")) - 2, 8)
+    assert ctx is not None
+    head = ctx.prefix.split("\n")
+    assert "class Service:" in head and "    def run(self):" in head
+    assert head[0] == "import module_0"
 
 
 def test_suffix_is_budgeted_in_whole_lines(make_builder) -> None:
