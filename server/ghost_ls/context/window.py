@@ -5,9 +5,10 @@ document.  While ``lines[anchor:cursor]`` fits the prefix budget the anchor stay
 so successive prompts share everything up to the line being typed and llama.cpp reuses
 its KV cache.  When it no longer fits (or the cursor moves above it) the anchor jumps
 in one large step: to where the window uses about :data:`REANCHOR_SHARE` of the budget,
-then forward to the nearest, least indented statement start (a line whose first token
-begins a child of a block/module node), so the window never starts inside an
-expression or a string.
+then forward (never below :data:`KEEP_SHARE`) to the least indented statement start (a
+line whose first token begins a child of a block/module node), so the window never
+starts inside an expression or a string.  A cursor moved up close to the anchor (the
+window would hold less than :data:`KEEP_SHARE`) also moves it.
 
 Above the window go the file's imports and the headers of the enclosing scopes that
 the window does not show, in document order, with an ``...`` comment where lines are
@@ -28,6 +29,9 @@ Cost = Callable[[str], int]
 Boundary = Callable[[int], bool]
 
 REANCHOR_SHARE = 0.6
+"""A moved window starts where it uses about this share of its budget..."""
+KEEP_SHARE = 0.3
+"""...and keeps its start while it uses between this share and all of it."""
 SNAP_LINES = 40
 MAX_SUFFIX_LINES = 400
 
@@ -67,33 +71,41 @@ def line_boundary(line_at: LineAt) -> Boundary:
 
 def choose_start(line_at: LineAt, row: int, anchor: int | None, budget: int, cost: Cost,
                  boundary: Boundary) -> tuple[int, bool]:
-    """First line of the window and whether it moved (see module docstring)."""
+    """First line of the window and whether it moved (see module docstring).
+
+    The anchor stays while the window fits and still holds at least
+    :data:`KEEP_SHARE` of the budget (a cursor moved up near the anchor would
+    otherwise see almost nothing above it).
+    """
     if anchor is not None and 0 <= anchor <= row:
         used = 0
         for r in range(anchor, row):
             used += cost(line_at(r))
             if used > budget:
                 break
-        if used <= budget:
+        if used <= budget and (anchor == 0 or used >= budget * KEEP_SHARE):
             return anchor, False
-    target = int(budget * REANCHOR_SHARE)
-    spent, at_target, r = 0, row, row - 1
+    target, floor = budget * REANCHOR_SHARE, budget * KEEP_SHARE
+    spent, at_target, at_floor, r = 0, row, row - 1, row - 1
     while r >= 0:
         spent += cost(line_at(r))
         if spent > budget:
             break
         if spent <= target:
             at_target = r
+        if spent < floor:
+            at_floor = r - 1
         r -= 1
     if r < 0:
         return 0, True
-    return snap(line_at, at_target, row, boundary), True
+    return snap(line_at, at_target, max(at_target, at_floor), boundary), True
 
 
-def snap(line_at: LineAt, start: int, row: int, boundary: Boundary) -> int:
-    """The least indented boundary in the next :data:`SNAP_LINES` lines (``start`` if none)."""
+def snap(line_at: LineAt, start: int, last: int, boundary: Boundary) -> int:
+    """The least indented boundary in ``start..last`` (at most :data:`SNAP_LINES` lines;
+    ``start`` if there is none)."""
     best, best_width = start, -1
-    for r in range(start, min(row, start + SNAP_LINES) + 1):
+    for r in range(start, min(last, start + SNAP_LINES) + 1):
         if boundary(r):
             width = len(indentation(line_at(r)).expandtabs(4))
             if best_width < 0 or width < best_width:

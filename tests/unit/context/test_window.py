@@ -138,3 +138,12 @@ def test_token_counter_is_called_sparingly(make_builder) -> None:
     editor.type(row, 0, "abc")
     # each keystroke re-counts the edited line (and little else)
     assert len(calls) - before <= 3 * 3
+
+
+def test_cursor_moved_up_next_to_the_anchor_gets_context_again(make_builder) -> None:
+    builder = make_builder(prompt_tokens=256)
+    editor = _open(builder, python_module(80))
+    far = builder.build(editor.uri, 500, 0)
+    assert far is not None and far.window_start > 400
+    near = builder.build(editor.uri, far.window_start + 1, 0)
+    assert near is not None and near.window_start < far.window_start - 5
