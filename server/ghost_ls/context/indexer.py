@@ -24,7 +24,13 @@ from ghost_ls.context.symbols import SymbolIndex
 from ghost_ls.context.tags import extract_definitions
 from ghost_ls.context.text import encode
 from ghost_ls.context.worker import INDEX, PARSE, SCAN, Worker
-from ghost_ls.context.workspace import PrivacyRules, read_source, uri_to_path, walk_sources
+from ghost_ls.context.workspace import (
+    MAX_FILE_BYTES,
+    PrivacyRules,
+    read_source,
+    uri_to_path,
+    walk_sources,
+)
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +142,10 @@ class Indexer:
         if snapshot is None:
             return
         key = self.key_for(uri)
-        if not self.rules.allows_uri(uri):
+        language_id, text = snapshot
+        if not self.rules.allows_uri(uri) or len(text) > MAX_FILE_BYTES:
             self.index.remove(key)
             return
-        language_id, text = snapshot
         path = uri_to_path(uri)
         shown = self.rules.display_path(Path(key)) if path is not None else uri
         self._index_text(key, shown, language_id, text)
