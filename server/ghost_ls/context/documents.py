@@ -242,4 +242,3 @@ def shift_line(line: int, shifts: Sequence[LineShift]) -> int:
     return max(line, 0)
 
 
-LineSource = Callable[[int], str]
