@@ -40,7 +40,7 @@ MAX_TREE_BYTES = 1_000_000
 """Documents larger than this get line-based windows only."""
 SYNC_PARSE_BYTES = 48_000
 """A first parse of a document up to this size runs inline; larger ones in the background."""
-REPARSE_DEADLINE_S = 0.003
+REPARSE_DEADLINE_S = 0.0015
 """Time an inline incremental reparse may take before it is deferred."""
 FIRST_PARSE_DEADLINE_S = 0.015
 """Time the first inline parse of a small document may take."""
