@@ -150,7 +150,7 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
     """
     base = base or Settings()
     raw = unwrap_section(raw)
-    if raw is None:
+    if raw is None or raw == []:  # Neovim encodes an empty Lua table as []
         return base, []
     if not isinstance(raw, dict):
         return base, [f"settings must be an object, got {type(raw).__name__}"]

@@ -51,6 +51,8 @@ class GhostProtocol(LanguageServerProtocol):
     """pygls' LSP protocol, answering malformed requests instead of dropping them."""
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        if "method" in data and "params" not in data:
+            data = {**data, "params": None}  # JSON-RPC allows leaving params out
         try:
             return super().structure_message(data)
         except JsonRpcException as error:

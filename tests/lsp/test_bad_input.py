@@ -109,12 +109,10 @@ def test_missing_model_is_reported_once_with_the_fix(tmp_path: Path) -> None:
         status = client.wait_ready(timeout=60)
         assert status["params"]["kind"] == "error"
         assert "nope.gguf" in status["params"]["message"]
-        errors = [
-            n
-            for n in client.notifications
-            if n["method"] == "window/showMessage" and n["params"]["type"] == 1
-        ]
-        assert len(errors) == 1
+        shown = client.wait_notification(
+            lambda m: m["method"] == "window/showMessage" and m["params"]["type"] == 1, 10
+        )
+        assert "nope.gguf" in shown["params"]["message"]
         uri = (tmp_path / "a.py").as_uri()
         client.open(uri, "x = ")
         assert client.inline(uri, 0, 4, timeout=10)["items"] == []
@@ -145,3 +143,13 @@ def test_unknown_catalog_model_names_the_list_command() -> None:
         assert "ghost-ls models list" in status["params"]["message"]
     finally:
         client.close()
+
+
+def test_request_without_params_is_answered(server: LspClient) -> None:
+    server.send_raw(b'{"jsonrpc": "2.0", "id": 4242, "method": "ghost/status"}')
+    deadline = time.monotonic() + 10
+    while not any(r.get("id") == 4242 for r in server.stray_responses):
+        assert time.monotonic() < deadline, "ghost/status without params got no answer"
+        time.sleep(0.05)
+    answer = next(r for r in server.stray_responses if r.get("id") == 4242)
+    assert answer["result"]["state"] in ("ready", "error")

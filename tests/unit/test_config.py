@@ -63,3 +63,7 @@ def test_language_filter() -> None:
     assert not settings.language_enabled("lua")
     assert not settings.language_enabled("go")
     assert Settings().language_enabled("anything")
+
+
+def test_an_empty_list_is_no_settings() -> None:
+    assert parse_settings([]) == (Settings(), [])
