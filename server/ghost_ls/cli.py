@@ -19,9 +19,7 @@ from ghost_ls.errors import GhostError
 def _setup_logging(verbosity: int, log_file: str | None) -> None:
     level = logging.WARNING - 10 * min(verbosity, 2)
     handler: logging.Handler = (
-        logging.FileHandler(log_file, encoding="utf-8")
-        if log_file
-        else logging.StreamHandler(sys.stderr)
+        logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -44,17 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ghost-ls", description="Private, offline inline code completion over LSP."
     )
     parser.add_argument("--version", action="version", version=f"ghost-ls {__version__}")
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)"
-    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
     parser.add_argument("--log-file", help="write logs here instead of stderr")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the language server (stdio; what editors start)")
     serve.add_argument("--stdio", action="store_true", help="accepted for editors that pass it")
-    serve.add_argument(
-        "--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP (debugging)"
-    )
+    serve.add_argument("--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP (debugging)")
 
     complete = commands.add_parser("complete", help="print one completion at a position")
     complete.add_argument("file", help="source file to complete in")
@@ -66,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = commands.add_parser("models", help="list, pull or locate models")
     model_commands = models.add_subparsers(dest="models_command", required=True)
-    model_commands.add_parser("list", help="the model catalog and what is present")
+    listing = model_commands.add_parser("list", help="the model catalog and what is present")
+    listing.add_argument("--json", action="store_true", help="print JSON")
     pull = model_commands.add_parser("pull", help="download (or assemble) a model")
     pull.add_argument("name")
     path = model_commands.add_parser("path", help="print a model's local file path")

@@ -6,7 +6,8 @@ Settings arrive from the editor as camelCase JSON (``initializationOptions`` and
 reported by name and its default is used instead, so a typo never stops completions.
 
 The VS Code extension's ``package.json`` and the Neovim plugin mirror these defaults;
-``tests/unit/test_config.py`` checks that they cannot drift apart.
+``tests/vscode/test_settings_mirror.py`` and the Neovim tests check that they cannot
+drift apart.
 """
 
 from __future__ import annotations

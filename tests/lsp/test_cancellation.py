@@ -17,6 +17,14 @@ LAST_LINE = SAMPLE.count("\n")
 LAST_COL = len(SAMPLE.rsplit("\n", 1)[1])
 
 
+def _wait_cancelled(client: LspClient, timeout: float = 10) -> None:
+    """Wait until the server counts a generation stopped by cancellation."""
+    deadline = time.monotonic() + timeout
+    while client.request("ghost/status")["cancelled"] < 1:
+        assert time.monotonic() < deadline, "the generation was not stopped"
+        time.sleep(0.05)
+
+
 def _start(client: LspClient, uri: str) -> tuple[int, object]:
     client.open(uri, SAMPLE)
     return client.request_async(
@@ -30,8 +38,13 @@ def test_cancel_request_is_answered_with_request_cancelled(fake_lsp: LspClient) 
     fake_lsp.cancel(request_id)
     response = LspClient.wait_response(waiter, timeout=10)  # type: ignore[arg-type]
     assert response["error"]["code"] == -32800
-    status = fake_lsp.request("ghost/status")
-    assert status["cancelled"] == 1  # the generation itself stopped, not only the reply
+    _wait_cancelled(fake_lsp)  # the generation itself stopped, not only the reply
+    last = fake_lsp.wait_notification(
+        lambda m: m["method"] == "ghost/didChangeStatus" and m["params"]["kind"] != "generating",
+        5,
+        start=len(fake_lsp.notifications) - 1,
+    )
+    assert last["params"]["kind"] == "ready"  # no client is left showing "generating"
 
 
 def test_newer_request_supersedes_the_running_one(fake_lsp: LspClient) -> None:
@@ -84,6 +97,5 @@ def test_cancel_stops_the_real_model(lsp: LspClient) -> None:
     lsp.cancel(request_id)
     response = LspClient.wait_response(waiter, timeout=30)
     assert response.get("error", {}).get("code") == -32800, response
-    status = lsp.request("ghost/status", timeout=30)
-    assert status["state"] == "ready"
-    assert status["cancelled"] >= 1
+    _wait_cancelled(lsp)
+    assert lsp.request("ghost/status", timeout=30)["state"] == "ready"

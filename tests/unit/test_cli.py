@@ -45,6 +45,8 @@ def test_models_list_and_path() -> None:
     listing = run("models", "list")
     assert listing.returncode == 0
     assert "gemma3-270m" in listing.stdout and "qwen2.5-coder-1.5b" in listing.stdout
+    listed = json.loads(run("models", "list", "--json").stdout)
+    assert {"name": "gemma3-270m", "embedded": True}.items() <= listed[0].items()
     path = run("models", "path", "gemma3-270m")
     assert path.returncode == 0 and path.stdout.strip().endswith("gemma-3-270m-q4_k_m.gguf")
 

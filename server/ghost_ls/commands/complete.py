@@ -104,19 +104,11 @@ def run_complete(args: argparse.Namespace) -> int:
         )
         return 0
     if not suggestion:
-        reason = (
-            "mid-identifier or before code"
-            if context.mode.value == "none"
-            else "the model had nothing"
-        )
+        reason = "mid-identifier or before code" if context.mode.value == "none" else "the model had nothing"
         print(
             f"ghost-ls: no suggestion at {path}:{args.line}:{column + 1} ({reason})",
             file=sys.stderr,
         )
         return 0
-    print(
-        line_text[:column] + "\x1b[2m" + suggestion + "\x1b[0m"
-        if sys.stdout.isatty()
-        else suggestion
-    )
+    print(line_text[:column] + "\x1b[2m" + suggestion + "\x1b[0m" if sys.stdout.isatty() else suggestion)
     return 0

@@ -94,9 +94,7 @@ def check_model(settings: Settings) -> dict[str, Any]:
         fimTokensInVocab=dataclasses.asdict(info.fim) if info.fim else None,
     )
     prompt = backend.bos() + backend.tokenize("def add(a, b):\n    return")
-    result = backend.generate(
-        GenerationRequest(prompt=prompt, max_tokens=16, cancel=threading.Event())
-    )
+    result = backend.generate(GenerationRequest(prompt=prompt, max_tokens=16, cancel=threading.Event()))
     report.update(
         testCompletion=result.text,
         promptTokensPerSecond=round(result.evaluated_tokens / max(result.prompt_seconds, 1e-6), 1),

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from ghost_ls.cli import print_json
 from ghost_ls.errors import ModelError
 from ghost_ls.models.catalog import find_entry, load_catalog
 from ghost_ls.models.download import pull
@@ -42,7 +43,24 @@ class ProgressBar:
         sys.stderr.write("\n")
 
 
-def _list_models() -> None:
+def _list_models(as_json: bool) -> None:
+    if as_json:
+        print_json(
+            [
+                {
+                    "name": entry.name,
+                    "description": entry.description,
+                    "sizeMb": entry.size_mb,
+                    "promptFormat": entry.fim.name if entry.fim else "prefix-only",
+                    "embedded": entry.embedded,
+                    "present": local_path(entry).is_file(),
+                    "path": str(local_path(entry)),
+                    "license": entry.license,
+                }
+                for entry in load_catalog().values()
+            ]
+        )
+        return
     for entry in load_catalog().values():
         if local_path(entry).is_file():
             present = "present"
@@ -54,7 +72,7 @@ def _list_models() -> None:
 
 def run_models(args: argparse.Namespace) -> int:
     if args.models_command == "list":
-        _list_models()
+        _list_models(args.json)
         return 0
     if args.models_command == "path":
         path, _ = resolve_model(args.name)

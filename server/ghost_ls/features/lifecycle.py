@@ -86,6 +86,11 @@ def register(server: GhostServer) -> None:
             ls.worker.cancel_all()
             await load_model(ls)
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_workspace_folders(ls: GhostServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        paths = [to_fs_path(folder.uri) for folder in ls.workspace.folders.values()]
+        ls.context.set_workspace_folders([Path(path) for path in paths if path])
+
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: GhostServer, params: Any) -> None:
         ls.worker.shutdown()

@@ -97,17 +97,17 @@ async def complete_at(
     if ls.settings.streaming and request_id is not None:
         on_text = _partial_sender(ls, request_id, uri, version or 0, position)
     settings = ls.settings
-    ls.post_status("generating", ls.host.message)
-    try:
-        outcome = await ls.worker.run(
-            lambda: ls.completer.generate(
+
+    def generate() -> Outcome:
+        ls.post_status("generating", ls.host.message)
+        try:
+            return ls.completer.generate(
                 context, settings, candidates=candidates, cancel_event=cancel, on_text=on_text
-            ),
-            cancel,
-        )
-    finally:
-        if not ls.worker.busy:
+            )
+        finally:  # also after a cancel: the client's spinner must stop
             ls.post_status("ready", ls.host.message)
+
+    outcome = await ls.worker.run(generate, cancel)
     ls.stats.last_latency_ms = (time.perf_counter() - started) * 1000
     if outcome is None or outcome.cancelled:
         return None
