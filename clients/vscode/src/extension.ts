@@ -4,10 +4,8 @@ import { execFile, spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
-  ErrorCodes,
   LanguageClient,
   type LanguageClientOptions,
-  ResponseError,
   type ServerOptions,
   State,
   TransportKind,
@@ -313,17 +311,7 @@ class GhostExtension implements vscode.Disposable {
 
   /** `ghost/status` takes no params (docs/PROTOCOL.md), so none are sent. */
   private async requestStatus(client: LanguageClient): Promise<Record<string, unknown>> {
-    try {
-      return await client.sendRequest<Record<string, unknown>>('ghost/status');
-    } catch (error) {
-      if (!(error instanceof ResponseError) || error.code !== ErrorCodes.InvalidParams) {
-        throw error;
-      }
-      // Some server builds reject a request without a "params" member (pygls wants
-      // one); that is a server bug, logged as such, and an empty object works.
-      this.log.warn('server bug: ghost/status without params was rejected as invalid params; retrying with {}');
-      return await client.sendRequest<Record<string, unknown>>('ghost/status', {});
-    }
+    return client.sendRequest<Record<string, unknown>>('ghost/status');
   }
 
   private async pullModel(name?: string): Promise<void> {
