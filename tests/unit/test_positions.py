@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from ghost_ls.positions import column_from_utf16, line_at, utf16_length
+from ghost_ls.context.text import utf16_to_index
+from ghost_ls.positions import line_at, utf16_length
 
 
 def test_ascii_columns_are_unchanged() -> None:
-    assert column_from_utf16("hello", 3) == 3
+    assert utf16_to_index("hello", 3) == 3
 
 
 def test_astral_characters_count_two_units() -> None:
     line = 'x = "😋" + y'
     assert utf16_length(line) == len(line) + 1
-    assert column_from_utf16(line, 7) == 6  # after the closing quote
+    assert utf16_to_index(line, 7) == 6  # after the closing quote
 
 
 def test_columns_past_the_end_are_clamped() -> None:
-    assert column_from_utf16("abc", 99) == 3
+    assert utf16_to_index("abc", 99) == 3
 
 
 def test_lines_end_at_lf_crlf_and_cr_only() -> None:

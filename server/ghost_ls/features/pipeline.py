@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from lsprotocol import types
 
 from ghost_ls.completer import Outcome
+from ghost_ls.context.text import utf16_to_index
 from ghost_ls.context.types import CompletionMode, PromptContext
-from ghost_ls.positions import column_from_utf16, line_at
+from ghost_ls.positions import line_at
 from ghost_ls.server import GhostServer
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ async def complete_at(
     line_text = line_at(document.source, position.line)
     if line_text is None:
         return None
-    column = column_from_utf16(line_text, position.character)
+    column = utf16_to_index(line_text, position.character)
     context = ls.context.build(uri, position.line, column)
     if context is None or context.mode is CompletionMode.NONE or "\x00" in context.prefix[-2000:]:
         return None
