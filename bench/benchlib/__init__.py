@@ -1,0 +1,1 @@
+"""Shared helpers of the ghost-ls benchmark scripts (not a benchmark by itself)."""

@@ -1,0 +1,109 @@
+"""llama.cpp's own tools, built by ``bench/setup_llama_cpp.sh``: llama-server and llama-bench."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from benchlib.common import WORK, log
+
+BIN = WORK / "llama.cpp-build" / "bin"
+
+
+def binary(name: str) -> Path | None:
+    path = BIN / name
+    return path if path.is_file() else None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def llama_bench(model: Path, threads: int, prompt_sizes: str = "32,512", gen: int = 64,
+                repetitions: int = 2) -> dict[str, Any]:
+    """Prompt (pp) and generation (tg) tokens/s of ``model`` at ``threads`` threads."""
+    tool = binary("llama-bench")
+    if tool is None:
+        raise FileNotFoundError("llama-bench is not built; run bench/setup_llama_cpp.sh")
+    command = [str(tool), "-m", str(model), "-t", str(threads), "-p", prompt_sizes,
+               "-n", str(gen), "-r", str(repetitions), "-o", "json"]
+    log("running " + " ".join(command))
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
+    rows = json.loads(out.stdout)
+    pp = {int(row["n_prompt"]): float(row["avg_ts"]) for row in rows if row["n_prompt"] > 0}
+    largest = max(pp) if pp else None
+    tg = [float(row["avg_ts"]) for row in rows if row["n_gen"] > 0]
+    return {
+        "threads": threads,
+        "ppTokensPerSecond": {str(size): round(speed, 1) for size, speed in sorted(pp.items())},
+        "tgTokensPerSecond": round(tg[0], 1) if tg else None,
+        "ppForFloor": round(pp[largest], 1) if largest else None,
+        "ppSmallBatch": round(pp[min(pp)], 1) if pp else None,
+        "build": rows[0].get("build_commit") if rows else None,
+    }
+
+
+class LlamaServer:
+    """A llama-server process on 127.0.0.1 with metrics enabled."""
+
+    def __init__(self, model: Path, threads: int, context: int, extra: list[str]) -> None:
+        tool = binary("llama-server")
+        if tool is None:
+            raise FileNotFoundError("llama-server is not built; run bench/setup_llama_cpp.sh")
+        self.port = free_port()
+        self.command = [str(tool), "-m", str(model), "--host", "127.0.0.1",
+                        "--port", str(self.port), "-t", str(threads), "-tb", str(threads),
+                        "-c", str(context), "-np", "1", "--metrics", *extra]
+        self.log_path = WORK / "llama-server.log"
+        self.log_file = self.log_path.open("w")
+        log("starting " + " ".join(self.command))
+        self.process = subprocess.Popen(self.command, stdout=self.log_file,
+                                        stderr=subprocess.STDOUT)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_ready(self, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"llama-server exited; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url("/health"), timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        raise TimeoutError("llama-server did not become ready")
+
+    def metrics(self) -> dict[str, float]:
+        """The Prometheus counters of ``/metrics`` as name -> value."""
+        with urllib.request.urlopen(self.url("/metrics"), timeout=30) as response:
+            text = response.read().decode("utf-8")
+        values: dict[str, float] = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                try:
+                    values[name.split(":", 1)[-1]] = float(value)
+                except ValueError:
+                    continue
+        return values
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log_file.close()

@@ -1,0 +1,161 @@
+"""Smoke runs of the benchmark scripts with tiny sizes, so they cannot rot.
+
+Each script runs as a subprocess exactly as documented in bench/README.md, with the
+real embedded model, and its JSON is checked for the expected keys and sane values.
+llama-server / llama-bench (bench/setup_llama_cpp.sh) and the synthetic FIM model are
+used only when they are already built here; building them is too slow for a test.
+No timing is asserted.  Run:  .venv/bin/pytest -m bench tests/bench
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "bench"
+BIN = BENCH / ".work" / "llama.cpp-build" / "bin"
+SDIST_VOCAB = "vendor/llama.cpp/models/ggml-vocab-qwen2.gguf"
+
+pytestmark = pytest.mark.bench
+
+sys.path.insert(0, str(BENCH))
+
+from benchlib.drivers import Mirror  # noqa: E402
+from benchlib.keystrokes import plan  # noqa: E402
+
+
+def run_script(name: str, *args: str, timeout: float = 300) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / name), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout)
+    assert result["machine"]["cpus"] >= 1
+    return result
+
+
+@pytest.fixture(scope="module")
+def embedded_model() -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "ghost_ls", "models", "path", "gemma3-270m"],
+        capture_output=True, text=True, check=False,
+    )
+    path = Path(done.stdout.strip())
+    if done.returncode != 0 or not path.is_file():
+        pytest.skip("the embedded model is not available")
+    return str(path)
+
+
+def test_keystrokes_retype_the_file_exactly() -> None:
+    source = "def f(x):\n    if x:\n        return 1\n\n    return 'é'\n"
+    replay = plan("f.py", source, 1, 4)
+    mirror = Mirror(replay.initial_text)
+    for key in replay.keystrokes:
+        mirror.insert(key)
+        assert (len(mirror.lines) - 1, len(mirror.lines[-1])) == (key.after_line, key.after_column)
+    assert mirror.text == "\n".join(source.split("\n")[:5])
+    assert replay.pauses == 3  # one after each Enter
+
+
+def test_humaneval(embedded_model: str) -> None:
+    result = run_script("humaneval.py", "--limit", "2", "--model", embedded_model)
+    for subset in ("single", "multi"):
+        scores = result[subset]
+        assert scores["n"] == 2
+        assert scores["canonicalPassRate"] == 1.0, "the harness fails canonical solutions"
+        for system in ("ghost", "plain", "plain+cleanup"):
+            assert 0.0 <= scores[system]["passAt1"] <= 1.0
+        assert scores["ghost"]["secondsPerTask"]["p50"] > 0
+
+
+def test_typing_replay(embedded_model: str) -> None:
+    source = Path(json.__file__).parent / "decoder.py"  # real code, offline
+    systems = "ghost,naive"
+    extra = ["--no-floor"]
+    if (BIN / "llama-server").is_file() and (BIN / "llama-bench").is_file():
+        systems += ",llama-server"
+        extra = ["--floor-prompt-sizes", "16", "--floor-reps", "1"]
+    result = run_script(
+        "typing_replay.py", "--model", embedded_model, "--files", str(source),
+        "--lines", "2", "--window-lines", "8", "--interval-ms", "40", "--systems", systems,
+        *extra,
+    )
+    ghost = result["systems"]["ghost"]
+    assert ghost["keystrokes"] > 10 and ghost["pauses"] >= 1
+    assert ghost["timeToSuggestionMs"]["n"] == ghost["pauses"] - ghost["pausesNotAnswered"]
+    assert ghost["timeToSuggestionMs"]["p50"] > 0
+    assert ghost["noModelProbe"]["modelCallsDuring"] == 0
+    assert 0 <= ghost["modelCallsPerKeystroke"] <= 1.5
+    naive = result["systems"]["naive"]
+    assert naive["tokensEvaluatedPerModelCall"] > ghost["tokensEvaluatedPerModelCall"]
+    assert result["ratios"]["ghostP50OverNaiveP50"] is not None
+    if "llama-server" in systems:
+        server = result["systems"]["llama-server"]
+        assert server["mode"] == "completion" and server["timeToSuggestionMs"]["n"] >= 1
+        assert result["floor"]["perPauseMs"]["n"] >= 1
+
+
+def test_crossfile(embedded_model: str, tmp_path: Path) -> None:
+    if not (BENCH / "context" / "crossfile_dataset.py").is_file():
+        pytest.skip("bench/context/crossfile_dataset.py has not landed")
+    package = tmp_path / "tinypkg"
+    (package / "tinypkg").mkdir(parents=True)
+    (package / "tinypkg" / "__init__.py").write_text("")
+    (package / "tinypkg" / "shapes.py").write_text(textwrap.dedent('''
+        def make_square(side: float) -> dict:
+            """A square of the given side."""
+            return {"kind": "square", "side": side}
+    '''))
+    (package / "tinypkg" / "app.py").write_text(textwrap.dedent('''
+        from tinypkg.shapes import make_square
+
+
+        def main() -> None:
+            shape = make_square(2.0)
+            print(shape)
+    '''))
+    result = run_script("crossfile.py", "--source", str(package), "--limit", "2",
+                        "--model", embedded_model)
+    scores = result["scores"]
+    assert scores["n"] >= 1
+    for variant in ("with", "without"):
+        assert 0.0 <= scores[variant]["exactMatch"] <= 1.0
+        assert 0.0 <= scores[variant]["editSimilarity"]["mean"] <= 1.0
+
+
+def _sdist_vocab() -> Path | None:
+    for root in (Path("/tmp/sdist/llama_cpp_python-0.3.36"),
+                 BENCH / ".work" / "llama_cpp_python-0.3.36"):
+        if (root / SDIST_VOCAB).is_file():
+            return root
+    return None
+
+
+def test_make_fim_model(tmp_path: Path) -> None:
+    if _sdist_vocab() is None:
+        pytest.skip("no unpacked llama-cpp-python sdist (bench/setup_llama_cpp.sh)")
+    out = tmp_path / "tiny.gguf"
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "make_fim_model.py"), "--preset", "tiny", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout)
+    assert summary["check"]["fimTokenIds"] == [151659, 151661, 151660]
+    assert summary["check"]["sampleTokens"] > 0
+
+
+def test_setup_llama_cpp_is_idempotent() -> None:
+    if not ((BIN / "llama-server").is_file() and (BIN / "llama-bench").is_file()):
+        pytest.skip("llama.cpp tools not built (slow; run bench/setup_llama_cpp.sh)")
+    done = subprocess.run(["bash", str(BENCH / "setup_llama_cpp.sh")], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == str(BIN)
