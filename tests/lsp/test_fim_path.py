@@ -1,0 +1,137 @@
+"""The FIM path, end to end: a model whose GGUF vocabulary has FIM tokens.
+
+No real FIM code model can be downloaded here, so the test builds a tiny random-weight
+model on Qwen2.5-Coder's real vocabulary (``bench/make_fim_model.py --preset tiny``;
+the vocabulary comes from the llama-cpp-python sdist on PyPI).  Its text is
+meaningless; what is checked is the plumbing: FIM tokens read from the GGUF, checked
+against the catalog's template, the FIM prompt layout, KV reuse, answers over LSP.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from ghost_ls.devtools.lsp_client import LspClient
+from support import REPO, start_server
+
+pytestmark = pytest.mark.model
+
+WORK = REPO / "bench" / ".work"
+VOCAB = "vendor/llama.cpp/models/ggml-vocab-qwen2.gguf"
+
+
+def _ensure_vocab() -> None:
+    """Unpack Qwen2's vocab-only GGUF from the llama-cpp-python sdist (pip download)."""
+    version = metadata.version("llama-cpp-python")
+    unpacked = WORK / f"llama_cpp_python-{version}"
+    if (unpacked / VOCAB).is_file() or Path(f"/tmp/sdist/llama_cpp_python-{version}/{VOCAB}").is_file():
+        return
+    WORK.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            f"llama-cpp-python=={version}",
+            "-d",
+            str(WORK),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    with tarfile.open(WORK / f"llama_cpp_python-{version}.tar.gz") as archive:
+        member = archive.getmember(f"llama_cpp_python-{version}/{VOCAB}")
+        archive.extractall(WORK, members=[member], filter="data")
+
+
+@pytest.fixture(scope="module")
+def tiny_fim_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _ensure_vocab()
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "make_fim_model.py"), "--preset", "tiny"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return Path(json.loads(done.stdout)["path"])
+
+
+def test_fim_tokens_are_read_from_the_gguf(tiny_fim_model: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ghost_ls", "doctor", "--json", "--model", str(tiny_fim_model)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    model = json.loads(done.stdout)["model"]
+    assert model["state"] == "ready", model
+    assert model["fimTokensInVocab"] == {
+        "prefix": "<|fim_prefix|>",
+        "suffix": "<|fim_suffix|>",
+        "middle": "<|fim_middle|>",
+    }
+    assert model["promptFormat"] == "gguf"  # not in the catalog: the vocabulary's own markers
+
+
+def test_catalog_template_is_used_and_checked_for_a_known_file(tiny_fim_model: Path, tmp_path: Path) -> None:
+    known = tmp_path / "qwen2.5-coder-0.5b-q8_0.gguf"  # the catalog's file name
+    shutil.copyfile(tiny_fim_model, known)
+    client = start_server({"model": str(known), "maxTokens": 8})
+    try:
+        status = client.request("ghost/status")
+        assert status["promptFormat"] == "qwen"
+        uri = (tmp_path / "main.py").as_uri()
+        text = "def add(a, b):\n    return \n\nprint(add(1, 2))\n"
+        client.open(uri, text)
+        first = client.inline(uri, 1, 11)
+        assert isinstance(first["items"], list)
+        client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [
+                    {
+                        "range": {"start": {"line": 1, "character": 11}, "end": {"line": 1, "character": 11}},
+                        "text": "a",
+                    }
+                ],
+            },
+        )
+        client.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+        client.inline(uri, 1, 12)
+        status = client.request("ghost/status")
+        assert status["modelCalls"] >= 2
+        # PSM: the tokens before the cursor are reused, the suffix is read again
+        assert status["tokensReused"] > 5, status
+        assert status["lastEvaluatedTokens"] < status["lastPromptTokens"]
+    finally:
+        client.close()
+
+
+def test_fim_model_answers_over_lsp(tiny_fim_model: Path, tmp_path: Path) -> None:
+    client: LspClient = start_server({"model": str(tiny_fim_model), "maxTokens": 8})
+    try:
+        uri = (tmp_path / "x.py").as_uri()
+        client.open(uri, "x = \n")
+        result = client.inline(uri, 0, 4, invoked=True)
+        assert isinstance(result["items"], list)
+        assert client.request("ghost/status")["modelCalls"] >= 1
+    finally:
+        client.close()
