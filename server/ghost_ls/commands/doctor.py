@@ -23,6 +23,7 @@ from ghost_ls.config import Settings, settings_as_wire
 from ghost_ls.engine.backend import GenerationRequest
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.models.store import models_dir
+from ghost_ls.postprocess.stops import stop_at_newline
 
 GRAMMARS = {
     "python": "tree_sitter_python",
@@ -94,7 +95,8 @@ def check_model(settings: Settings) -> dict[str, Any]:
         fimTokensInVocab=dataclasses.asdict(info.fim) if info.fim else None,
     )
     prompt = backend.bos() + backend.tokenize("def add(a, b):\n    return")
-    result = backend.generate(GenerationRequest(prompt=prompt, max_tokens=16, cancel=threading.Event()))
+    request = GenerationRequest(prompt=prompt, max_tokens=16, stop=stop_at_newline, cancel=threading.Event())
+    result = backend.generate(request)
     report.update(
         testCompletion=result.text,
         promptTokensPerSecond=round(result.evaluated_tokens / max(result.prompt_seconds, 1e-6), 1),
