@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
+from ghost_ls.postprocess.brackets import first_stray_closer
 from support import SAMPLE
 
 pytestmark = pytest.mark.model
@@ -179,3 +180,15 @@ def test_shown_suggestion_prefetches_the_next_line(lsp: LspClient) -> None:
     _type(lsp, uri, 2, 4, 12, item["insertText"] + "\n    ")  # accept, press Enter
     after = lsp.inline(uri, 5, 4)["items"]
     assert after and after[0]["command"]["arguments"][0]["source"] == "cache"
+
+
+def test_block_suggestion_in_a_brace_language_stays_inside_the_block(lsp: LspClient) -> None:
+    text = "function add(a, b) {\n  \n}\n\nconsole.log(add(1, 2));\n"
+    uri = _open_sample(lsp, "add.js", text, language="javascript")
+    items = lsp.inline(uri, 1, 2)["items"]
+    assert items, "expected a body for the function"
+    body = items[0]["insertText"]
+    assert body.strip()
+    assert first_stray_closer(body) is None, body  # the document already has the `}`
+    for line in body.split("\n")[1:]:
+        assert not line.strip() or line.startswith("  "), body

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ghost_ls.context.types import CompletionMode, PromptContext
-from ghost_ls.postprocess.cleanup import clean, unmatched_openers
+from ghost_ls.postprocess.brackets import first_stray_closer, unmatched_openers
+from ghost_ls.postprocess.cleanup import clean
 
 
 def context(
@@ -82,3 +83,9 @@ def test_indentation_follows_a_tab_indented_document() -> None:
 def test_indentation_follows_a_space_indented_document() -> None:
     raw = "if x:\n\t\ty()"
     assert clean(raw, context("    ", mode=CompletionMode.BLOCK)).text == "if x:\n        y()"
+
+
+def test_stray_closer_is_the_first_bracket_the_text_did_not_open() -> None:
+    assert first_stray_closer("a(b)\n}") == 5
+    assert first_stray_closer("x = '}'\ny = [1]") is None
+    assert first_stray_closer("# don't\n)") == 8  # an apostrophe in a comment ends at the line

@@ -62,3 +62,11 @@ def test_rule_follows_the_mode() -> None:
     assert stop_rule_for(ctx)("pass\nx = 1\n") is not None  # dedent below 4
     line = PromptContext(**{**ctx.__dict__, "mode": CompletionMode.LINE})
     assert stop_rule_for(line) is stop_at_newline
+
+
+def test_block_rule_stops_where_the_enclosing_block_is_closed() -> None:
+    stop = make_block_stop(2)
+    text = "return a + 1;\n}"  # the body of `function f(a) {`, then its closing brace
+    keep = stop(text)
+    assert keep is not None and text[:keep] == "return a + 1;"
+    assert stop("if (x) { y(); }") is None  # braces it opened itself

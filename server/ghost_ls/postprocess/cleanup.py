@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ghost_ls.context.types import CompletionMode, PromptContext
+from ghost_ls.postprocess.brackets import OPENERS, open_brackets
 
-OPENERS = {"(": ")", "[": "]", "{": "}"}
-CLOSERS = {value: key for key, value in OPENERS.items()}
 CLOSING_TAIL = set(")]}\"'`;,: \t")
 
 
@@ -62,33 +61,6 @@ def _drop_suffix_overlap(text: str, context: PromptContext) -> str:
     return text
 
 
-def unmatched_openers(text: str) -> list[str]:
-    """Brackets opened in ``text`` and not closed in it (string contents ignored)."""
-    return [char for _, char in _open_brackets(text)]
-
-
-def _open_brackets(text: str) -> list[tuple[int, str]]:
-    """(index, bracket) of each bracket left open in ``text``, outermost first."""
-    stack: list[tuple[int, str]] = []
-    quote = ""
-    escaped = False
-    for index, char in enumerate(text):
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = ""
-        elif char in "\"'`":
-            quote = char
-        elif char in OPENERS:
-            stack.append((index, char))
-        elif char in CLOSERS and stack and stack[-1][1] == CLOSERS[char]:
-            stack.pop()
-    return stack
-
-
 def _balance(text: str, line_prefix: str) -> str:
     """Close brackets a one-line suggestion opened and left open.
 
@@ -97,7 +69,7 @@ def _balance(text: str, line_prefix: str) -> str:
     """
     if "\n" in text or not text or text[-1] in "([{,\\":
         return text
-    still_open = _open_brackets(line_prefix + text)
+    still_open = open_brackets(line_prefix + text)
     opened_here = [char for index, char in still_open if index >= len(line_prefix)]
     return text + "".join(OPENERS[opener] for opener in reversed(opened_here))
 

@@ -2,9 +2,12 @@
 
 A rule sees the cumulative text and answers None (go on) or the length to keep.
 - LINE mode: the first newline ends it.
-- BLOCK mode: a completed line that dedents below the block's indentation ends it
-  (the code after the block belongs to the document, not to us), as do two blank lines
-  in a row, a line repeated back to back, or ``max_lines`` lines.
+- BLOCK mode: a closing bracket the suggestion did not open ends it at once (it
+  closes the block the cursor is in: ``}`` in C-like languages); so does a completed
+  line that dedents below the block's indentation (the code after the block belongs
+  to the document, not to us), two blank lines in a row, a line repeated back to
+  back, or ``max_lines`` lines.  The bracket check decides at the character what a
+  tree-sitter parse of the block would decide at the line, without a parse per token.
 Checking is linear in the text and runs on the worker thread between tokens.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.engine.backend import StopRule
+from ghost_ls.postprocess.brackets import first_stray_closer
 
 MAX_BLOCK_LINES = 12
 
@@ -52,6 +56,9 @@ def make_block_stop(base_indent: int, max_lines: int = MAX_BLOCK_LINES) -> StopR
     """Stop rule for BLOCK mode (see module docstring)."""
 
     def stop(text: str) -> int | None:
+        closer = first_stray_closer(text)
+        if closer is not None:
+            return len(text[:closer].rstrip())
         lines = text.split("\n")
         starts = [0]
         for line in lines[:-1]:
