@@ -13,7 +13,10 @@ Systems, one after the other in the same run, same model, same keystrokes:
   re-evaluated per request, no cache, no early stop);
 - ``llama-server``: llama.cpp's server over HTTP (``/completion`` + ``cache_prompt`` with
   the same 60-line window for a model without FIM tokens, ``/infill`` as llama.vim sends
-  it for a FIM model), cancelled by closing the connection.
+  it for a FIM model), cancelled by closing the connection; like the naive server it
+  stops only at ``--max-tokens`` or end-of-generation;
+- ``llama-server-nl`` (opt-in): the same with ``stop: ["\\n"]``, to separate what
+  ghost-ls' early stop buys from what its prompt reuse buys.
 Plus the compute floor from ``llama-bench`` (pp/tg tokens/s at ``--threads``): for each
 ghost-ls pause answered by the model, new prompt tokens / pp + generated tokens / tg.
 
@@ -23,7 +26,7 @@ typing-through cache answers, and the ratios against llama-server and the floor.
 
 Run:  .venv/bin/python bench/typing_replay.py --lines 20 --json-out bench/out/replay.json
       (--model NAME|PATH.gguf, --files 'requests==2.32.3:requests/utils.py,...',
-       --systems ghost,naive,llama-server, --interval-ms 80)
+       --systems ghost,naive,llama-server[,llama-server-nl], --interval-ms 80)
 llama-server / llama-bench need bench/setup_llama_cpp.sh first; without them those
 parts are skipped and say so.  JSON on stdout, progress on stderr.
 """
@@ -46,7 +49,7 @@ from benchlib.replay_metrics import floor_metrics, http_metrics, lsp_metrics
 from benchlib.sources import source_file
 
 DEFAULT_FILES = "requests==2.32.3:requests/sessions.py"
-SYSTEMS = ("ghost", "naive", "llama-server")
+SYSTEMS = ("ghost", "naive", "llama-server", "llama-server-nl")
 
 
 class Vocab:
@@ -159,21 +162,21 @@ def no_model_probe(driver: LspDriver, count: int = 20) -> dict[str, Any]:
             "modelCallsDuring": after["modelCalls"] - before["modelCalls"]}
 
 
-def run_llama_server(args: argparse.Namespace, model: Path, replays: list[Replay], fim: bool
-                     ) -> dict[str, Any]:
+def run_llama_server(args: argparse.Namespace, model: Path, replays: list[Replay], fim: bool,
+                     stop: list[str]) -> dict[str, Any]:
     server = LlamaServer(model, args.threads, args.context, args.llama_server_args.split())
     try:
         server.wait_ready()
         mode = "infill" if fim else "completion"
         driver = HttpDriver(server.port, mode, max_tokens=args.max_tokens,
-                            window_lines=args.window_lines)
+                            window_lines=args.window_lines, stop=stop)
         before = server.metrics()
         keystrokes = replay_one(driver, replays, args.interval_ms / 1000, lambda a: None)
         after = server.metrics()
     finally:
         server.close()
     return {"answers": driver.answers, "keystrokes": keystrokes, "before": before,
-            "after": after, "mode": mode, "command": server.command}
+            "after": after, "mode": mode, "command": server.command, "stop": stop}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -188,7 +191,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pause-at", choices=["line-start", "line-end", "none"],
                         default="line-start")
     parser.add_argument("--pause-every", type=int, default=0, help="also pause every K chars")
-    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--systems", default="ghost,naive,llama-server",
+                        help=f"comma-separated, from {', '.join(SYSTEMS)}")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--window-lines", type=int, default=60)
     parser.add_argument("--threads", type=int, default=2)
@@ -256,11 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     for system in order:
         log(f"system {system}")
         started, load_before = time.perf_counter(), load_average()
-        if system == "llama-server":
+        if system.startswith("llama-server"):
             if binary("llama-server") is None:
                 systems[system] = {"skipped": "llama-server not built (bench/setup_llama_cpp.sh)"}
                 continue
-            run = runs[system] = run_llama_server(args, model, replays, vocab.fim)
+            stop = ["\n"] if system == "llama-server-nl" else []
+            run = runs[system] = run_llama_server(args, model, replays, vocab.fim, stop)
         else:
             run = runs[system] = run_lsp(system, args, model, replays)
         run["wall"] = {"seconds": round(time.perf_counter() - started, 1),
@@ -271,15 +276,16 @@ def main(argv: list[str] | None = None) -> int:
         floor_after = measure_floor(args, model)
     floor = result["floor"] = combine_floors(floor_before, floor_after)
     for system, run in runs.items():
-        if system == "llama-server":
-            systems[system] = {"mode": run["mode"], "command": " ".join(run["command"][1:]),
+        if system.startswith("llama-server"):
+            systems[system] = {"mode": run["mode"], "stop": run["stop"],
+                               "command": " ".join(run["command"][1:]),
                                **http_metrics(run["answers"], run["keystrokes"],
                                               run["before"], run["after"])}
         else:
             if system == "ghost" and "tgTokensPerSecond" in floor:
                 floor.update(floor_metrics(run["answers"], floor["ppForFloor"],
                                            floor["tgTokensPerSecond"], vocab.count,
-                                           floor["ppSmallBatch"]))
+                                           floor["ppSmallBatch"], args.max_tokens))
             systems[system] = lsp_metrics(run["answers"], run["keystrokes"], run["before"],
                                           run["after"], overhead=system == "ghost")
         if system == "ghost":
@@ -307,6 +313,7 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
         "ghostP50OverNaiveP50": ratio(p50("ghost"), p50("naive")),
         "ghostP50OverFloorP50": ratio(p50("ghost"), floor),
         "ghostP50OverSmallBatchFloorP50": ratio(p50("ghost"), floor_small),
+        "ghostP50OverLlamaServerNlP50": ratio(p50("ghost"), p50("llama-server-nl")),
         "llamaServerP50OverNaiveP50": ratio(p50("llama-server"), p50("naive")),
     }
     out["targets"] = {

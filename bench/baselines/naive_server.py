@@ -100,6 +100,7 @@ class NaiveEngine:
             pieces.append(chunk["choices"][0]["text"])  # type: ignore[index]
             if cancel.is_set():
                 break
+        generated = min(generated, self.max_tokens)  # the stream ends with an empty chunk
         self.counters["tokensGeneratedTotal"] += generated
         self.counters["lastGeneratedTokens"] = generated
         self.counters["lastLatencyMs"] = (time.perf_counter() - started) * 1000

@@ -102,8 +102,9 @@ class Request(threading.Thread):
 class HttpDriver:
     """llama-server with ``/completion`` (sliding window) or ``/infill`` (llama.vim)."""
 
-    def __init__(self, port: int, mode: str, *, max_tokens: int, window_lines: int) -> None:
-        self.port, self.mode = port, mode
+    def __init__(self, port: int, mode: str, *, max_tokens: int, window_lines: int,
+                 stop: list[str] | None = None) -> None:
+        self.port, self.mode, self.stop = port, mode, list(stop or [])
         self.max_tokens, self.window_lines = max_tokens, window_lines
         self.mirror = Mirror("")
         self._pending: Request | None = None
@@ -122,7 +123,7 @@ class HttpDriver:
             prompt = "".join(f"{text}\n" for text in above) + current[:column]
             return "/completion", {
                 "prompt": prompt, "n_predict": self.max_tokens, "cache_prompt": True,
-                "temperature": 0.0, "top_k": 40, "stream": True,
+                "temperature": 0.0, "top_k": 40, "stream": True, "stop": self.stop,
             }
         above = lines[max(0, line - INFILL_PREFIX_LINES) : line]
         below = lines[line + 1 : line + 1 + INFILL_SUFFIX_LINES]
@@ -132,7 +133,7 @@ class HttpDriver:
             "input_suffix": current[column:] + "\n" + "".join(f"{text}\n" for text in below),
             "input_extra": [],
             "n_predict": self.max_tokens, "cache_prompt": True, "stream": True,
-            "temperature": 0.0, "top_k": 40,
+            "temperature": 0.0, "top_k": 40, "stop": self.stop,
         }
 
     def keystroke(self, key: Keystroke, index: int) -> Answer:

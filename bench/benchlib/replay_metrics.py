@@ -106,7 +106,7 @@ def http_metrics(
 
 def floor_metrics(
     answers: list[Answer], pp: float, tg: float, count_tokens: Callable[[str], int],
-    pp_small: float | None = None,
+    pp_small: float | None = None, max_tokens: int = 64,
 ) -> dict[str, Any]:
     """Compute floor of ghost-ls' own model-answered pauses: new prompt tokens / pp + generated / tg.
 
@@ -114,7 +114,7 @@ def floor_metrics(
     ``pp_small`` (its smallest batch, e.g. 32) gives a second, less flattering floor for
     the few-token evaluations that KV reuse leaves.  Generated tokens come from
     ``lastGeneratedTokens`` when the server reports it, else they are estimated as the
-    tokens of the suggestion plus the one that stopped it.
+    tokens of the suggestion plus the one that stopped it, at most ``max_tokens``.
     """
     floors, small = [], []
     estimated = 0
@@ -126,7 +126,7 @@ def floor_metrics(
         generated = answer.extra.get("generatedTokens")
         if generated is None:
             estimated += 1
-            generated = count_tokens(answer.text) + 1
+            generated = min(count_tokens(answer.text) + 1, max_tokens)
             answer.extra["generatedTokens"] = generated
         evaluated = answer.extra["lastEvaluatedTokens"]
         floors.append(1000 * (evaluated / pp + generated / tg))
