@@ -143,6 +143,8 @@ def test_streaming_sends_partial_notifications(lsp: LspClient) -> None:
 
 
 def test_status_reports_model_and_counters(lsp: LspClient) -> None:
+    uri = _open_sample(lsp, "status.py", SAMPLE.replace("circle", "disc"))
+    lsp.inline(uri, LAST_LINE, LAST_COL)
     status = lsp.request("ghost/status")
     assert status["state"] == "ready"
     assert status["model"] == "gemma3-270m"
@@ -151,6 +153,7 @@ def test_status_reports_model_and_counters(lsp: LspClient) -> None:
     assert isinstance(status["gpuOffloadSupported"], bool)
     assert status["promptFormat"] == "prefix-only"
     assert status["requests"] >= 1 and status["modelCalls"] >= 1
+    assert status["lastGeneratedTokens"] >= 1 and status["lastPromptMs"] > 0
     assert status["settings"]["streaming"] is True
 
 

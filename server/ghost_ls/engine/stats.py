@@ -22,6 +22,9 @@ class Stats:
     last_prompt_tokens: int = 0
     last_reused_tokens: int = 0
     last_evaluated_tokens: int = 0
+    last_generated_tokens: int = 0
+    last_prompt_ms: float = 0.0
+    last_generate_ms: float = 0.0
     reused_tokens_total: int = 0
     evaluated_tokens_total: int = 0
 
@@ -30,6 +33,9 @@ class Stats:
         self.last_prompt_tokens = result.prompt_tokens
         self.last_reused_tokens = result.reused_tokens
         self.last_evaluated_tokens = result.evaluated_tokens
+        self.last_generated_tokens = result.generated_tokens
+        self.last_prompt_ms = result.prompt_seconds * 1000
+        self.last_generate_ms = result.generate_seconds * 1000
         self.reused_tokens_total += result.reused_tokens
         self.evaluated_tokens_total += result.evaluated_tokens
         if result.generated_tokens and result.generate_seconds > 0:
@@ -58,6 +64,9 @@ class Stats:
             "lastPromptTokens": self.last_prompt_tokens,
             "tokensReused": self.last_reused_tokens,
             "lastEvaluatedTokens": self.last_evaluated_tokens,
+            "lastGeneratedTokens": self.last_generated_tokens,
+            "lastPromptMs": round(self.last_prompt_ms, 1),
+            "lastGenerateMs": round(self.last_generate_ms, 1),
             "tokensReusedTotal": self.reused_tokens_total,
             "tokensEvaluatedTotal": self.evaluated_tokens_total,
         }
