@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-echo "== model file: $(.venv/bin/ghost-ls models path gemma3-270m)" >&2
-echo "== examples/demo.py, line 13, after 'return ':" >&2
-sed -n '11,13p' examples/demo.py >&2
-echo "== ghost-ls suggests:" >&2
+echo "== model file: $(.venv/bin/ghost-ls models path gemma3-270m)"
+echo "== examples/demo.py, line 13, after 'return ':"
+sed -n '11,13p' examples/demo.py
+echo "== ghost-ls suggests:"
 .venv/bin/ghost-ls complete examples/demo.py --line 13
