@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ghost_ls.config import Settings
+from ghost_ls.context import ContextBuilder
 from ghost_ls.context.text import utf16_to_index
-from ghost_ls.positions import line_at, utf16_length
+from ghost_ls.positions import utf16_length
 
 
 def test_ascii_columns_are_unchanged() -> None:
@@ -22,5 +24,12 @@ def test_columns_past_the_end_are_clamped() -> None:
 
 def test_lines_end_at_lf_crlf_and_cr_only() -> None:
     source = "a\r\nb\rc\nd\u2028e"
-    assert [line_at(source, n) for n in range(4)] == ["a", "b", "c", "d\u2028e"]
-    assert line_at(source, 4) is None and line_at(source, -1) is None
+    builder = ContextBuilder(Settings())
+    builder.did_open("file:///t.txt", "plaintext", 1, source)
+    try:
+        line_at = builder.line_text
+        assert [line_at("file:///t.txt", n) for n in range(4)] == ["a", "b", "c", "d\u2028e"]
+        assert line_at("file:///t.txt", 4) is None and line_at("file:///t.txt", -1) is None
+        assert line_at("file:///unknown.txt", 0) is None
+    finally:
+        builder.close()

@@ -141,6 +141,17 @@ class ContextBuilder:
 
     # -- requests ------------------------------------------------------------------
 
+    def line_text(self, uri: str, line: int) -> str | None:
+        """Line ``line`` of an open document without its line break; None if unknown or past the end.
+
+        Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only, as in LSP.  Reads the lines the
+        engine already keeps, so a request never splits the whole document again.
+        """
+        state = self._docs.get(uri)
+        if state is None or not 0 <= line < state.doc.line_count():
+            return None
+        return state.doc.line(line)
+
     def build(self, uri: str, line: int, column: int) -> PromptContext | None:
         """Context for the cursor at ``line``/``column`` (code points), None if unknown."""
         state = self._docs.get(uri)

@@ -19,7 +19,6 @@ from lsprotocol import types
 from ghost_ls.completer import Outcome
 from ghost_ls.context.text import utf16_to_index
 from ghost_ls.context.types import CompletionMode, PromptContext
-from ghost_ls.positions import line_at
 from ghost_ls.server import GhostServer
 
 log = logging.getLogger(__name__)
@@ -79,7 +78,7 @@ async def complete_at(
     document = ls.workspace.text_documents.get(uri)
     if document is None or not ls.settings.language_enabled(document.language_id or ""):
         return None
-    line_text = line_at(document.source, position.line)
+    line_text = ls.context.line_text(uri, position.line)
     if line_text is None:
         return None
     column = utf16_to_index(line_text, position.character)
