@@ -17,7 +17,7 @@ from typing import Any
 from ghost_ls.completer import Completer
 from ghost_ls.config import Settings
 from ghost_ls.context import ContextBuilder, PromptContext
-from ghost_ls.engine.backend import GenerationRequest, GenerationResult
+from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.engine.stats import Stats
@@ -70,8 +70,7 @@ class Ghost:
 
     @property
     def prompt_format(self) -> str:
-        fim = self.host.format.fim
-        return fim.name if fim else "prefix-only"
+        return self.host.format.name
 
     def context(self, uri: str, text: str, line: int, column: int) -> PromptContext | None:
         """Open ``text`` as ``uri``, build the context at the cursor, close it again."""
@@ -94,7 +93,7 @@ class Ghost:
         """The baseline: ``prompt_text`` alone, greedy, the same stop rule, raw text."""
         started = time.perf_counter()
         request = make_request(
-            prompt=self.backend.bos() + self.backend.tokenize(prompt_text),
+            prompt=Prompt(text=prompt_text),
             max_tokens=self.settings.max_tokens,
             temperature=0.0,
             seconds=self.settings.timeout_ms / 1000,

@@ -57,11 +57,6 @@ class Completer:
         self.stats.cache_hits += 1
         return Outcome(suggestions=cleaned, source="cache")
 
-    def prompt_tokens(self, context: PromptContext) -> list[int]:
-        backend = self.host.backend
-        assert backend is not None
-        return backend.bos() + backend.tokenize(self.host.format.render(context))
-
     def generate(
         self,
         context: PromptContext,
@@ -75,7 +70,7 @@ class Completer:
         backend = self.host.backend
         if backend is None or context.mode is CompletionMode.NONE:
             return Outcome()
-        prompt = self.prompt_tokens(context)
+        prompt = self.host.format.render(context)
         outcome = Outcome(source="model")
         raw_texts: list[str] = []
         started = time.monotonic()
@@ -90,6 +85,7 @@ class Completer:
                 stop=stop_rule_for(context),
                 on_text=on_text if index == 0 else None,
                 cancel=cancel_event,
+                stop_strings=self.host.format.stop_strings(),
             )
             result = backend.generate(request)
             self.stats.record_generation(result)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_MODEL = "gemma3-270m"
+DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,19 @@ class Settings:
     """Every server setting, snake_case here, camelCase on the wire."""
 
     model: str = DEFAULT_MODEL
-    """Catalog name (``ghost-ls models list``) or a path to a ``.gguf`` file."""
+    """Catalog name (``ghost-ls models list``) or a path to a ``.gguf`` file; with a
+    remote backend, the catalog name that says which FIM template the server's model
+    uses (and, for ``openai``, the model name sent when it is not a catalog name)."""
+    backend: str = "local"
+    """``local`` (llama.cpp on this machine, in a child process), ``llama-server``
+    (its ``/infill``) or ``openai`` (an OpenAI-compatible ``/v1/completions``)."""
+    endpoint: str = ""
+    """Base URL of the inference server for the remote backends."""
+    api_key_env: str = ""
+    """Name of the environment variable that holds the remote server's API key."""
+    extra_buffers: str = "auto"
+    """llama.cpp's extra CPU buffer types (AMX, weight repacking): ``auto`` turns them
+    off on CPUs with AMX, where llama.cpp crashes at the first decode; ``on``/``off``."""
     gpu_layers: int = -1
     """Layers offloaded to the GPU: -1 all (when the llama.cpp build supports a GPU), 0 none."""
     context_size: int = 4096
@@ -64,6 +76,15 @@ class Settings:
             return False
         return "*" in self.enabled_languages or language_id in self.enabled_languages
 
+
+# The values string settings may take, where they are a choice.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "backend": ("local", "llama-server", "openai"),
+    "extra_buffers": ("auto", "on", "off"),
+}
+
+# Settings that may be empty strings.
+_MAY_BE_EMPTY = frozenset({"endpoint", "api_key_env"})
 
 # Bounds for numeric settings: (minimum, maximum), inclusive.
 _BOUNDS: dict[str, tuple[float, float]] = {
@@ -123,8 +144,11 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
             return default, f"{wire} must be a number, got {value!r}"
         value = float(value)
     elif isinstance(default, str):
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or (not value.strip() and name not in _MAY_BE_EMPTY):
             return default, f"{wire} must be a non-empty string, got {value!r}"
+        choices = _CHOICES.get(name)
+        if choices and value.strip() not in choices:
+            return default, f"{wire} must be one of {', '.join(choices)}, got {value!r}"
         return value.strip(), None
     elif isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

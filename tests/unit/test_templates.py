@@ -22,20 +22,20 @@ def context(prefix: str = "def f():\n    return ", suffix: str = "\n\nprint(f())
 
 
 def test_prefix_only_puts_snippets_then_path_then_prefix() -> None:
-    text = PromptFormat(None).render(context())
+    text = PromptFormat(None).render(context()).text
     assert text == "# lib/util.py\n# def helper(x: int) -> int:\n\n# app.py\ndef f():\n    return "
 
 
 def test_typing_only_appends_to_a_prefix_only_prompt() -> None:
     fmt = PromptFormat(None)
-    before = fmt.render(context())
-    after = fmt.render(context(prefix="def f():\n    return 4"))
+    before = fmt.render(context()).text
+    after = fmt.render(context(prefix="def f():\n    return 4")).text
     assert after.startswith(before)
 
 
 def test_qwen_psm_uses_repo_level_markers_before_the_fim_markers() -> None:
     qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
-    text = PromptFormat(qwen).render(context())
+    text = PromptFormat(qwen).render(context()).text
     assert text.startswith("<|repo_name|>workspace\n<|file_sep|>lib/util.py\ndef helper")
     assert (
         "<|file_sep|>app.py\n<|fim_prefix|>def f():\n    return <|fim_suffix|>\n\nprint(f())\n<|fim_middle|>"
@@ -48,15 +48,15 @@ def test_spm_order_puts_the_suffix_first() -> None:
     qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
     assert qwen is not None
     spm = type(qwen)(**{**qwen.__dict__, "order": "spm"})
-    text = PromptFormat(spm).render(context())
+    text = PromptFormat(spm).render(context()).text
     assert text.index("<|fim_suffix|>") < text.index("<|fim_prefix|>") < text.index("<|fim_middle|>")
 
 
 def test_fim_without_repo_format_uses_comment_headers() -> None:
     deepseek = load_catalog()["deepseek-coder-1.3b"].fim
-    text = PromptFormat(deepseek).render(context())
+    text = PromptFormat(deepseek).render(context()).text
     assert text.startswith("<｜fim▁begin｜># lib/util.py\n")
 
 
 def test_snippets_can_be_left_out() -> None:
-    assert "util.py" not in PromptFormat(None).render(context(), with_snippets=False)
+    assert "util.py" not in PromptFormat(None).render(context(), with_snippets=False).text

@@ -20,7 +20,7 @@ from typing import Any
 from ghost_ls import __version__
 from ghost_ls.cli import print_json
 from ghost_ls.config import Settings, settings_as_wire
-from ghost_ls.engine.backend import GenerationRequest
+from ghost_ls.engine.backend import GenerationRequest, Prompt
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.models.store import models_dir
 from ghost_ls.postprocess.stops import stop_at_newline
@@ -91,10 +91,12 @@ def check_model(settings: Settings) -> dict[str, Any]:
         loadSeconds=round(time.perf_counter() - started, 2),
         gpuLayers=info.gpu_layers,
         threads=info.threads,
-        promptFormat=host.format.fim.name if host.format.fim else "prefix-only",
+        promptFormat=host.format.name,
+        extraBuffers=info.extra_buffers,
+        extraBuffersReason=info.extra_buffers_reason,
         fimTokensInVocab=dataclasses.asdict(info.fim) if info.fim else None,
     )
-    prompt = backend.bos() + backend.tokenize("def add(a, b):\n    return")
+    prompt = Prompt(text="def add(a, b):\n    return")
     request = GenerationRequest(prompt=prompt, max_tokens=16, stop=stop_at_newline, cancel=threading.Event())
     result = backend.generate(request)
     report.update(
@@ -148,6 +150,7 @@ def _print_human(report: dict[str, Any]) -> None:
             f"{model['gpuLayers']} GPU layers, {model['threads']} threads, "
             f"prompt format {model['promptFormat']}"
         )
+        print(f"   extra CPU buffer types {model['extraBuffersReason']}")
         print(
             f"   prompt {model['promptTokensPerSecond']} tok/s, generation "
             f"{model['generatedTokensPerSecond']} tok/s, test: {model['testCompletion']!r}"

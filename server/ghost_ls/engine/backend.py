@@ -1,10 +1,19 @@
-"""The small contract every inference backend fulfils, and the values it exchanges.
+"""The contract every inference backend fulfils, and the values it exchanges.
 
-A backend owns one loaded model.  It tokenizes, and it generates a continuation of a
-token prompt one token at a time, asking a stop rule after every token whether the
-suggestion is complete.  ``engine/llama.py`` is the real one (llama.cpp in-process);
-``engine/fake.py`` is a scripted one for protocol edge cases in tests.  A remote
-backend (llama-server, an OpenAI-compatible ``/v1/completions``) would fit here too.
+A backend turns a :class:`Prompt` into a continuation, streamed piece by piece through
+a :class:`~ghost_ls.engine.streaming.StreamDriver` that applies the stop rule, the
+budgets and the cancel flag the same way for every backend.  The implementations:
+
+- ``engine/process.py``: llama.cpp in a child process (the default for local models),
+  so a native crash never takes the language server down;
+- ``engine/llama.py``: llama.cpp in this process (used inside that child, and by
+  ``ghost-ls complete``/``doctor`` when asked to stay in-process);
+- ``engine/remote/``: a shared inference server (llama-server's ``/infill``, an
+  OpenAI-compatible ``/v1/completions``);
+- ``engine/fake.py``: a scripted backend for protocol edge cases in tests.
+
+Prompts travel as text: local backends tokenize it themselves (special markers
+parsed), remote ones send it, or its parts, over HTTP.
 """
 
 from __future__ import annotations
@@ -20,6 +29,10 @@ StopRule = Callable[[str], int | None]
 TextSink = Callable[[str], None]
 """Receives the cumulative generated text while streaming."""
 
+StatusCallback = Callable[[str, str], None]
+"""Called with (state, message): ``loading``, ``ready``, ``error``; a backend calls it
+when its engine crashes, restarts, or its server goes away and comes back."""
+
 
 @dataclass(frozen=True)
 class FimTokens:
@@ -30,11 +43,30 @@ class FimTokens:
     middle: str
 
 
+@dataclass(frozen=True)
+class Prompt:
+    """One prompt, whole and in parts.
+
+    ``text`` is what a model reads, FIM markers included as text.  The parts are what
+    a server that renders the FIM prompt itself (llama-server ``/infill``) is sent:
+    ``prefix`` before the cursor, ``suffix`` after it, ``middle`` the part of the
+    prompt after the middle marker (usually empty), ``extra`` the cross-file
+    snippets as (path, text) pairs, ``path`` the file's path.
+    """
+
+    text: str
+    prefix: str = ""
+    suffix: str = ""
+    middle: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
+    path: str = ""
+
+
 @dataclass
 class GenerationRequest:
-    """One generation: a token prompt and the rules for when to stop."""
+    """One generation: a prompt and the rules for when to stop."""
 
-    prompt: list[int]
+    prompt: Prompt
     max_tokens: int
     temperature: float = 0.0
     seed: int = 0
@@ -45,6 +77,12 @@ class GenerationRequest:
     stop: StopRule | None = None
     on_text: TextSink | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    stop_strings: tuple[str, ...] = ()
+    """Strings that end the text where they begin (a template's end markers), for
+    backends whose server reports no end-of-generation token of its own."""
+
+
+STOP_REASONS = ("stop-rule", "eos", "max-tokens", "timeout", "cancelled", "error")
 
 
 @dataclass
@@ -53,7 +91,7 @@ class GenerationResult:
 
     text: str
     stop_reason: str
-    """``stop-rule``, ``eos``, ``max-tokens``, ``timeout`` or ``cancelled``."""
+    """One of :data:`STOP_REASONS`."""
     prompt_tokens: int = 0
     reused_tokens: int = 0
     """Prompt tokens already in the KV cache from the previous request."""
@@ -62,6 +100,8 @@ class GenerationResult:
     generated_tokens: int = 0
     prompt_seconds: float = 0.0
     generate_seconds: float = 0.0
+    error: str = ""
+    """What went wrong when ``stop_reason`` is ``error``."""
 
     @property
     def cancelled(self) -> bool:
@@ -87,25 +127,37 @@ class BackendInfo:
     threads: int = 0
     fim: FimTokens | None = None
     system_info: str = ""
+    extra_buffers: bool = True
+    """Whether llama.cpp may use its extra CPU buffer types (AMX, weight repacking)."""
+    extra_buffers_reason: str = ""
+    """Why ``extra_buffers`` has its value (see ``engine/cpu_features.py``)."""
+    endpoint: str = ""
+    """The server a remote backend talks to."""
+    process_id: int = 0
+    """The engine's process when it runs in a child, else 0."""
+    restarts: int = 0
+    """How often the engine process was restarted after a crash."""
 
 
 class Backend(Protocol):
-    """A loaded model that tokenizes and generates."""
+    """A loaded model that counts tokens and generates."""
 
     def info(self) -> BackendInfo: ...
 
-    def tokenize(self, text: str) -> list[int]:
-        """Tokens of ``text`` with special tokens (FIM markers) parsed, no BOS added."""
+    def count_tokens(self, text: str) -> int:
+        """Tokens in ``text`` (no special tokens, no BOS); may be an estimate."""
         ...
 
-    def count_tokens(self, text: str) -> int: ...
-
-    def bos(self) -> list[int]:
-        """The tokens every prompt starts with (BOS when the model wants one)."""
+    def fim_tokens(self) -> FimTokens | None:
+        """The FIM markers the model's vocabulary defines, None if unknown or none."""
         ...
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
-        """Generate until the stop rule, EOS, the budgets or ``request.cancel``."""
+        """Generate until the stop rule, EOS, the budgets or ``request.cancel``.
+
+        Never raises for a failure of the model or the server: the result's
+        ``stop_reason`` is then ``error`` and ``error`` says what happened.
+        """
         ...
 
     def close(self) -> None: ...

@@ -11,50 +11,45 @@ from __future__ import annotations
 import os
 import time
 
-from ghost_ls.engine.backend import BackendInfo, GenerationRequest, GenerationResult
+from collections.abc import Callable
+
+from ghost_ls.engine.backend import BackendInfo, FimTokens, GenerationRequest, GenerationResult
+from ghost_ls.engine.streaming import StreamDriver
 
 
 class FakeBackend:
-    def __init__(self) -> None:
+    def __init__(self, on_started: Callable[[GenerationRequest], None] | None = None) -> None:
         self._text = os.environ.get("GHOST_LS_FAKE_TEXT", "fake_completion()\n")
         self._delay = int(os.environ.get("GHOST_LS_FAKE_DELAY_MS", "1")) / 1000.0
+        self._started = on_started
 
     def info(self) -> BackendInfo:
         return BackendInfo(backend="fake", model_path="(fake)", description="scripted test backend")
 
-    def tokenize(self, text: str) -> list[int]:
-        return [ord(char) for char in text]
-
     def count_tokens(self, text: str) -> int:
         return len(text)
 
-    def bos(self) -> list[int]:
-        return []
+    def fim_tokens(self) -> FimTokens | None:
+        return None
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
-        result = GenerationResult(text="", stop_reason="max-tokens", prompt_tokens=len(request.prompt))
-        result.evaluated_tokens = len(request.prompt)
-        started = time.perf_counter()
-        deadline = time.monotonic() + request.time_budget
-        for char in self._text[: request.max_tokens]:
-            if request.cancel.is_set():
-                result.stop_reason = "cancelled"
-                break
-            if time.monotonic() > deadline:
-                result.stop_reason = "timeout"
+        prompt_tokens = len(request.prompt.text)
+        result = GenerationResult(
+            text="", stop_reason="", prompt_tokens=prompt_tokens, evaluated_tokens=prompt_tokens
+        )
+        driver = StreamDriver(request, result)
+        driver.start_sampling()
+        if self._started is not None:
+            self._started(request)
+        for char in self._text:
+            if not driver.should_continue():
                 break
             time.sleep(self._delay)
-            result.text += char
-            result.generated_tokens += 1
-            keep = request.stop(result.text) if request.stop else None
-            if keep is not None:
-                result.text = result.text[:keep]
-                result.stop_reason = "stop-rule"
+            if not driver.feed(char):
                 break
-            if request.on_text:
-                request.on_text(result.text)
-        result.generate_seconds = time.perf_counter() - started
-        return result
+        else:
+            driver.end_of_stream()
+        return driver.finish()
 
     def close(self) -> None:
         pass

@@ -1,7 +1,7 @@
 """The loaded model and its life cycle: idle, loading, ready, error.
 
-``ModelHost.load`` resolves the configured model (catalog name or path), loads it into a
-backend and picks the prompt format: the catalog's FIM template checked against the FIM
+``ModelHost.load`` resolves the configured backend and model (catalog name or path),
+loads it (llama.cpp in a child process, or a remote server) and picks the prompt format: the catalog's FIM template checked against the FIM
 tokens the GGUF vocabulary defines, the vocabulary's own markers for an unknown FIM
 model, prefix-only when there are none.  It is called on the inference thread; status
 changes are reported through a callback so the server can notify the editor.
@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ghost_ls.config import Settings
-from ghost_ls.engine.backend import Backend, FimTokens
+from ghost_ls.engine.backend import Backend, FimTokens, StatusCallback
+from ghost_ls.engine.cpu_features import choose_extra_buffers
 from ghost_ls.engine.templates import PromptFormat
 from ghost_ls.errors import GhostError
-from ghost_ls.models.catalog import FimTemplate, ModelEntry
+from ghost_ls.models.catalog import FimTemplate, ModelEntry, find_entry
 from ghost_ls.models.store import resolve_model
 
 log = logging.getLogger(__name__)
 
-StatusCallback = Callable[[str, str], None]
-"""Called with (state, message) on every state change."""
 
 
 @dataclass(frozen=True)
@@ -32,13 +30,26 @@ class LoadKey:
     """The settings that require reloading the model when they change."""
 
     model: str
+    backend: str
+    endpoint: str
+    api_key_env: str
     gpu_layers: int
     context_size: int
     threads: int
+    extra_buffers: str
 
     @classmethod
     def of(cls, settings: Settings) -> LoadKey:
-        return cls(settings.model, settings.gpu_layers, settings.context_size, settings.threads)
+        return cls(
+            settings.model,
+            settings.backend,
+            settings.endpoint,
+            settings.api_key_env,
+            settings.gpu_layers,
+            settings.context_size,
+            settings.threads,
+            settings.extra_buffers,
+        )
 
 
 def choose_template(entry: ModelEntry | None, vocab_fim: FimTokens | None) -> FimTemplate | None:
@@ -71,20 +82,38 @@ def choose_template(entry: ModelEntry | None, vocab_fim: FimTokens | None) -> Fi
     return catalog
 
 
-def create_backend(settings: Settings) -> tuple[Backend, ModelEntry | None]:
-    """Resolve and load the configured model (``GHOST_LS_BACKEND=fake`` for tests)."""
+def create_backend(
+    settings: Settings, on_status: StatusCallback | None = None, *, isolated: bool = False
+) -> tuple[Backend, ModelEntry | None]:
+    """Resolve and load the configured backend and model.
+
+    ``isolated``: run llama.cpp in a child process (``engine/process.py``) rather than
+    in this one.  ``on_status`` hears of engine crashes and restarts.
+    ``GHOST_LS_BACKEND=fake`` selects the scripted test backend.
+    """
     if os.environ.get("GHOST_LS_BACKEND") == "fake":
         from ghost_ls.engine.fake import FakeBackend
 
         return FakeBackend(), None
-    from ghost_ls.engine.llama import LlamaBackend
+    if settings.backend != "local":
+        from ghost_ls.engine.remote import create_remote_backend
 
+        return create_remote_backend(settings, on_status), find_entry(settings.model)
     path, entry = resolve_model(settings.model)
+    if isolated:
+        from ghost_ls.engine.process import ProcessBackend
+
+        return ProcessBackend(path, settings, on_status=on_status), entry
+    from ghost_ls.engine.llama import LlamaBackend, system_info
+
+    choice = choose_extra_buffers(settings.extra_buffers, system_info())
     backend = LlamaBackend(
         path,
         gpu_layers=settings.gpu_layers,
         context_size=settings.context_size,
         threads=settings.threads,
+        extra_buffers=choice.enabled,
+        extra_buffers_reason=choice.reason,
     )
     return backend, entry
 
@@ -92,7 +121,8 @@ def create_backend(settings: Settings) -> tuple[Backend, ModelEntry | None]:
 class ModelHost:
     """Owns the backend; ``state`` is ``idle``, ``loading``, ``ready`` or ``error``."""
 
-    def __init__(self, on_status: StatusCallback | None = None) -> None:
+    def __init__(self, on_status: StatusCallback | None = None, *, isolated: bool = False) -> None:
+        self.isolated = isolated
         self.backend: Backend | None = None
         self.entry: ModelEntry | None = None
         self.format = PromptFormat(None)
@@ -119,7 +149,7 @@ class ModelHost:
         self._set("loading", f"loading model {settings.model}")
         self.close()
         try:
-            backend, entry = create_backend(settings)
+            backend, entry = create_backend(settings, self._set, isolated=self.isolated)
         except GhostError as error:
             self.loaded_key = key
             self._set("error", str(error))
@@ -129,7 +159,7 @@ class ModelHost:
             self.loaded_key = key
             self._set("error", f"could not load {settings.model}: {error}")
             return
-        vocab_fim = getattr(backend, "fim_tokens", lambda: None)()
+        vocab_fim = backend.fim_tokens()
         self.backend, self.entry, self.loaded_key = backend, entry, key
         self.format = PromptFormat(choose_template(entry, vocab_fim))
         self._set("ready", entry.name if entry else os.path.basename(backend.info().model_path))

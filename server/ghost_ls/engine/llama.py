@@ -1,6 +1,7 @@
 """llama.cpp in-process through llama-cpp-python: the only module that imports ``llama_cpp``.
 
-The context lives across requests.  Each generation compares the new prompt with the
+The language server runs it inside the engine's child process (``engine/child.py``);
+``ghost-ls complete`` may run it directly.  The context lives across requests.  Each generation compares the new prompt with the
 tokens already in the KV cache and evaluates only what follows their longest common
 prefix; the rest of the prompt is evaluated in small chunks so that a cancellation
 stops it within a chunk, and whatever was evaluated stays cached for the next request.
@@ -18,12 +19,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from collections.abc import Iterator
+from typing import Protocol
+
 from ghost_ls.engine.backend import (
     BackendInfo,
     FimTokens,
     GenerationRequest,
     GenerationResult,
 )
+from ghost_ls.engine.streaming import StreamDriver
 from ghost_ls.errors import BackendError, ModelError
 
 log = logging.getLogger(__name__)
@@ -37,12 +42,6 @@ def gpu_offload_supported() -> bool:
     import llama_cpp
 
     return bool(llama_cpp.llama_supports_gpu_offload())
-
-
-def llama_cpp_version() -> str:
-    import llama_cpp
-
-    return str(getattr(llama_cpp, "__version__", "unknown"))
 
 
 def system_info() -> str:
@@ -82,6 +81,49 @@ def route_llama_logs() -> None:
     llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
 
 
+class CancelFlag(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class Driver(Protocol):
+    """What the sampling loop reports to: :class:`StreamDriver` or the child's proxy of it."""
+
+    def start_sampling(self) -> None: ...
+
+    def should_continue(self) -> bool: ...
+
+    def feed(self, piece: str, tokens: int = 1) -> bool: ...
+
+    def end_of_stream(self) -> None: ...
+
+
+@contextlib.contextmanager
+def _model_params(extra_buffers: bool) -> Iterator[None]:
+    """Make ``Llama()`` load with ``use_extra_bufts`` as given (it has no argument for it).
+
+    llama-cpp-python builds its ``llama_model_params`` from
+    ``llama_model_default_params()`` inside ``Llama.__init__``; for the duration of one
+    load that function returns params with the field set.  Loads run one at a time.
+    """
+    import llama_cpp.llama as llama_module
+
+    original = llama_module.llama_cpp.llama_model_default_params
+    if extra_buffers:
+        yield
+        return
+
+    def patched() -> Any:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    llama_module.llama_cpp.llama_model_default_params = patched
+    try:
+        yield
+    finally:
+        llama_module.llama_cpp.llama_model_default_params = original
+
+
 class LlamaBackend:
     """A GGUF model loaded with llama.cpp, generating with KV-cache prefix reuse."""
 
@@ -93,6 +135,8 @@ class LlamaBackend:
         context_size: int = 4096,
         threads: int = 0,
         vocab_only: bool = False,
+        extra_buffers: bool = True,
+        extra_buffers_reason: str = "",
     ) -> None:
         if not model_path.is_file():
             raise ModelError(f"model file not found: {model_path}")
@@ -105,18 +149,21 @@ class LlamaBackend:
         self._path = model_path
         self._threads = threads or default_threads()
         self._gpu_layers = gpu_layers if gpu_offload_supported() else 0
+        self._extra_buffers = extra_buffers
+        self._extra_buffers_reason = extra_buffers_reason
         try:
-            self._llm: Any = llama_cpp.Llama(
-                model_path=str(model_path),
-                n_gpu_layers=self._gpu_layers,
-                n_ctx=context_size,
-                n_batch=512,
-                n_threads=self._threads,
-                n_threads_batch=self._threads,
-                swa_full=True,  # sliding-window models (Gemma 3) keep rollback-able KV
-                vocab_only=vocab_only,
-                verbose=False,
-            )
+            with _model_params(extra_buffers):
+                self._llm: Any = llama_cpp.Llama(
+                    model_path=str(model_path),
+                    n_gpu_layers=self._gpu_layers,
+                    n_ctx=context_size,
+                    n_batch=512,
+                    n_threads=self._threads,
+                    n_threads_batch=self._threads,
+                    swa_full=True,  # sliding-window models (Gemma 3) keep rollback-able KV
+                    vocab_only=vocab_only,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(
                 f"llama.cpp could not load {model_path}: {error}. The file may be corrupt "
@@ -186,6 +233,8 @@ class LlamaBackend:
             threads=self._threads,
             fim=self.fim_tokens(),
             system_info=system_info(),
+            extra_buffers=self._extra_buffers,
+            extra_buffers_reason=self._extra_buffers_reason,
         )
 
     def close(self) -> None:
@@ -194,22 +243,51 @@ class LlamaBackend:
 
     # -- generation -------------------------------------------------------------------
 
+    def prompt_tokens(self, text: str) -> list[int]:
+        """``text`` as the model reads it: BOS if the model wants one, markers parsed."""
+        return self.bos() + self.tokenize(text)
+
     def generate(self, request: GenerationRequest) -> GenerationResult:
-        prompt = self._fit_prompt(request.prompt, request.max_tokens)
-        result = GenerationResult(text="", stop_reason="", prompt_tokens=len(prompt))
+        result = GenerationResult(text="", stop_reason="")
+        driver = StreamDriver(request, result)
+        try:
+            self.run(
+                self.prompt_tokens(request.prompt.text),
+                result,
+                driver,
+                request.cancel,
+                max_tokens=request.max_tokens,
+                temperature=request.temperature,
+                seed=request.seed,
+            )
+        except BackendError as error:
+            driver.fail(str(error))
+        return driver.finish()
+
+    def run(
+        self,
+        tokens: list[int],
+        result: GenerationResult,
+        driver: Driver,
+        cancel: CancelFlag,
+        *,
+        max_tokens: int,
+        temperature: float,
+        seed: int,
+    ) -> None:
+        """Evaluate ``tokens`` after the cached prefix, then sample into ``driver``."""
+        prompt = self._fit_prompt(tokens, max_tokens)
+        result.prompt_tokens = len(prompt)
         started = time.perf_counter()
         reused = self._rewind_to_common_prefix(prompt)
         result.reused_tokens = reused
-        if not self._evaluate(prompt[reused:], request):
-            result.stop_reason = "cancelled"
-            result.evaluated_tokens = self._llm.n_tokens - reused
-            result.prompt_seconds = time.perf_counter() - started
-            return result
-        result.evaluated_tokens = len(prompt) - reused
+        finished = self._evaluate(prompt[reused:], cancel)
+        result.evaluated_tokens = self._llm.n_tokens - reused
         result.prompt_seconds = time.perf_counter() - started
-        self._sample_loop(request, result)
-        result.generate_seconds = time.perf_counter() - started - result.prompt_seconds
-        return result
+        if not finished:
+            result.stop_reason = "cancelled"
+            return
+        self._sample_loop(driver, temperature, seed)
 
     def _fit_prompt(self, prompt: list[int], max_tokens: int) -> list[int]:
         """Drop tokens from the front when prompt + generation would overflow the context."""
@@ -238,10 +316,10 @@ class LlamaBackend:
         llm.n_tokens = common
         return common
 
-    def _evaluate(self, tokens: list[int], request: GenerationRequest) -> bool:
-        """Evaluate ``tokens`` in chunks; False when cancelled or out of time first."""
+    def _evaluate(self, tokens: list[int], cancel: CancelFlag) -> bool:
+        """Evaluate ``tokens`` in chunks; False when cancelled first."""
         for start in range(0, len(tokens), EVAL_CHUNK):
-            if request.cancel.is_set():
+            if cancel.is_set():
                 return False
             try:
                 self._llm.eval(tokens[start : start + EVAL_CHUNK])
@@ -250,42 +328,25 @@ class LlamaBackend:
                 raise BackendError(f"llama.cpp failed to evaluate the prompt: {error}") from error
         return True
 
-    def _sample_loop(self, request: GenerationRequest, result: GenerationResult) -> None:
+    def _sample_loop(self, driver: Driver, temperature: float, seed: int) -> None:
         llm = self._llm
         llm._sampler = llm._init_sampler(
-            temp=request.temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0
+            temp=temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0
         )
-        llm.set_seed(request.seed)
+        llm.set_seed(seed)
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        deadline = time.monotonic() + request.time_budget
-        text = ""
+        driver.start_sampling()
         try:
-            for _ in range(request.max_tokens):
-                if request.cancel.is_set():
-                    result.stop_reason = "cancelled"
-                    break
-                if time.monotonic() > deadline:
-                    result.stop_reason = "timeout"
-                    break
-                token = int(llm.sample(temp=request.temperature))
+            while driver.should_continue():
+                token = int(llm.sample(temp=temperature))
                 if self._lib.llama_vocab_is_eog(self._vocab, token) or self._is_control(token):
-                    result.stop_reason = "eos"
+                    driver.end_of_stream()
                     break
-                result.generated_tokens += 1
-                text += decoder.decode(self._piece_bytes(token))
-                keep = request.stop(text) if request.stop else None
-                if keep is not None:
-                    text = text[:keep]
-                    result.stop_reason = "stop-rule"
+                if not driver.feed(decoder.decode(self._piece_bytes(token))):
                     break
-                if request.on_text:
-                    request.on_text(text)
                 llm.eval([token])
-            else:
-                result.stop_reason = "max-tokens"
         finally:
             llm._sampler = None
-        result.text = text
 
     def _is_control(self, token: int) -> bool:
         is_control = getattr(self._lib, "llama_vocab_is_control", None)

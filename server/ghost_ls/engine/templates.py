@@ -15,6 +15,7 @@ cross-file snippets, then the file header, then the prefix window.
 from __future__ import annotations
 
 from ghost_ls.context.types import PromptContext, Snippet
+from ghost_ls.engine.backend import Prompt
 from ghost_ls.models.catalog import FimTemplate
 
 LINE_COMMENT = {
@@ -50,15 +51,24 @@ class PromptFormat:
         self.fim = fim
 
     @property
-    def uses_suffix(self) -> bool:
-        return self.fim is not None
+    def name(self) -> str:
+        return self.fim.name if self.fim else "prefix-only"
 
-    def render(self, context: PromptContext, *, with_snippets: bool = True) -> str:
-        """The prompt text, special markers included as text (tokenized with special=True)."""
+    def render(self, context: PromptContext, *, with_snippets: bool = True) -> Prompt:
+        """The prompt: its text (special markers included as text) and its parts."""
         snippets = context.snippets if with_snippets else ()
-        if self.fim is None:
-            return self._plain(context, snippets)
-        return self._fim(context, snippets, self.fim)
+        text = self._plain(context, snippets) if self.fim is None else self._fim(context, snippets, self.fim)
+        return Prompt(
+            text=text,
+            prefix=context.prefix,
+            suffix=context.suffix if self.fim is not None else "",
+            extra=tuple((snippet.path, snippet.text) for snippet in snippets),
+            path=context.path,
+        )
+
+    def stop_strings(self) -> tuple[str, ...]:
+        """End markers of the template, for servers that stream them as text."""
+        return self.fim.stop if self.fim else ()
 
     def _plain(self, context: PromptContext, snippets: tuple[Snippet, ...]) -> str:
         marker = comment_marker(context.language)

@@ -29,7 +29,12 @@ def status_report(ls: GhostServer) -> dict[str, Any]:
         "gpuOffloadSupported": _gpu_supported(),
         "gpuLayers": info.gpu_layers if info else 0,
         "threads": info.threads if info else 0,
-        "promptFormat": ls.host.format.fim.name if ls.host.format.fim else "prefix-only",
+        "promptFormat": ls.host.format.name,
+        "extraBuffers": info.extra_buffers if info else None,
+        "extraBuffersReason": info.extra_buffers_reason if info else None,
+        "endpoint": info.endpoint if info else None,
+        "engineProcessId": info.process_id if info else None,
+        "engineRestarts": info.restarts if info else 0,
         **ls.stats.as_wire(),
         "settings": settings_as_wire(ls.settings),
     }
