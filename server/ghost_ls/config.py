@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_MODEL = "qwen2.5-coder-1.5b"
+DEFAULT_MODEL = "qwen2.5-coder-1.5b-instruct"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-
 from collections.abc import Callable
 
 from ghost_ls.engine.backend import BackendInfo, FimTokens, GenerationRequest, GenerationResult

@@ -13,14 +13,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import ctypes
+import importlib
 import logging
 import os
 import time
-from pathlib import Path
-from typing import Any
-
 from collections.abc import Iterator
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from ghost_ls.engine.backend import (
     BackendInfo,
@@ -105,8 +104,7 @@ def _model_params(extra_buffers: bool) -> Iterator[None]:
     ``llama_model_default_params()`` inside ``Llama.__init__``; for the duration of one
     load that function returns params with the field set.  Loads run one at a time.
     """
-    import llama_cpp.llama as llama_module
-
+    llama_module: Any = importlib.import_module("llama_cpp.llama")
     original = llama_module.llama_cpp.llama_model_default_params
     if extra_buffers:
         yield

@@ -36,6 +36,18 @@ class FimTemplate:
 
 
 @dataclass(frozen=True)
+class Chunk:
+    """One piece of a model file, shipped as a data file inside a plain wheel."""
+
+    package: str
+    version: str
+    path: str
+    """The data file's path inside the wheel."""
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ModelEntry:
     """One downloadable (or embedded) model."""
 
@@ -50,6 +62,11 @@ class ModelEntry:
     pypi: str = ""
     hf_repo: str = ""
     hf_file: str = ""
+    chunks: tuple[Chunk, ...] = ()
+    size: int = 0
+    """The whole file's size in bytes, where the catalog pins it."""
+    origin: str = ""
+    """Where the file was first published, for models shipped under other names."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -60,6 +77,19 @@ class ModelEntry:
     @property
     def url(self) -> str:
         return f"https://huggingface.co/{self.hf_repo}/resolve/main/{self.hf_file}"
+
+
+def _chunk(model: str, raw: Any) -> Chunk:
+    try:
+        return Chunk(
+            package=str(raw["package"]),
+            version=str(raw["version"]),
+            path=str(raw["path"]),
+            size=int(raw["size"]),
+            sha256=str(raw["sha256"]).lower(),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfigError(f"catalog: model {model!r} has a malformed chunk {raw!r}: {error}") from None
 
 
 def catalog_path() -> Path:
@@ -112,6 +142,9 @@ def load_catalog(path: Path | None = None) -> dict[str, ModelEntry]:
             pypi=raw.get("pypi", ""),
             hf_repo=raw.get("hf_repo", ""),
             hf_file=raw.get("hf_file", ""),
+            chunks=tuple(_chunk(name, chunk) for chunk in raw.get("chunks", ())),
+            size=int(raw.get("size", 0)),
+            origin=raw.get("origin", ""),
         )
     return entries
 
