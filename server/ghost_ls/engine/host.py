@@ -1,10 +1,11 @@
 """The loaded model and its life cycle: idle, loading, ready, error.
 
 ``ModelHost.load`` resolves the configured backend and model (catalog name or path),
-loads it (llama.cpp in a child process, or a remote server) and picks the prompt format: the catalog's FIM template checked against the FIM
-tokens the GGUF vocabulary defines, the vocabulary's own markers for an unknown FIM
-model, prefix-only when there are none.  It is called on the inference thread; status
-changes are reported through a callback so the server can notify the editor.
+loads it (llama.cpp in a child process, or a remote server) and picks the prompt
+format: the catalog's FIM template checked against the FIM tokens the GGUF vocabulary
+defines, the vocabulary's own markers for an unknown FIM model, prefix-only when there
+are none.  It is called on the inference thread; status changes are reported through
+a callback so the server can notify the editor.
 """
 
 from __future__ import annotations

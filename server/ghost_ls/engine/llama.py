@@ -1,9 +1,9 @@
 """llama.cpp in-process through llama-cpp-python: the only module that imports ``llama_cpp``.
 
 The language server runs it inside the engine's child process (``engine/child.py``);
-``ghost-ls complete`` may run it directly.  The context lives across requests.  Each generation compares the new prompt with the
-tokens already in the KV cache and evaluates only what follows their longest common
-prefix; the rest of the prompt is evaluated in small chunks so that a cancellation
+``ghost-ls complete`` may run it directly.  The context lives across requests.  Each
+generation compares the new prompt with the tokens already in the KV cache and
+evaluates only what follows their longest common prefix; the rest of the prompt is evaluated in small chunks so that a cancellation
 stops it within a chunk, and whatever was evaluated stays cached for the next request.
 Sampling runs one token at a time and asks the stop rule after every token.
 """

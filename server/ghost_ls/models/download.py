@@ -51,7 +51,7 @@ def _open(url: str, start: int) -> urllib.response.addinfourl:
 
 
 def pull(entry: ModelEntry, progress: Progress | None = None) -> Path:
-    """Make ``entry``'s file present and verified; return its path."""
+    """Make ``entry``'s Hugging Face file present and verified; return its path."""
     if entry.embedded:
         return assemble_embedded(entry)
     target = local_path(entry)

@@ -77,6 +77,11 @@ def verify(path: Path, sha256: str, progress: Progress | None = None) -> None:
             f"{path} is corrupt or not the expected file (sha256 {actual[:12]}..., expected "
             f"{sha256[:12]}...). Delete it and run `ghost-ls models pull` again."
         )
+    mark_verified(path, sha256)
+
+
+def mark_verified(path: Path, sha256: str) -> None:
+    """Remember that ``path`` hashed to ``sha256`` (as it is now)."""
     with contextlib.suppress(OSError):  # a read-only models dir only costs a re-hash
         _note_path(path).write_text(f"{sha256} {_stamp(path)}\n", encoding="utf-8")
 
@@ -128,9 +133,10 @@ def resolve_model(name: str) -> tuple[Path, ModelEntry | None]:
         return assemble_embedded(entry), entry
     path = local_path(entry)
     if not path.is_file():
+        source = "from the package registry" if entry.chunks else "needs the network once"
         raise ModelError(
-            f"model {name!r} is not downloaded yet; run `ghost-ls models pull {name}` "
-            f"(needs the network once, {entry.size_mb} MB)"
+            f"model {name!r} is not installed; run `ghost-ls models pull {name}` "
+            f"({source}, {entry.size_mb} MB)"
         )
     if entry.sha256:
         verify(path, entry.sha256)
