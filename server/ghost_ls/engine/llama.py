@@ -3,9 +3,10 @@
 The language server runs it inside the engine's child process (``engine/child.py``);
 ``ghost-ls complete`` may run it directly.  The context lives across requests.  Each
 generation compares the new prompt with the tokens already in the KV cache and
-evaluates only what follows their longest common prefix; the rest of the prompt is evaluated in small chunks so that a cancellation
-stops it within a chunk, and whatever was evaluated stays cached for the next request.
-Sampling runs one token at a time and asks the stop rule after every token.
+evaluates only what follows their longest common prefix; the rest of the prompt is
+evaluated in small chunks so that a cancellation stops it within a chunk, and
+whatever was evaluated stays cached for the next request.  Sampling runs one token at
+a time and reports each piece to a driver that applies the stop rule.
 """
 
 from __future__ import annotations
