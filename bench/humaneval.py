@@ -1,30 +1,33 @@
-"""HumanEval infilling pass@1: ghost-ls against a plain-window baseline, same model, same run.
+"""HumanEval infilling pass@1 through the LSP: ghost-ls against the plain FIM server.
 
 What it measures: for each task of HumanEval single-line and multi-line infilling
 (``../shared/bench``, MIT; fields prompt, suffix, canonical_solution, test,
 entry_point) the document is ``prompt`` + an empty line + ``suffix``, with the cursor
-on the empty line (where an editor user who just pressed Enter would be).
+at column 0 of the empty line (where an editor user who just pressed Enter would be).
+Both systems are language servers driven over stdio exactly as an editor drives them:
+``didOpen``, one ``textDocument/inlineCompletion`` (trigger kind Automatic), the first
+item applied to the document over its range, ``didClose``.
 
-- ``ghost``: ghost-ls' real ContextBuilder builds the PromptContext at the cursor and
-  ghost-ls' Completer (with ModelHost: the server's code path, in-process) generates,
-  stops and cleans the suggestion;
-- ``plain``: the same model and stop rule, prompted with only the last
-  ``--window-lines`` lines of the prefix (what llama.vim-style tools send to a model
-  without FIM tokens), raw text;
-- ``plain+cleanup``: the plain text passed through ghost-ls' clean-up (no extra model
-  call): separates what the prompt buys from what the clean-up buys.
+- ``ghost``: ``ghost-ls serve`` with the model under test;
+- ``plain``: ``bench/baselines/naive_server.py`` on the same model file: the simplest
+  FIM server one can write — ``<pre>`` the 60 lines above ``<suf>`` the 20 lines
+  below ``<mid>``, the KV cache reset for every request, greedy.  On single-line tasks
+  it stops at the first newline; on multi-line tasks it is left to end the middle
+  itself (end-of-generation or ``--multi-max-tokens``, 128).  For a model without FIM
+  tokens it sends the 60 lines above alone.
 
-Single-line tasks keep the first line of each suggestion ("first line kept"); multi-line
-tasks keep the whole suggestion.  Each program (prompt + suggestion + suffix + test +
-``check(entry_point)``) runs in a subprocess in a temp dir, killed after ``--timeout``
-seconds; pass@1 is the fraction that exits 0 (greedy decoding, one sample).  The
-canonical solutions run through the same harness as a check of the harness.  The
-embedded Gemma model has no FIM tokens: the suffix only feeds ghost-ls' own logic
-(stop rules, overlap removal).
+The two systems take turns going first (task by task), so drift in the machine's speed
+is shared.  Each program (document with the suggestion + test + ``check(entry_point)``)
+runs in a subprocess, killed after ``--timeout`` seconds; pass@1 is the fraction that
+exits 0.  The canonical solutions run through the same harness as a check of it.  The
+result has, per subset, pass@1 and latency for both, the paired sign test, and every
+task on which the two differ (with both texts): read those before changing anything,
+and never tune on single tasks.
 
-Run:  .venv/bin/python bench/humaneval.py --json-out bench/out/humaneval.json
-      (--limit N for both subsets, default 100 single-line and 50 multi-line tasks,
-       chosen with --seed; --subsets single,multi; --model NAME|PATH.gguf)
+Run:  .venv/bin/python bench/humaneval.py --model qwen2.5-coder-1.5b-instruct \\
+          --json-out bench/results/DATE-humaneval-lsp-MODEL.json
+      (--limit N per subset, default 100 single-line and 50 multi-line tasks chosen
+       with --seed; --subsets single,multi)
 JSON on stdout, progress on stderr.
 """
 
@@ -35,19 +38,21 @@ import gzip
 import json
 import math
 import random
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
-from benchlib.common import ROOT, emit, header, log, ratio, summary
+from benchlib.common import BENCH, ROOT, emit, header, log, ratio, resolve_model, summary
 from benchlib.execute import run_program
-from benchlib.inprocess import Ghost
-from ghost_ls.postprocess.cleanup import clean
+from ghost_ls.context.text import utf16_to_index
+from ghost_ls.devtools.lsp_client import LspClient
 
 DATA = ROOT.parent / "shared" / "bench"
 FILES = {"single": "HumanEval-SingleLineInfilling.jsonl.gz",
          "multi": "HumanEval-MultiLineInfilling.jsonl.gz"}
 DEFAULT_LIMITS = {"single": 100, "multi": 50}
-SYSTEMS = ("ghost", "plain", "plain+cleanup")
+SYSTEMS = ("ghost", "plain")
 
 
 def load_tasks(subset: str, limit: int, seed: int, data: Path) -> list[dict[str, Any]]:
@@ -59,44 +64,82 @@ def load_tasks(subset: str, limit: int, seed: int, data: Path) -> list[dict[str,
     return [tasks[index] for index in chosen]
 
 
-def program(task: dict[str, Any], middle: str) -> str:
-    middle = middle if middle.endswith("\n") or not middle else middle + "\n"
-    return (f"{task['prompt']}{middle}{task['suffix']}\n{task['test']}\n"
-            f"check({task['entry_point']})\n")
-
-
-def keep(text: str, subset: str) -> str:
-    return text.split("\n", 1)[0] if subset == "single" else text
-
-
-def window(prefix: str, lines: int) -> str:
-    return "\n".join(prefix.split("\n")[-lines:])
-
-
-def run_task(ghost: Ghost, task: dict[str, Any], subset: str, number: int,
-             args: argparse.Namespace) -> dict[str, Any]:
+def document_of(task: dict[str, Any]) -> tuple[str, int]:
+    """The document an editor would hold, and the cursor's (empty) line."""
     prompt = task["prompt"] if task["prompt"].endswith("\n") else task["prompt"] + "\n"
-    document = prompt + "\n" + task["suffix"]
-    line = prompt.count("\n")
-    context = ghost.context(f"file:///humaneval/{subset}/{number}/main.py", document, line, 0)
-    row: dict[str, Any] = {"task": task["task_id"]}
-    if context is None:
-        raise SystemExit(f"no context for {task['task_id']}")
-    row["mode"] = context.mode.value
-    outputs = {}
-    generated = ghost.complete(context)
-    outputs["ghost"] = generated.text
-    row["ghost"] = generated.as_row()
-    plain = ghost.plain(window(context.prefix, args.window_lines), context)
-    outputs["plain"] = plain.text
-    outputs["plain+cleanup"] = clean(plain.text, context).text
-    row["plain"] = plain.as_row()
-    for system in SYSTEMS:
-        middle = keep(outputs[system], subset)
-        passed, reason = run_program(program(task, middle), args.timeout)
-        row.setdefault("results", {})[system] = {"passed": passed, "reason": reason,
-                                                 "text": middle[:300]}
-    return row
+    return prompt + "\n" + task["suffix"], prompt.count("\n")
+
+
+def apply_item(text: str, item: dict[str, Any] | None, line: int) -> str:
+    """``text`` with an inline-completion item applied over its range (at the cursor if none)."""
+    if not item:
+        return text
+    lines = text.split("\n")
+    span = item.get("range") or {"start": {"line": line, "character": 0},
+                                 "end": {"line": line, "character": 0}}
+    start, end = span["start"], span["end"]
+    head = lines[start["line"]][: utf16_to_index(lines[start["line"]], start["character"])]
+    tail = lines[end["line"]][utf16_to_index(lines[end["line"]], end["character"]):]
+    insert = item.get("insertText", "")
+    if isinstance(insert, dict):
+        insert = insert.get("value", "")
+    lines[start["line"]: end["line"] + 1] = (head + insert + tail).split("\n")
+    return "\n".join(lines)
+
+
+def program(document: str, task: dict[str, Any]) -> str:
+    return f"{document}\n{task['test']}\ncheck({task['entry_point']})\n"
+
+
+class System:
+    """One language server under test and how to ask it for a completion."""
+
+    def __init__(self, name: str, command: list[str], options: dict[str, Any], ready: bool) -> None:
+        self.name = name
+        self.client = LspClient(command)
+        self.client.initialize(options)
+        if ready:
+            status = self.client.wait_ready(600)
+            if status["params"]["kind"] != "ready":
+                raise SystemExit(f"{name} did not load its model: {status['params']}")
+
+    def complete(self, uri: str, text: str, line: int) -> tuple[dict[str, Any] | None, float]:
+        self.client.open(uri, text, "python", 1)
+        started = time.perf_counter()
+        try:
+            result = self.client.request(
+                "textDocument/inlineCompletion", LspClient.inline_params(uri, line, 0), timeout=600
+            )
+        finally:
+            seconds = time.perf_counter() - started
+            self.client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        items = (result or {}).get("items") or [] if isinstance(result, dict) else result or []
+        return (items[0] if items else None), seconds
+
+    def status(self) -> dict[str, Any]:
+        method = "ghost/status" if self.name == "ghost" else "naive/status"
+        answer: dict[str, Any] = self.client.request(method, None, timeout=60)
+        return answer
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def ghost_system(args: argparse.Namespace) -> System:
+    options = {"model": args.model, "maxTokens": args.max_tokens, "threads": args.threads,
+               "indexWorkspace": False, "timeoutMs": 60000}
+    return System("ghost", [sys.executable, "-m", "ghost_ls", "serve"], options, ready=True)
+
+
+def plain_system(args: argparse.Namespace, subset: str) -> System:
+    model = resolve_model(args.model)
+    command = [sys.executable, str(BENCH / "baselines" / "naive_server.py"), "--model", str(model),
+               "--threads", str(args.threads), "--window-lines", "60", "--suffix-lines", "20"]
+    if subset == "single":
+        command += ["--stop-at-newline", "--max-tokens", str(args.max_tokens)]
+    else:
+        command += ["--max-tokens", str(args.multi_max_tokens)]
+    return System("plain", command, {}, ready=False)
 
 
 def sign_test(wins: int, losses: int) -> float | None:
@@ -109,66 +152,80 @@ def sign_test(wins: int, losses: int) -> float | None:
     return round(min(1.0, 2 * tail), 4)
 
 
+def run_subset(subset: str, systems: dict[str, System], args: argparse.Namespace) -> dict[str, Any]:
+    tasks = load_tasks(subset, args.limit or DEFAULT_LIMITS[subset], args.seed, args.data)
+    canonical = []
+    rows: list[dict[str, Any]] = []
+    for number, task in enumerate(tasks):
+        text, line = document_of(task)
+        lines = text.split("\n")
+        lines[line] = task["canonical_solution"].rstrip("\n")
+        canonical.append(run_program(program("\n".join(lines), task), args.timeout)[0])
+        row: dict[str, Any] = {"task": task["task_id"], "results": {}}
+        order = SYSTEMS if number % 2 == 0 else SYSTEMS[::-1]
+        for name in order:
+            uri = f"file:///humaneval/{subset}/{number}/{name}/main.py"
+            item, seconds = systems[name].complete(uri, text, line)
+            completed = apply_item(text, item, line)
+            passed, reason = run_program(program(completed, task), args.timeout)
+            inserted = (item or {}).get("insertText", "")
+            row["results"][name] = {"passed": passed, "reason": reason, "seconds": round(seconds, 3),
+                                    "text": inserted if isinstance(inserted, str) else str(inserted)}
+        rows.append(row)
+        log(f"{subset} {number + 1}/{len(tasks)} {task['task_id']} "
+            + " ".join(f"{name}={int(row['results'][name]['passed'])}" for name in SYSTEMS))
+    return score(rows, canonical)
+
+
 def score(rows: list[dict[str, Any]], canonical: list[bool]) -> dict[str, Any]:
     n = len(rows)
     out: dict[str, Any] = {"n": n, "canonicalPassRate": ratio(sum(canonical), len(canonical))}
     for system in SYSTEMS:
         passed = sum(1 for row in rows if row["results"][system]["passed"])
-        out[system] = {"passed": passed, "passAt1": ratio(passed, n)}
-    for system in ("ghost", "plain"):
-        out[system]["secondsPerTask"] = summary([row[system]["seconds"] for row in rows], 3)
-        out[system]["generatedTokens"] = summary(
-            [row[system]["generatedTokens"] for row in rows], 1)
-        reasons: dict[str, int] = {}
-        for row in rows:
-            reasons[row[system]["stopReason"]] = reasons.get(row[system]["stopReason"], 0) + 1
-        out[system]["stopReasons"] = reasons
-    wins = sum(1 for r in rows if r["results"]["ghost"]["passed"]
-               and not r["results"]["plain"]["passed"])
-    losses = sum(1 for r in rows if r["results"]["plain"]["passed"]
-                 and not r["results"]["ghost"]["passed"])
-    out["paired"] = {"ghostOnly": wins, "plainOnly": losses, "signTestP": sign_test(wins, losses)}
+        seconds = [row["results"][system]["seconds"] for row in rows]
+        out[system] = {"passed": passed, "passAt1": ratio(passed, n), "seconds": summary(seconds, 3)}
+    wins = [r for r in rows if r["results"]["ghost"]["passed"] and not r["results"]["plain"]["passed"]]
+    losses = [r for r in rows if r["results"]["plain"]["passed"] and not r["results"]["ghost"]["passed"]]
+    out["paired"] = {"ghostOnly": len(wins), "plainOnly": len(losses),
+                     "signTestP": sign_test(len(wins), len(losses))}
     out["ghostMinusPlain"] = round(out["ghost"]["passAt1"] - out["plain"]["passAt1"], 3) if n else None
-    modes: dict[str, int] = {}
-    for row in rows:
-        modes[row["mode"]] = modes.get(row["mode"], 0) + 1
-    out["modes"] = modes
+    out["latencyRatioP50"] = ratio(out["ghost"]["seconds"]["p50"], out["plain"]["seconds"]["p50"])
+    out["differences"] = [
+        {"task": r["task"], "ghostPassed": r["results"]["ghost"]["passed"],
+         "ghost": r["results"]["ghost"]["text"][:200], "plain": r["results"]["plain"]["text"][:200],
+         "ghostReason": r["results"]["ghost"]["reason"], "plainReason": r["results"]["plain"]["reason"]}
+        for r in wins + losses
+    ]
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="gemma3-270m")
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
     parser.add_argument("--subsets", default="single,multi")
     parser.add_argument("--limit", type=int, help="tasks per subset (default 100 / 50)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--window-lines", type=int, default=60)
     parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--multi-max-tokens", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per program")
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--rows", action="store_true", help="include per-task rows")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
-    ghost = Ghost(args.model, max_tokens=args.max_tokens, threads=args.threads)
-    result = header("humaneval")
-    result["model"] = {"name": args.model, "promptFormat": ghost.prompt_format,
-                       "path": ghost.backend.info().model_path}
+    result = header("humaneval-lsp")
     result["settings"] = {k: str(v) if isinstance(v, Path) else v
                           for k, v in vars(args).items() if k != "json_out"}
+    ghost = ghost_system(args)
     try:
+        status = ghost.status()
+        result["model"] = {"name": args.model, "promptFormat": status.get("promptFormat"),
+                           "path": status.get("modelPath")}
         for subset in (s for s in args.subsets.split(",") if s):
-            tasks = load_tasks(subset, args.limit or DEFAULT_LIMITS[subset], args.seed, args.data)
-            canonical = [run_program(program(t, t["canonical_solution"]), args.timeout)[0]
-                         for t in tasks]
-            rows = []
-            for number, task in enumerate(tasks):
-                rows.append(run_task(ghost, task, subset, number, args))
-                passed = {s: int(rows[-1]["results"][s]["passed"]) for s in SYSTEMS}
-                log(f"{subset} {number + 1}/{len(tasks)} {task['task_id']} {passed}")
-            result[subset] = score(rows, canonical)
-            if args.rows:
-                result[subset]["rows"] = rows
+            plain = plain_system(args, subset)
+            try:
+                result[subset] = run_subset(subset, {"ghost": ghost, "plain": plain}, args)
+            finally:
+                plain.close()
     finally:
         ghost.close()
     emit(result, args.json_out)

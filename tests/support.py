@@ -8,6 +8,10 @@ from ghost_ls.devtools.lsp_client import LspClient
 
 REPO = Path(__file__).resolve().parents[1]
 
+TEST_MODEL = "qwen2.5-coder-0.5b-instruct"
+"""The model the LSP tests run on: a real FIM code model, the fastest in the catalog
+(the default, the 1.5B, is tested where the test says so)."""
+
 SAMPLE = '''import math
 
 
@@ -28,7 +32,7 @@ def start_server(
     wait: bool = True,
 ) -> LspClient:
     client = LspClient(env=env)
-    client.initialize(options or {}, root=root)
+    client.initialize({"model": TEST_MODEL, **(options or {})}, root=root)
     if wait:
         status = client.wait_ready(timeout=180)
         assert status["params"]["kind"] == "ready", status

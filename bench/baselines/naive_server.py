@@ -7,7 +7,9 @@ What it does, per ``textDocument/inlineCompletion`` request, and nothing more:
 - resets llama.cpp's KV cache (``Llama.reset()``), so the whole prompt is evaluated
   every time;
 - generates greedily up to ``--max-tokens`` tokens, stopping only at end-of-generation
-  (no stop rule, no typing-through cache, no clean-up beyond trailing whitespace);
+  (no stop rule, no typing-through cache, no clean-up beyond trailing whitespace) —
+  or, with ``--stop-at-newline``, also at the first newline: the "plain FIM server"
+  baseline of ``bench/humaneval.py`` (60 lines above, 20 below, reset per request);
 - runs one generation at a time on one thread; a request cancelled (``$/cancelRequest``)
   before its turn is skipped, a running one stops between two generated tokens (the
   prompt evaluation itself cannot be interrupted).
@@ -36,7 +38,10 @@ from pygls.lsp.server import LanguageServer
 class NaiveEngine:
     """One llama.cpp model, used without any reuse between requests."""
 
-    def __init__(self, model: str, *, threads: int, context: int, max_tokens: int) -> None:
+    def __init__(
+        self, model: str, *, threads: int, context: int, max_tokens: int, stop_at_newline: bool = False
+    ) -> None:
+        self.stop_at_newline = stop_at_newline
         self.llm = llama_cpp.Llama(
             model_path=model,
             n_ctx=context,
@@ -99,6 +104,9 @@ class NaiveEngine:
             generated += 1
             pieces.append(chunk["choices"][0]["text"])  # type: ignore[index]
             if cancel.is_set():
+                break
+            if self.stop_at_newline and "\n" in pieces[-1]:
+                pieces[-1] = pieces[-1].split("\n", 1)[0]
                 break
         generated = min(generated, self.max_tokens)  # the stream ends with an empty chunk
         self.counters["tokensGeneratedTotal"] += generated
@@ -164,9 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--context", type=int, default=4096)
+    parser.add_argument("--stop-at-newline", action="store_true", help="end at the first newline")
     args = parser.parse_args(argv)
     engine = NaiveEngine(
-        args.model, threads=args.threads, context=args.context, max_tokens=args.max_tokens
+        args.model, threads=args.threads, context=args.context, max_tokens=args.max_tokens,
+        stop_at_newline=args.stop_at_newline,
     )
     create_server(engine, args.window_lines, args.suffix_lines).start_io()
     return 0

@@ -66,6 +66,7 @@ class Ghost:
             raise SystemExit(f"model did not load: {self.host.message}")
         self.backend = self.host.backend
         self.builder = ContextBuilder(self.settings, self.backend.count_tokens)
+        self.builder.set_model_reads_suffix(self.host.format.fim is not None)
         self.completer = Completer(self.host, CompletionCache(), Stats())
 
     @property

@@ -71,6 +71,7 @@ class Completer:
         if backend is None or context.mode is CompletionMode.NONE:
             return Outcome()
         prompt = self.host.format.render(context)
+        self.stats.last_prompt = prompt.text
         outcome = Outcome(source="model")
         raw_texts: list[str] = []
         started = time.monotonic()

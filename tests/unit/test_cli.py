@@ -44,9 +44,11 @@ def test_complete_refuses_binary_files(tmp_path: Path) -> None:
 def test_models_list_and_path() -> None:
     listing = run("models", "list")
     assert listing.returncode == 0
-    assert "gemma3-270m" in listing.stdout and "qwen2.5-coder-1.5b" in listing.stdout
-    listed = json.loads(run("models", "list", "--json").stdout)
-    assert {"name": "gemma3-270m", "embedded": True}.items() <= listed[0].items()
+    assert "gemma3-270m" in listing.stdout and "qwen2.5-coder-1.5b-instruct" in listing.stdout
+    listed = {entry["name"]: entry for entry in json.loads(run("models", "list", "--json").stdout)}
+    default = listed["qwen2.5-coder-1.5b-instruct"]
+    assert {"source": "registry", "promptFormat": "qwen"}.items() <= default.items()
+    assert {"embedded": True, "source": "embedded"}.items() <= listed["gemma3-270m"].items()
     path = run("models", "path", "gemma3-270m")
     assert path.returncode == 0 and path.stdout.strip().endswith("gemma-3-270m-q4_k_m.gguf")
 
@@ -72,4 +74,5 @@ def test_doctor_reports_the_model_and_languages() -> None:
     assert report["model"]["testCompletion"]
     assert isinstance(report["llamaCpp"]["gpuOffloadSupported"], bool)
     assert all(report["treeSitterLanguages"].values())
-    assert report["settings"]["model"] == "gemma3-270m"
+    assert report["settings"]["model"] == "qwen2.5-coder-1.5b-instruct"
+    assert report["model"]["promptFormat"] == "qwen"

@@ -24,8 +24,22 @@ def test_every_fim_model_has_a_template_and_a_source() -> None:
         if entry.embedded:
             continue
         assert entry.fim is not None, entry.name
+        if entry.chunks:
+            continue
         assert entry.hf_repo and entry.hf_file, entry.name
         assert entry.url.startswith("https://huggingface.co/")
+
+
+def test_registry_models_pin_every_chunk_and_the_whole_file() -> None:
+    catalog = load_catalog()
+    for name, count, size in (("qwen2.5-coder-0.5b-instruct", 6, 491_400_064),
+                              ("qwen2.5-coder-1.5b-instruct", 22, 1_117_320_768)):
+        entry = catalog[name]
+        assert len(entry.chunks) == count
+        assert sum(chunk.size for chunk in entry.chunks) == entry.size == size
+        assert all(len(chunk.sha256) == 64 for chunk in entry.chunks)
+        assert len({chunk.sha256 for chunk in entry.chunks}) == count
+        assert len(entry.sha256) == 64 and entry.license == "Apache-2.0"
 
 
 def test_find_entry_by_file_name() -> None:

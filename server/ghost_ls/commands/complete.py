@@ -75,6 +75,7 @@ def run_complete(args: argparse.Namespace) -> int:
     backend = host.backend
     assert backend is not None
     builder = ContextBuilder(settings, backend.count_tokens)
+    builder.set_model_reads_suffix(host.format.fim is not None)
     uri = path.resolve().as_uri()
     builder.did_open(uri, LANGUAGE_BY_SUFFIX.get(path.suffix, "plaintext"), 0, text)
     context = builder.build(uri, args.line - 1, column)

@@ -12,6 +12,7 @@ to a plain line window, ``did_change`` to a resync from the server's text.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -25,7 +26,7 @@ from ghost_ls.context.assemble import Assembler, Budget
 from ghost_ls.context.documents import Document
 from ghost_ls.context.indexer import Indexer
 from ghost_ls.context.languages import spec_for
-from ghost_ls.context.mode import completion_mode
+from ghost_ls.context.mode import completion_mode, mode_for_model
 from ghost_ls.context.recent import RecentRing
 from ghost_ls.context.state import DocState, stability
 from ghost_ls.context.symbols import SymbolIndex
@@ -57,12 +58,17 @@ class ContextBuilder:
         self._stats: dict[str, dict[str, Any]] = {}
         self._last_uri: str | None = None
         self._logged: dict[str, float] = {}
+        self._reads_suffix = False
         self._configure()
 
     # -- configuration -------------------------------------------------------------
 
     def set_token_counter(self, count_tokens: TokenCounter) -> None:
         self._tokens.set_counter(count_tokens)
+
+    def set_model_reads_suffix(self, reads_suffix: bool) -> None:
+        """Whether the loaded model's prompts carry the suffix (FIM): enables FILL mode."""
+        self._reads_suffix = reads_suffix
 
     def update_settings(self, settings: Settings) -> None:
         self._settings = settings
@@ -161,6 +167,10 @@ class ContextBuilder:
         try:
             self._note_view(uri)
             context, info = self._assembler.build(state, self._settings, line, column)
+            mode = mode_for_model(context.mode, context.line_prefix, context.line_suffix,
+                                  context.suffix, self._reads_suffix and self._settings.multiline)
+            if mode is not context.mode:
+                context = dataclasses.replace(context, mode=mode)
         except Exception:
             self._log_error("build")
             return self._fallback(state, line, column)

@@ -9,7 +9,10 @@ The rule, after Cody and DESIGN.md section 4:
   family, JS/TS, Go, Rust, Java), ``then``/``do``/``function(...)`` (Lua), with the cursor
   at the end of that line or on the blank line below it, and nothing indented under
   it further down (for braces: the next code is the closing ``}``);
-* LINE otherwise.
+* LINE otherwise;
+* and, once the model is known (:func:`mode_for_model`): FILL instead of LINE on a
+  blank line with code below when the model reads the suffix (FIM).  It knows where
+  the middle ends, which may be several lines on; a prefix-only model would not.
 
 The checks are textual on purpose: half-typed code is exactly where the tree is full of
 error nodes, while the opener line and the indentation are always there.
@@ -49,6 +52,15 @@ def completion_mode(line_prefix: str, line_suffix: str, line_at: LineAt, row: in
                                          spec):
         return CompletionMode.BLOCK
     return CompletionMode.LINE
+
+
+def mode_for_model(mode: CompletionMode, line_prefix: str, line_suffix: str, suffix: str,
+                   reads_suffix: bool) -> CompletionMode:
+    """The mode once the model is known: FILL for a FIM model on a blank line in LINE mode."""
+    blank_line = not line_prefix.strip() and not line_suffix.strip()
+    if reads_suffix and mode is CompletionMode.LINE and blank_line and suffix.strip():
+        return CompletionMode.FILL
+    return mode
 
 
 def _mid_word(line_prefix: str, line_suffix: str) -> bool:

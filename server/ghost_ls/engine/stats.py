@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from ghost_ls.engine.backend import GenerationResult
 
+LAST_PROMPT_CHARS = 16_000
+"""How much of the last prompt ``ghost/status`` shows."""
+
 
 @dataclass
 class Stats:
@@ -27,6 +30,8 @@ class Stats:
     last_generate_ms: float = 0.0
     reused_tokens_total: int = 0
     evaluated_tokens_total: int = 0
+    last_prompt: str = ""
+    """The text of the last prompt sent to the model (a debug view of the layout)."""
 
     def record_generation(self, result: GenerationResult) -> None:
         self.model_calls += 1
@@ -48,7 +53,7 @@ class Stats:
         answered = self.cache_hits + self.model_calls
         return self.cache_hits / answered if answered else 0.0
 
-    def as_wire(self) -> dict[str, float | int]:
+    def as_wire(self) -> dict[str, float | int | str]:
         return {
             "requests": self.requests,
             "modelCalls": self.model_calls,
@@ -69,4 +74,9 @@ class Stats:
             "lastGenerateMs": round(self.last_generate_ms, 1),
             "tokensReusedTotal": self.reused_tokens_total,
             "tokensEvaluatedTotal": self.evaluated_tokens_total,
+            "lastPrompt": self.last_prompt_wire(),
         }
+
+    def last_prompt_wire(self) -> str:
+        """The last prompt for ``ghost/status``, its end kept when it is long."""
+        return self.last_prompt[-LAST_PROMPT_CHARS:]

@@ -61,6 +61,7 @@ async def load_model(server: GhostServer) -> None:
     await server.worker.run(lambda: server.host.load(settings), cancel)
     if server.host.ready:
         server.context.set_token_counter(server.host.backend.count_tokens)  # type: ignore[union-attr]
+        server.context.set_model_reads_suffix(server.host.format.fim is not None)
         server.cache.clear()
     if progress:
         server.work_done_progress.end(PROGRESS_TOKEN, types.WorkDoneProgressEnd(message=server.host.message))

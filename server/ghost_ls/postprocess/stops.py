@@ -2,6 +2,8 @@
 
 A rule sees the cumulative text and answers None (go on) or the length to keep.
 - LINE mode: the first newline ends it.
+- FILL mode (a blank line, FIM models): the model's end-of-middle token ends it, and
+  the BLOCK rules below bound it, the floor being the indentation of the next code line.
 - BLOCK mode: a closing bracket the suggestion did not open ends it at once (it
   closes the block the cursor is in: ``}`` in C-like languages); so does a completed
   line that dedents below the block's indentation (the code after the block belongs
@@ -82,8 +84,22 @@ def make_block_stop(base_indent: int, max_lines: int = MAX_BLOCK_LINES) -> StopR
     return stop
 
 
+def fill_floor_indent(context: PromptContext) -> int:
+    """For FILL mode: the indentation of the next code line below the cursor (0 if none).
+
+    A middle never goes left of the code that follows it: that code would then belong
+    to a different block than the one the middle ends in.
+    """
+    for line in context.suffix.split("\n")[1:]:
+        if line.strip():
+            return indent_width(line)
+    return 0
+
+
 def stop_rule_for(context: PromptContext) -> StopRule:
     """The rule matching the context's completion mode."""
     if context.mode is CompletionMode.BLOCK:
         return make_block_stop(block_base_indent(context))
+    if context.mode is CompletionMode.FILL:
+        return make_block_stop(fill_floor_indent(context))
     return stop_at_newline

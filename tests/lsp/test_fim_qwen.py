@@ -1,0 +1,76 @@
+"""Fill-in-the-middle with a real code model (Qwen2.5-Coder-0.5B-Instruct) over stdio.
+
+What the suffix says must reach the model: a completion whose right answer only the
+text below the cursor gives away, and the prompt layout read back from ``ghost/status``
+(``lastPrompt``): the plain PSM prompt when there is nothing from other files, the
+repo-level format with ``<|file_sep|>`` sections when there is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ghost_ls.devtools.lsp_client import LspClient
+from support import TEST_MODEL, start_server
+
+pytestmark = pytest.mark.model
+
+GREETING = '''def greeting(name: str) -> str:
+    """A friendly greeting for ``name``."""
+
+    return message.upper()
+'''
+"""The cursor goes on the empty line: only the suffix says the variable is ``message``."""
+
+
+@pytest.fixture(scope="module")
+def qwen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
+    root = tmp_path_factory.mktemp("fim-workspace")
+    client = start_server({"model": TEST_MODEL, "indexWorkspace": False}, root=root)
+    client.root = root  # type: ignore[attr-defined]
+    yield client
+    client.close()
+
+
+def _uri(client: LspClient, name: str) -> str:
+    root: Path = client.root  # type: ignore[attr-defined]
+    return (root / name).as_uri()
+
+
+def test_the_suffix_decides_the_completion(qwen: LspClient) -> None:
+    uri = _uri(qwen, "greeting.py")
+    qwen.open(uri, GREETING)
+    items = qwen.inline(uri, 2, 4, timeout=120)["items"]
+    assert items, "no suggestion"
+    assert items[0]["insertText"].lstrip().startswith("message"), items[0]
+
+
+def test_prompt_is_plain_psm_without_cross_file_context(qwen: LspClient) -> None:
+    uri = _uri(qwen, "layout.py")
+    qwen.open(uri, GREETING)
+    qwen.inline(uri, 2, 4, timeout=120)
+    status = qwen.request("ghost/status")
+    prompt = status["lastPrompt"]
+    assert status["promptFormat"] == "qwen"
+    assert prompt.startswith("<|fim_prefix|>def greeting(name: str) -> str:\n"), prompt[:200]
+    prefix, rest = prompt.split("<|fim_suffix|>")
+    assert prefix.endswith('"""A friendly greeting for ``name``."""\n    '), prefix[-80:]
+    assert rest == "\n    return message.upper()\n<|fim_middle|>", rest
+    assert "<|file_sep|>" not in prompt and "<|repo_name|>" not in prompt
+
+
+def test_prompt_uses_file_sep_sections_for_other_files(qwen: LspClient) -> None:
+    helper_uri = _uri(qwen, "shapes_util.py")
+    qwen.open(helper_uri, "def polygon_area(points: list[tuple[float, float]]) -> float:\n    ...\n")
+    uri = _uri(qwen, "main.py")
+    text = "from shapes_util import polygon_area\n\n\ndef total(shapes):\n    return sum(\n"
+    qwen.open(uri, text)
+    qwen.inline(uri, 4, 15, timeout=120)
+    prompt = qwen.request("ghost/status")["lastPrompt"]
+    assert prompt.startswith("<|repo_name|>"), prompt[:200]
+    assert "<|file_sep|>shapes_util.py\ndef polygon_area(" in prompt, prompt[:400]
+    _, current = prompt.rsplit("<|file_sep|>", 1)
+    assert current.startswith("main.py\n<|fim_prefix|>from shapes_util import polygon_area\n"), current
