@@ -1,9 +1,10 @@
 """The loaded model and its life cycle: idle, loading, ready, error.
 
 ``ModelHost.load`` resolves the configured backend and model (catalog name or path),
-loads it (llama.cpp in a child process, or a remote server) and picks the prompt format: the catalog's FIM template checked against the FIM
-tokens the GGUF vocabulary defines, the vocabulary's own markers for an unknown FIM
-model, prefix-only when there are none.  It is called on the inference thread; status
+loads it (llama.cpp in a child process, or a remote server) and picks the prompt
+format: the catalog's FIM template checked against the FIM tokens the GGUF vocabulary
+defines, the vocabulary's own markers for an unknown FIM model, prefix-only when there
+are none.  It is called on the inference thread; status
 changes are reported through a callback so the server can notify the editor.
 """
 
@@ -133,7 +134,13 @@ class ModelHost:
 
     @property
     def ready(self) -> bool:
-        return self.state == "ready" and self.backend is not None
+        """Whether requests go to the backend.
+
+        Also in ``error`` while a backend is loaded: that is a failure the backend
+        reported at run time (a remote server down, an engine crash), and only a later
+        request can find out that it is over.
+        """
+        return self.backend is not None and self.state in ("ready", "error")
 
     def _set(self, state: str, message: str) -> None:
         self.state, self.message = state, message
@@ -162,7 +169,13 @@ class ModelHost:
         vocab_fim = backend.fim_tokens()
         self.backend, self.entry, self.loaded_key = backend, entry, key
         self.format = PromptFormat(choose_template(entry, vocab_fim))
-        self._set("ready", entry.name if entry else os.path.basename(backend.info().model_path))
+        info = backend.info()
+        message = entry.name if entry else os.path.basename(info.model_path)
+        if info.endpoint:
+            message = f"{settings.model} on {info.endpoint}"
+        if info.warning:
+            message = f"{message} (warning: {info.warning})"
+        self._set("ready", message)
 
     def close(self) -> None:
         if self.backend is not None:
