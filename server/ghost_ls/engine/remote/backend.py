@@ -41,7 +41,11 @@ BACKOFF_SECONDS = (0.1, 0.4)
 
 CONNECT_TIMEOUT_SECONDS = 3.0
 
-MIN_READ_TIMEOUT_SECONDS = 1.0
+READ_TIMEOUT_SECONDS = 30.0
+"""Longest silence from the server: before its first event that is queueing plus reading
+the prompt, which the time budget does not bound (as for the local engine, a slow
+first read pays off through the server's prompt cache); after it the time budget
+(``timeoutMs``) closes the stream first."""
 
 CHARS_PER_TOKEN = 3
 """Token estimate for budgets: code averages 3.5-4 characters a token in BPE
@@ -58,7 +62,7 @@ class RemoteBackend:
         *,
         model: str,
         api_key: str = "",
-        read_timeout: float | None = None,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
         connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
         on_status: StatusCallback | None = None,
         warning: str = "",
@@ -67,8 +71,6 @@ class RemoteBackend:
         self.endpoint = endpoint
         self.model = model
         self.read_timeout = read_timeout
-        """Longest silence from the server; None: the request's time budget (``timeoutMs``),
-        at least ``MIN_READ_TIMEOUT_SECONDS``."""
         self.connect_timeout = connect_timeout
         self.warning = warning
         self._api_key = api_key
@@ -159,7 +161,7 @@ class RemoteBackend:
             self.api.body(request),
             headers,
             connect_timeout=self.connect_timeout,
-            read_timeout=self._read_timeout(request),
+            read_timeout=self.read_timeout,
             should_stop=should_stop,
         ) as stream:
             stream.open()
@@ -182,12 +184,6 @@ class RemoteBackend:
                     driver.end_of_stream()
                     return
             raise StreamError("dropped", "the server closed the stream before the answer was complete")
-
-    def _read_timeout(self, request: GenerationRequest) -> float:
-        if self.read_timeout is not None:
-            return self.read_timeout
-        budget = request.time_budget if math.isfinite(request.time_budget) else 30.0
-        return max(budget, MIN_READ_TIMEOUT_SECONDS)
 
     # -- status ------------------------------------------------------------------------
 
