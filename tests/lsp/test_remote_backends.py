@@ -212,19 +212,26 @@ def test_server_down_at_start_then_up(tmp_path: Path) -> None:
         client.close()
 
 
-def test_server_answers_500_then_recovers(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("mode", "says"),
+    [
+        ("500", "answered with an error: HTTP 500 Internal Server Error: internal error"),
+        ("die", "stopped answering: the server closed the stream"),
+        ("malformed", "sent a malformed answer: malformed JSON"),
+    ],
+)
+def test_a_failing_server_then_recovers(tmp_path: Path, mode: str, says: str) -> None:
     with FakeInferenceServer() as fake:
         client = start_server(
             {"backend": "llama-server", "endpoint": fake.url, "model": MODEL}, root=tmp_path
         )
         try:
             uri = open_scale(client, tmp_path)
-            fake.mode = "500"
+            fake.mode = mode
+            fake.pieces = ["value", " * factor", " for value in values]", "\n"]
             assert suggestion(client, uri) == ""
-            assert statuses(client)[-1] == (
-                "error",
-                f"{fake.url} answered with an error: HTTP 500 Internal Server Error: internal error",
-            )
+            state, message = statuses(client)[-1]
+            assert state == "error" and message.startswith(f"{fake.url} {says}"), message
             assert client.process.poll() is None
             fake.mode = "ok"
             fake.pieces = ["value * factor for value in values]"]
