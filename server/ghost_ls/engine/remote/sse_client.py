@@ -23,7 +23,7 @@ import errno
 import http.client
 import json
 import os
-import select
+import selectors
 import socket
 import ssl
 import threading
@@ -102,7 +102,9 @@ def _connect(host: str, port: int, timeout: float, should_stop: Callable[[], boo
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(f"connect timed out after {timeout:g} s")
-                _, writable, _ = select.select([], [sock], [], min(POLL_SECONDS, remaining))
+                with selectors.DefaultSelector() as selector:  # no FD_SETSIZE limit, unlike select()
+                    selector.register(sock, selectors.EVENT_WRITE)
+                    writable = selector.select(min(POLL_SECONDS, remaining))
                 if writable:
                     code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                     break
