@@ -94,6 +94,8 @@ class Completer:
             if result.cancelled:
                 outcome.cancelled = True
                 break
+            if result.stop_reason == "error":  # the next candidate would fail the same way
+                break
             cleaned = clean(result.text, context)
             if cleaned.text and cleaned.text not in {item.text for item in outcome.suggestions}:
                 outcome.suggestions.append(cleaned)

@@ -103,6 +103,27 @@ def test_typing_replay(embedded_model: str) -> None:
         assert result["floor"]["perPauseMs"]["n"] >= 1
 
 
+def test_team_backend() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ghost_ls", "models", "path", "qwen2.5-coder-0.5b-instruct"],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0 or not Path(done.stdout.strip()).is_file():
+        pytest.skip("qwen2.5-coder-0.5b-instruct is not available")
+    source = Path(json.__file__).parent / "decoder.py"  # real code, offline
+    result = run_script(
+        "team_backend.py", "--editors", "1,2", "--file", str(source), "--keystrokes", "8",
+        "--pause-every", "4", "--max-tokens", "8", timeout=600,
+    )
+    assert [run["editors"] for run in result["runs"]] == [1, 2]
+    for run in result["runs"]:
+        assert len(run["users"]) == run["editors"]
+        assert all(not user["failure"] for user in run["users"])
+        assert run["pauses"] == 2 * run["editors"]
+        assert run["pooledTimeToSuggestionMs"]["n"] == run["pauses"] - run["pausesNotAnswered"]
+        assert run["modelCalls"] >= 1
+
+
 def test_crossfile(embedded_model: str, tmp_path: Path) -> None:
     if not (BENCH / "context" / "crossfile_dataset.py").is_file():
         pytest.skip("bench/context/crossfile_dataset.py has not landed")

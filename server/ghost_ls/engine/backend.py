@@ -133,6 +133,8 @@ class BackendInfo:
     """Why ``extra_buffers`` has its value (see ``engine/cpu_features.py``)."""
     endpoint: str = ""
     """The server a remote backend talks to."""
+    warning: str = ""
+    """A risk the user should know of (plain http:// to another machine)."""
     process_id: int = 0
     """The engine's process when it runs in a child, else 0."""
     restarts: int = 0

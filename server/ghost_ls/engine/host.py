@@ -134,7 +134,13 @@ class ModelHost:
 
     @property
     def ready(self) -> bool:
-        return self.state == "ready" and self.backend is not None
+        """Whether requests go to the backend.
+
+        Also in ``error`` while a backend is loaded: that is a failure the backend
+        reported at run time (a remote server down, an engine crash), and only a later
+        request can find out that it is over.
+        """
+        return self.backend is not None and self.state in ("ready", "error")
 
     def _set(self, state: str, message: str) -> None:
         self.state, self.message = state, message
@@ -163,7 +169,13 @@ class ModelHost:
         vocab_fim = backend.fim_tokens()
         self.backend, self.entry, self.loaded_key = backend, entry, key
         self.format = PromptFormat(choose_template(entry, vocab_fim))
-        self._set("ready", entry.name if entry else os.path.basename(backend.info().model_path))
+        info = backend.info()
+        message = entry.name if entry else os.path.basename(info.model_path)
+        if info.endpoint:
+            message = f"{settings.model} on {info.endpoint}"
+        if info.warning:
+            message = f"{message} (warning: {info.warning})"
+        self._set("ready", message)
 
     def close(self) -> None:
         if self.backend is not None:

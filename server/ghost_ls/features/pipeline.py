@@ -104,8 +104,9 @@ async def complete_at(
             return ls.completer.generate(
                 context, settings, candidates=candidates, cancel_event=cancel, on_text=on_text
             )
-        finally:  # also after a cancel: the client's spinner must stop
-            ls.post_status("ready", ls.host.message)
+        finally:  # also after a cancel: the client's spinner must stop; an error the
+            # backend reported during the request (its server went away) stays the status
+            ls.post_status(ls.host.state, ls.host.message)
 
     outcome = await ls.worker.run(generate, cancel)
     ls.stats.last_latency_ms = (time.perf_counter() - started) * 1000
