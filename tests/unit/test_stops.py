@@ -70,3 +70,36 @@ def test_block_rule_stops_where_the_enclosing_block_is_closed() -> None:
     keep = stop(text)
     assert keep is not None and text[:keep] == "return a + 1;"
     assert stop("if (x) { y(); }") is None  # braces it opened itself
+
+
+def _fill_context(prefix: str, suffix: str) -> PromptContext:
+    return PromptContext(
+        uri="file:///t.py", path="t.py", language="python", prefix=prefix, suffix=suffix,
+        mode=CompletionMode.FILL, line_prefix="", line_suffix="",
+    )
+
+
+def test_fill_rule_ends_where_the_suggestion_reaches_the_code_below() -> None:
+    prefix = "def grade(gpas):\n    letters = []\n"
+    suffix = "\n        if gpa == 4.0:\n            letters.append('A+')\n    return letters\n"
+    stop = stop_rule_for(_fill_context(prefix, suffix))
+    text = "    for gpa in gpas:\n        if gpa == 4.0:\n"
+    keep = stop(text)
+    assert keep is not None and text[:keep] == "    for gpa in gpas:"
+
+
+def test_fill_rule_never_goes_left_of_the_code_below() -> None:
+    prefix = "def f(xs):\n    total = 0\n    for x in xs:\n"
+    suffix = "\n        total += y\n    return total\n"
+    stop = stop_rule_for(_fill_context(prefix, suffix))
+    assert stop("        y = x * 2\n") is None
+    text = "        y = x * 2\n    print(y)\n"
+    keep = stop(text)
+    assert keep is not None and text[:keep] == "        y = x * 2"
+
+
+def test_fill_rule_lets_the_model_write_several_lines() -> None:
+    prefix = "def f(xs):\n"
+    suffix = "\n    return total\n"
+    stop = stop_rule_for(_fill_context(prefix, suffix))
+    assert stop("    total = 0\n    for x in xs:\n        total += x\n") is None

@@ -4,6 +4,8 @@ A rule sees the cumulative text and answers None (go on) or the length to keep.
 - LINE mode: the first newline ends it.
 - FILL mode (a blank line, FIM models): the model's end-of-middle token ends it, and
   the BLOCK rules below bound it, the floor being the indentation of the next code line.
+- BLOCK and FILL: a generated line equal to the next code line below the cursor means
+  the suggestion has reached the code that follows: it ends before that line.
 - BLOCK mode: a closing bracket the suggestion did not open ends it at once (it
   closes the block the cursor is in: ``}`` in C-like languages); so does a completed
   line that dedents below the block's indentation (the code after the block belongs
@@ -54,8 +56,12 @@ def _opener_body_indent(context: PromptContext) -> int:
     return indent_width(above) + indent_width(context.indent_unit)
 
 
-def make_block_stop(base_indent: int, max_lines: int = MAX_BLOCK_LINES) -> StopRule:
-    """Stop rule for BLOCK mode (see module docstring)."""
+def make_block_stop(base_indent: int, max_lines: int = MAX_BLOCK_LINES, next_code: str = "") -> StopRule:
+    """Stop rule for BLOCK and FILL mode (see module docstring).
+
+    ``next_code``: the first code line below the cursor, stripped; a generated line equal
+    to it means the suggestion has reached the code that follows, and ends before it.
+    """
 
     def stop(text: str) -> int | None:
         closer = first_stray_closer(text)
@@ -72,6 +78,8 @@ def make_block_stop(base_indent: int, max_lines: int = MAX_BLOCK_LINES) -> StopR
         for number, line in enumerate(lines[:-1]):  # only lines ended by a newline
             if number >= max_lines:
                 return cut_before(number)
+            if next_code and line.strip() == next_code:
+                return cut_before(number)
             if number == 0:
                 continue
             previous = lines[number - 1]
@@ -84,22 +92,23 @@ def make_block_stop(base_indent: int, max_lines: int = MAX_BLOCK_LINES) -> StopR
     return stop
 
 
-def fill_floor_indent(context: PromptContext) -> int:
-    """For FILL mode: the indentation of the next code line below the cursor (0 if none).
-
-    A middle never goes left of the code that follows it: that code would then belong
-    to a different block than the one the middle ends in.
-    """
+def next_code_line(context: PromptContext) -> str:
+    """The first non-blank line below the cursor's line, as the document has it ('' if none)."""
     for line in context.suffix.split("\n")[1:]:
         if line.strip():
-            return indent_width(line)
-    return 0
+            return line
+    return ""
 
 
 def stop_rule_for(context: PromptContext) -> StopRule:
-    """The rule matching the context's completion mode."""
+    """The rule matching the context's completion mode.
+
+    In FILL mode the floor is the indentation of the next code line: a middle never
+    goes left of the code that follows it, which would then belong to another block.
+    """
+    below = next_code_line(context)
     if context.mode is CompletionMode.BLOCK:
-        return make_block_stop(block_base_indent(context))
+        return make_block_stop(block_base_indent(context), next_code=below.strip())
     if context.mode is CompletionMode.FILL:
-        return make_block_stop(fill_floor_indent(context))
+        return make_block_stop(indent_width(below), next_code=below.strip())
     return stop_at_newline
