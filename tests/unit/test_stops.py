@@ -103,3 +103,19 @@ def test_fill_rule_lets_the_model_write_several_lines() -> None:
     suffix = "\n    return total\n"
     stop = stop_rule_for(_fill_context(prefix, suffix))
     assert stop("    total = 0\n    for x in xs:\n        total += x\n") is None
+
+
+def test_fill_rule_ends_after_an_opener_whose_body_is_below() -> None:
+    prefix = "def pairs(l):\n    for i in range(len(l)):\n"
+    suffix = "\n            if l[i] + l[j] == 0:\n                return True\n    return False\n"
+    stop = stop_rule_for(_fill_context(prefix, suffix))
+    text = "        for j in range(i + 1, len(l)):\n            if l[i] == l[j]:\n"
+    keep = stop(text)
+    assert keep is not None and text[:keep] == "        for j in range(i + 1, len(l)):"
+
+
+def test_fill_rule_goes_on_after_an_opener_when_the_code_below_continues_it() -> None:
+    prefix = "def f(a, b):\n    if a:\n        x = 1\n"
+    suffix = "\n    else:\n        x = 3\n    return x\n"
+    stop = stop_rule_for(_fill_context(prefix, suffix))
+    assert stop("    elif b:\n        x = 2\n") is None
