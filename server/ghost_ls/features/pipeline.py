@@ -105,7 +105,8 @@ async def complete_at(
                 context, settings, candidates=candidates, cancel_event=cancel, on_text=on_text
             )
         finally:  # also after a cancel: the client's spinner must stop
-            ls.post_status("ready", ls.host.message)
+            if ls.host.state == "ready":  # else the engine crashed and reported it
+                ls.post_status("ready", ls.host.message)
 
     outcome = await ls.worker.run(generate, cancel)
     ls.stats.last_latency_ms = (time.perf_counter() - started) * 1000
