@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.005
 """How often ``request.cancel`` is copied into the shared flag while the child works."""
-KILL_AFTER_SECONDS = 3.0
+KILL_AFTER_SECONDS = 5.0
 """A cancelled child that has not answered by then is killed and restarted."""
 CRASH_LIMIT = 3
 CRASH_WINDOW_SECONDS = 300.0
