@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from ghost_ls.config import Settings
+from ghost_ls.engine import process
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.llama import LlamaBackend
-from ghost_ls.engine import process
 from ghost_ls.engine.process import ProcessBackend
 from ghost_ls.models.store import resolve_model
 from ghost_ls.postprocess.stops import stop_at_newline

@@ -154,7 +154,7 @@ def test_load_failure_names_the_cause_and_the_fix(tmp_path: Path) -> None:
         path,
         ValueError("Failed"),
         [
-            "llama_model_load: error loading model: check_tensor_dims: tensor 'blk.2.attn_norm.weight' not found"
+            "error loading model: check_tensor_dims: tensor 'blk.2.attn_norm.weight' not found"
         ],
     )
     assert "blk.2.attn_norm.weight" in shape and "metadata does not match its tensors" in shape
