@@ -94,22 +94,38 @@ def test_same_text_and_kv_reuse_as_in_process(backend: ProcessBackend, model_pat
     assert info.fim is not None and info.fim.prefix == "<|fim_prefix|>"
 
 
-def test_sigsegv_in_the_engine_is_an_error_then_a_restart(
+def test_sigsegv_during_a_generation_is_an_error_then_a_restart(
     backend: ProcessBackend, statuses: Statuses
 ) -> None:
     assert generate(backend, PROMPTS[0]).text.strip()
     old_pid = backend.info().process_id
-    os.kill(old_pid, signal.SIGSEGV)
-    result = generate(backend, PROMPTS[1])
+    request = GenerationRequest(
+        Prompt(PROMPTS[2]),
+        max_tokens=12,
+        on_text=lambda text: os.kill(old_pid, signal.SIGSEGV),  # at the first piece
+    )
+    result = backend.generate(request)
     assert result.stop_reason == "error"
     assert result.error == "the llama.cpp engine crashed (SIGSEGV)"
     error = statuses.wait("error")
-    assert error.endswith("; restarting")  # it had decoded before: no fallback
+    assert error == "the llama.cpp engine crashed (SIGSEGV); restarting"  # had decoded: no fallback
     statuses.wait("ready")
     assert generate(backend, PROMPTS[2]).text.strip()
     info = backend.info()
     assert info.restarts == 1 and info.process_id not in (0, old_pid)
     assert info.extra_buffers  # kept: the crash was not at the first decode
+
+
+def test_an_idle_engine_that_dies_is_restarted_without_a_request(
+    backend: ProcessBackend, statuses: Statuses
+) -> None:
+    assert generate(backend, PROMPTS[0]).text.strip()
+    old_pid = backend.info().process_id
+    os.kill(old_pid, signal.SIGSEGV)
+    assert "crashed (SIGSEGV)" in statuses.wait("error")
+    assert "engine restarted" in statuses.wait("ready")
+    assert backend.info().process_id not in (0, old_pid)
+    assert generate(backend, PROMPTS[1]).text.strip()
 
 
 def test_crash_at_first_decode_restarts_with_extra_buffers_off(
@@ -137,8 +153,7 @@ def test_gives_up_after_three_crashes(backend: ProcessBackend, statuses: Statuse
     for crash in range(3):
         start = len(statuses.seen)
         os.kill(backend.info().process_id, signal.SIGKILL)
-        result = generate(backend, PROMPTS[0])
-        assert result.stop_reason == "error" and "SIGKILL" in result.error
+        assert "SIGKILL" in statuses.wait("error", start)
         if crash < 2:
             statuses.wait("ready", start)
     final = statuses.seen[-1]

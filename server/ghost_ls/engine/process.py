@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any
@@ -105,11 +106,16 @@ def create_shared_flag() -> SharedFlag:
 
 
 class StderrTail:
-    """Reads the child's stderr into this process' log, keeping its last lines."""
+    """Reads the child's stderr into this process' log, keeping its last lines.
 
-    def __init__(self, stream: IO[bytes], pid: int) -> None:
+    The stream ends when the child exits: ``on_end`` is then called (on this reader's
+    thread), which is how a crash of an idle engine is noticed at once.
+    """
+
+    def __init__(self, stream: IO[bytes], pid: int, on_end: Callable[[], None] | None = None) -> None:
         self.lines: collections.deque[str] = collections.deque(maxlen=40)
         self._pid = pid
+        self._on_end = on_end
         self._thread = threading.Thread(
             target=self._read, args=(stream,), name=f"ghost-engine-{pid}-stderr", daemon=True
         )
@@ -124,9 +130,12 @@ class StderrTail:
                 self.lines.append(line)
                 loud = line.startswith(("WARNING ", "ERROR ", "CRITICAL ")) or "GGML_ASSERT" in line
                 log.log(logging.WARNING if loud else logging.DEBUG, "engine %d: %s", self._pid, line)
+        if self._on_end is not None:
+            self._on_end()
 
     def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
 
     def native_error(self) -> str:
         """The last failed assertion or error llama.cpp printed, if any."""
@@ -139,10 +148,17 @@ class StderrTail:
 class EngineProcess:
     """One child process and the connection to it."""
 
-    def __init__(self, choice: ExtraBuffersChoice) -> None:
+    def __init__(
+        self, choice: ExtraBuffersChoice, on_exit: Callable[[EngineProcess], None] | None = None
+    ) -> None:
         self.choice = choice
         self.decoded = False
         """Whether a decode (a whole prompt, or a cancelled part of one) finished in it."""
+        self.serving = False
+        """Loaded, and not being stopped on purpose: an exit now is a crash."""
+        self.crash_claimed = False
+        self.crash_message = ""
+        self.crash_handled = threading.Event()
         parent_end, child_end = socket.socketpair()
         self.flag = create_shared_flag()
         command = [
@@ -174,7 +190,9 @@ class EngineProcess:
         self.pid = self.process.pid
         self.conn = Connection(parent_end.detach())
         assert self.process.stderr is not None
-        self.stderr = StderrTail(self.process.stderr, self.pid)
+        self.stderr = StderrTail(
+            self.process.stderr, self.pid, (lambda: on_exit(self)) if on_exit is not None else None
+        )
 
     def send(self, message: bytes) -> None:
         try:
@@ -212,6 +230,7 @@ class EngineProcess:
 
     def stop(self) -> None:
         """Ask the child to exit; kill it if it does not."""
+        self.serving = False
         if self.process.poll() is None:
             try:
                 self.conn.send_bytes(protocol.QUIT)
@@ -221,6 +240,7 @@ class EngineProcess:
         self.close()
 
     def kill(self) -> None:
+        self.serving = False
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
@@ -277,7 +297,7 @@ class ProcessBackend:
 
     def _start(self, choice: ExtraBuffersChoice) -> EngineProcess:
         """Start a child and load the model in it; ModelError when that fails."""
-        child = EngineProcess(choice)
+        child = EngineProcess(choice, on_exit=self._exited)
         params = {
             "model_path": str(self._path),
             "gpu_layers": self._settings.gpu_layers,
@@ -298,6 +318,7 @@ class ProcessBackend:
             child.stop()
             message = pickle.loads(body) if kind == protocol.LOAD_FAILED else f"unexpected reply {kind!r}"
             raise ModelError(str(message))
+        child.serving = True
         fields: dict[str, Any] = pickle.loads(body)
         fim = fields.pop("fim")
         self._info = BackendInfo(**{**fields, "fim": FimTokens(**fim) if fim else None})
@@ -325,14 +346,37 @@ class ProcessBackend:
         if self._on_status is not None:
             self._on_status(state, message)
 
+    def _exited(self, child: EngineProcess) -> None:
+        """The child's stderr closed: it exited.  A crash unless it was stopped on purpose."""
+        if child.serving:
+            self._crashed(child)
+
     def _crashed(self, child: EngineProcess) -> str:
-        """Handle the death of ``child``; the message for the request in flight."""
+        """Handle the death of ``child`` once; the message for the request in flight.
+
+        Called by the generation that lost its connection and by the stderr reader
+        that saw the stream end, whichever comes first; the other waits for the message.
+        """
+        with self._lock:
+            first = not child.crash_claimed
+            child.crash_claimed = True
+        if not first:
+            child.crash_handled.wait(EXIT_WAIT_SECONDS + 5.0)
+            return child.crash_message or "the llama.cpp engine crashed"
+        try:
+            return self._handle_crash(child)
+        finally:
+            child.crash_handled.set()
+
+    def _handle_crash(self, child: EngineProcess) -> str:
+        child.serving = False
         returncode = child.wait_exit()
         child.close()
         native = child.stderr.native_error()
         message = f"the llama.cpp engine crashed ({describe_exit(returncode)})"
         if native:
             message += f": {native}"
+        child.crash_message = message
         now = time.monotonic()
         with self._lock:
             if self._child is child:
