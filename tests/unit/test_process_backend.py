@@ -18,6 +18,7 @@ from ghost_ls.engine import process
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.llama import LlamaBackend
 from ghost_ls.engine.process import ProcessBackend
+from ghost_ls.errors import BackendError
 from ghost_ls.models.store import resolve_model
 from ghost_ls.postprocess.stops import stop_at_newline
 
@@ -213,3 +214,7 @@ def test_settings_reach_the_child(model_path: Path) -> None:
         assert info.extra_buffers_reason == "extraBuffers = off (setting)"
     finally:
         engine.close()
+    # the editor's thread may still count tokens with a closed model: an error, not a crash
+    with pytest.raises(BackendError):
+        engine.count_tokens("def add(a, b):")
+    assert generate(engine, PROMPTS[0]).stop_reason == "error"

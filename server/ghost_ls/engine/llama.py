@@ -216,6 +216,7 @@ class LlamaBackend:
                 )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(load_failure(model_path, error, list(RECENT_ERRORS))) from error
+        self._closed = False
         self._vocab = self._llm._model.vocab
         self._pieces: dict[tuple[int, bool], bytes] = {}
         self._context_size = int(self._llm.n_ctx())
@@ -226,12 +227,19 @@ class LlamaBackend:
     # -- vocabulary -------------------------------------------------------------------
 
     def tokenize(self, text: str) -> list[int]:
+        self._check_open()
         return list(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def count_tokens(self, text: str) -> int:
         if not text:
             return 0
+        self._check_open()
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def _check_open(self) -> None:
+        """llama.cpp frees the vocabulary on close: touching it then would crash."""
+        if self._closed:
+            raise BackendError("the model is closed")
 
     def bos(self) -> list[int]:
         token = int(self._llm.token_bos())
@@ -285,6 +293,7 @@ class LlamaBackend:
         )
 
     def close(self) -> None:
+        self._closed = True
         with contextlib.suppress(Exception):
             self._llm.close()
 

@@ -60,7 +60,7 @@ from ghost_ls.engine.backend import (
 from ghost_ls.engine.child import SharedFlag
 from ghost_ls.engine.cpu_features import ExtraBuffersChoice, choose_for_this_cpu, crash_fallback
 from ghost_ls.engine.streaming import StreamDriver
-from ghost_ls.errors import ModelError
+from ghost_ls.errors import BackendError, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +277,7 @@ class ProcessBackend:
         self._settings = settings
         self._on_status = on_status
         self._lock = threading.Lock()
+        self._vocab_lock = threading.Lock()
         self._restarts = 0
         self._crash_times: collections.deque[float] = collections.deque()
         self._down = ""
@@ -455,10 +456,14 @@ class ProcessBackend:
         )
 
     def count_tokens(self, text: str) -> int:
-        return self._vocab.count_tokens(text)
+        with self._vocab_lock:  # the editor's thread counts while close() may run
+            if self._closed:
+                raise BackendError("the model is closed")
+            return self._vocab.count_tokens(text)
 
     def fim_tokens(self) -> FimTokens | None:
-        return self._vocab.fim_tokens()
+        with self._vocab_lock:
+            return None if self._closed else self._vocab.fim_tokens()
 
     def ping(self) -> float:
         """Seconds for one no-op round trip to the child (the benchmark's boundary cost)."""
@@ -473,7 +478,11 @@ class ProcessBackend:
     def generate(self, request: GenerationRequest) -> GenerationResult:
         result = GenerationResult(text="", stop_reason="")
         driver = StreamDriver(request, result)
-        tokens = self._vocab.prompt_tokens(request.prompt.text)
+        with self._vocab_lock:
+            if self._closed:
+                driver.fail("the model is closed")
+                return driver.finish()
+            tokens = self._vocab.prompt_tokens(request.prompt.text)
         child = self._serving_child(request.cancel)
         if child is None:
             if request.cancel.is_set():
@@ -555,4 +564,5 @@ class ProcessBackend:
         thread = self._restarting
         if thread is not None:
             thread.join(30.0)
-        self._vocab.close()
+        with self._vocab_lock:
+            self._vocab.close()
