@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tarfile
+from importlib import metadata
 from pathlib import Path
 
 from ghost_ls.devtools.lsp_client import LspClient
 
 REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "bench" / ".work"
+SMALL_MODEL = "qwen2.5-coder-0.5b-instruct"
+"""The catalog model tests load when they need a real one (470 MB, fast)."""
 
 TEST_MODEL = "qwen2.5-coder-0.5b-instruct"
 """The model the LSP tests run on: a real FIM code model, the fastest in the catalog
@@ -37,3 +45,57 @@ def start_server(
         status = client.wait_ready(timeout=180)
         assert status["params"]["kind"] == "ready", status
     return client
+
+
+def sdist_file(relative: str) -> Path:
+    """A file of the llama-cpp-python sdist (e.g. a vocab-only GGUF), unpacked once.
+
+    The sdist comes from PyPI (``pip download``) into ``bench/.work``; ``/tmp/sdist``
+    is used when a copy is already unpacked there.
+    """
+    version = metadata.version("llama-cpp-python")
+    for root in (Path(f"/tmp/sdist/llama_cpp_python-{version}"), WORK / f"llama_cpp_python-{version}"):
+        if (root / relative).is_file():
+            return root / relative
+    archive_path = WORK / f"llama_cpp_python-{version}.tar.gz"
+    if not archive_path.is_file():
+        WORK.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"llama-cpp-python=={version}",
+                "-d",
+                str(WORK),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+    with tarfile.open(archive_path) as archive:
+        member = archive.getmember(f"llama_cpp_python-{version}/{relative}")
+        archive.extractall(WORK, members=[member], filter="data")
+    return WORK / f"llama_cpp_python-{version}" / relative
+
+
+QWEN2_VOCAB = "vendor/llama.cpp/models/ggml-vocab-qwen2.gguf"
+
+
+def tiny_fim_model() -> Path:
+    """A tiny random-weight model on Qwen2.5-Coder's vocabulary (``bench/make_fim_model.py``)."""
+    sdist_file(QWEN2_VOCAB)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "make_fim_model.py"), "--preset", "tiny"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return Path(json.loads(done.stdout)["path"])

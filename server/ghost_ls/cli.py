@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     complete.add_argument("--model", help=f"catalog name or .gguf path (default: {DEFAULT_MODEL})")
     complete.add_argument("--max-tokens", type=int, help="most tokens to generate")
     complete.add_argument("--json", action="store_true", help="print JSON with timings")
+    complete.add_argument(
+        "--extra-buffers", choices=("auto", "on", "off"), help="llama.cpp extra CPU buffer types"
+    )
 
     models = commands.add_parser("models", help="list, pull or locate models")
     model_commands = models.add_subparsers(dest="models_command", required=True)
@@ -76,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check the installation and the model")
     doctor.add_argument("--model", help="catalog name or .gguf path to check")
     doctor.add_argument("--json", action="store_true", help="print JSON")
+    doctor.add_argument(
+        "--extra-buffers",
+        choices=("auto", "on", "off"),
+        help="llama.cpp extra CPU buffer types (the extraBuffers setting)",
+    )
     return parser
 
 

@@ -156,8 +156,13 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
         return tuple(value), None
     low, high = _BOUNDS[name]
     if not low <= value <= high:
-        return default, f"{wire} must be between {low:g} and {high:g}, got {value!r}"
+        return default, f"{wire} must be between {_number(low)} and {_number(high)}, got {value!r}"
     return value, None
+
+
+def _number(value: float) -> str:
+    """``1048576`` for a whole number (``:g`` would write ``1.04858e+06``), ``0.5`` else."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def unwrap_section(raw: Any) -> Any:

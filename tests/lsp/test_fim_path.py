@@ -13,63 +13,20 @@ import json
 import shutil
 import subprocess
 import sys
-import tarfile
-from importlib import metadata
 from pathlib import Path
 
 import pytest
 
+import support
 from ghost_ls.devtools.lsp_client import LspClient
-from support import REPO, start_server
+from support import start_server
 
 pytestmark = pytest.mark.model
 
-WORK = REPO / "bench" / ".work"
-VOCAB = "vendor/llama.cpp/models/ggml-vocab-qwen2.gguf"
-
-
-def _ensure_vocab() -> None:
-    """Unpack Qwen2's vocab-only GGUF from the llama-cpp-python sdist (pip download)."""
-    version = metadata.version("llama-cpp-python")
-    unpacked = WORK / f"llama_cpp_python-{version}"
-    if (unpacked / VOCAB).is_file() or Path(f"/tmp/sdist/llama_cpp_python-{version}/{VOCAB}").is_file():
-        return
-    WORK.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            f"llama-cpp-python=={version}",
-            "-d",
-            str(WORK),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    with tarfile.open(WORK / f"llama_cpp_python-{version}.tar.gz") as archive:
-        member = archive.getmember(f"llama_cpp_python-{version}/{VOCAB}")
-        archive.extractall(WORK, members=[member], filter="data")
-
 
 @pytest.fixture(scope="module")
-def tiny_fim_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    _ensure_vocab()
-    done = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "make_fim_model.py"), "--preset", "tiny"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=REPO,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return Path(json.loads(done.stdout)["path"])
+def tiny_fim_model() -> Path:
+    return support.tiny_fim_model()
 
 
 def test_fim_tokens_are_read_from_the_gguf(tiny_fim_model: Path) -> None:

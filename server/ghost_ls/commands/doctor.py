@@ -20,7 +20,7 @@ from typing import Any
 from ghost_ls import __version__
 from ghost_ls.cli import print_json
 from ghost_ls.config import Settings, settings_as_wire
-from ghost_ls.engine.backend import GenerationRequest, Prompt
+from ghost_ls.engine.backend import Backend, BackendInfo, GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.models.store import models_dir
 from ghost_ls.postprocess.stops import stop_at_newline
@@ -77,39 +77,99 @@ def check_languages() -> dict[str, bool]:
 
 
 def check_model(settings: Settings) -> dict[str, Any]:
-    host = ModelHost()
+    """Load the model and run a test completion, both in the engine's child process.
+
+    A native crash of llama.cpp is reported (signal, what to change) instead of ending
+    ``doctor``; after a crash at the first decode the engine restarts with extra
+    buffer types off, and the test completion is tried once more to show whether that
+    is the fix.
+    """
+    statuses: list[tuple[str, str]] = []
+    restarted = threading.Event()
+
+    def on_status(state: str, message: str) -> None:
+        statuses.append((state, message))
+        if state in ("ready", "error") and len(statuses) > 2 and statuses[-2][0] == "error":
+            restarted.set()  # a restart after a crash finished, or gave up
+
+    host = ModelHost(on_status, isolated=True)
     started = time.perf_counter()
     host.load(settings)
     report: dict[str, Any] = {"name": settings.model, "state": host.state, "message": host.message}
     if not host.ready or host.backend is None:
         return report
-    backend = host.backend
-    info = backend.info()
-    report.update(
-        path=info.model_path,
-        description=info.description,
-        loadSeconds=round(time.perf_counter() - started, 2),
-        gpuLayers=info.gpu_layers,
-        threads=info.threads,
-        promptFormat=host.format.name,
-        extraBuffers=info.extra_buffers,
-        extraBuffersReason=info.extra_buffers_reason,
-        fimTokensInVocab=dataclasses.asdict(info.fim) if info.fim else None,
-    )
+    try:
+        backend = host.backend
+        info = backend.info()
+        report.update(
+            path=info.model_path,
+            description=info.description,
+            loadSeconds=round(time.perf_counter() - started, 2),
+            gpuLayers=info.gpu_layers,
+            threads=info.threads,
+            promptFormat=host.format.name,
+            extraBuffers=info.extra_buffers,
+            extraBuffersReason=info.extra_buffers_reason,
+            engineProcessId=info.process_id,
+            fimTokensInVocab=dataclasses.asdict(info.fim) if info.fim else None,
+        )
+        result = _test_completion(backend)
+        if result.stop_reason == "error":
+            report.update(state="error", testCompletionError=result.error, message=result.error)
+            first_info = info
+            if restarted.wait(120) and host.ready:
+                retry = _test_completion(backend)
+                info = backend.info()
+                if retry.stop_reason != "error":
+                    report["message"] = f"{result.error}; {_advice(first_info, info)}"
+                    report.update(
+                        extraBuffers=info.extra_buffers,
+                        extraBuffersReason=info.extra_buffers_reason,
+                        retryCompletion=retry.text,
+                    )
+                    return report
+            report["message"] = (
+                f"{host.message if host.state == 'error' else result.error}; {_advice(first_info, None)}"
+            )
+            return report
+        report.update(
+            testCompletion=result.text,
+            promptTokensPerSecond=round(result.evaluated_tokens / max(result.prompt_seconds, 1e-6), 1),
+            generatedTokensPerSecond=round(result.tokens_per_second, 1),
+        )
+        return report
+    finally:
+        host.close()
+
+
+def _test_completion(backend: Backend) -> GenerationResult:
     prompt = Prompt(text="def add(a, b):\n    return")
     request = GenerationRequest(prompt=prompt, max_tokens=16, stop=stop_at_newline, cancel=threading.Event())
-    result = backend.generate(request)
-    report.update(
-        testCompletion=result.text,
-        promptTokensPerSecond=round(result.evaluated_tokens / max(result.prompt_seconds, 1e-6), 1),
-        generatedTokensPerSecond=round(result.tokens_per_second, 1),
+    return backend.generate(request)
+
+
+def _advice(crashed: BackendInfo, after: BackendInfo | None) -> str:
+    """What to change after the test completion crashed the engine."""
+    if after is not None and crashed.extra_buffers and not after.extra_buffers:
+        return (
+            "with extra buffer types off the engine works: set extraBuffers = off "
+            "(ghost-ls does so by itself after such a crash; the setting makes it stick)"
+        )
+    if crashed.extra_buffers:
+        return (
+            "try extraBuffers = off (`ghost-ls doctor --extra-buffers off`), gpuLayers = 0, "
+            "or another model; `ghost-ls -vv doctor` shows llama.cpp's own messages"
+        )
+    return (
+        "try gpuLayers = 0 or another model (`ghost-ls models list`); `ghost-ls -vv doctor` "
+        "shows llama.cpp's own messages"
     )
-    host.close()
-    return report
 
 
 def run_doctor(args: argparse.Namespace) -> int:
     settings = Settings() if not args.model else dataclasses.replace(Settings(), model=args.model)
+    if getattr(args, "extra_buffers", None):
+        settings = dataclasses.replace(settings, extra_buffers=args.extra_buffers)
     report: dict[str, Any] = {
         "ghostLs": __version__,
         "python": f"{platform.python_version()} ({sys.executable})",
@@ -151,10 +211,16 @@ def _print_human(report: dict[str, Any]) -> None:
             f"prompt format {model['promptFormat']}"
         )
         print(f"   extra CPU buffer types {model['extraBuffersReason']}")
+        print(f"   engine process {model['engineProcessId']}")
         print(
             f"   prompt {model['promptTokensPerSecond']} tok/s, generation "
             f"{model['generatedTokensPerSecond']} tok/s, test: {model['testCompletion']!r}"
         )
+    elif "testCompletionError" in model:
+        print(f"{bad}model {model['name']}: loaded, but the test completion failed")
+        print(f"   {model['message']}")
+        if "retryCompletion" in model:
+            print(f"   retry with extra buffer types off: {model['retryCompletion']!r}")
     else:
         print(f"{bad}model {model['name']}: {model['message']}")
     languages = report["treeSitterLanguages"]

@@ -13,8 +13,12 @@ so it is tested without either kind of CPU.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+
+TEST_SYSTEM_INFO_ENV = "GHOST_LS_TEST_SYSTEM_INFO"
+"""Test hook: a system-info line to decide from instead of this CPU's (e.g. an AMX one)."""
 
 _FLAG = re.compile(r"\b([A-Z0-9_]+)\s*=\s*([0-9]+)")
 
@@ -57,3 +61,13 @@ def crash_fallback(choice: ExtraBuffersChoice) -> ExtraBuffersChoice | None:
     return ExtraBuffersChoice(
         False, "off: the engine crashed at its first decode with extra buffer types on"
     )
+
+
+def choose_for_this_cpu(setting: str) -> ExtraBuffersChoice:
+    """:func:`choose_extra_buffers` on this build's system info (or the test hook's line)."""
+    info = os.environ.get(TEST_SYSTEM_INFO_ENV)
+    if info is None:
+        from ghost_ls.engine.llama import system_info
+
+        info = system_info()
+    return choose_extra_buffers(setting, info)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from dataclasses import dataclass
 
 from ghost_ls.config import Settings
 from ghost_ls.engine.backend import Backend, FimTokens, StatusCallback
-from ghost_ls.engine.cpu_features import choose_extra_buffers
+from ghost_ls.engine.cpu_features import choose_for_this_cpu
 from ghost_ls.engine.templates import PromptFormat
 from ghost_ls.errors import GhostError
 from ghost_ls.models.catalog import FimTemplate, ModelEntry, find_entry
@@ -24,6 +25,8 @@ from ghost_ls.models.store import resolve_model
 
 log = logging.getLogger(__name__)
 
+ISOLATION_SUPPORTED = sys.platform != "win32"
+"""The child process gets its connection and cancel flag as inherited fds (POSIX)."""
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,13 @@ def choose_template(entry: ModelEntry | None, vocab_fim: FimTokens | None) -> Fi
 
 
 def create_backend(
-    settings: Settings, on_status: StatusCallback | None = None, *, isolated: bool = False
+    settings: Settings, on_status: StatusCallback | None = None, *, isolated: bool = True
 ) -> tuple[Backend, ModelEntry | None]:
     """Resolve and load the configured backend and model.
 
-    ``isolated``: run llama.cpp in a child process (``engine/process.py``) rather than
-    in this one.  ``on_status`` hears of engine crashes and restarts.
+    ``isolated``: run llama.cpp in a child process (``engine/process.py``, the default
+    where the platform allows it) rather than in this one.  ``on_status`` hears of
+    engine crashes and restarts.
     ``GHOST_LS_BACKEND=fake`` selects the scripted test backend.
     """
     if os.environ.get("GHOST_LS_BACKEND") == "fake":
@@ -101,13 +105,13 @@ def create_backend(
 
         return create_remote_backend(settings, on_status), find_entry(settings.model)
     path, entry = resolve_model(settings.model)
-    if isolated:
+    if isolated and ISOLATION_SUPPORTED:
         from ghost_ls.engine.process import ProcessBackend
 
         return ProcessBackend(path, settings, on_status=on_status), entry
-    from ghost_ls.engine.llama import LlamaBackend, system_info
+    from ghost_ls.engine.llama import LlamaBackend
 
-    choice = choose_extra_buffers(settings.extra_buffers, system_info())
+    choice = choose_for_this_cpu(settings.extra_buffers)
     backend = LlamaBackend(
         path,
         gpu_layers=settings.gpu_layers,
@@ -122,7 +126,7 @@ def create_backend(
 class ModelHost:
     """Owns the backend; ``state`` is ``idle``, ``loading``, ``ready`` or ``error``."""
 
-    def __init__(self, on_status: StatusCallback | None = None, *, isolated: bool = False) -> None:
+    def __init__(self, on_status: StatusCallback | None = None, *, isolated: bool = True) -> None:
         self.isolated = isolated
         self.backend: Backend | None = None
         self.entry: ModelEntry | None = None

@@ -1,17 +1,17 @@
 """llama.cpp in-process through llama-cpp-python: the only module that imports ``llama_cpp``.
 
-The language server runs it inside the engine's child process (``engine/child.py``);
-``ghost-ls complete`` may run it directly.  The context lives across requests.  Each
-generation compares the new prompt with the tokens already in the KV cache and
-evaluates only what follows their longest common prefix; the rest of the prompt is
-evaluated in small chunks so that a cancellation stops it within a chunk, and
-whatever was evaluated stays cached for the next request.  Sampling runs one token at
-a time and reports each piece to a driver that applies the stop rule.
+The language server runs it inside the engine's child process (``engine/child.py``).
+The context lives across requests.  Each generation compares the new prompt with the
+tokens already in the KV cache and evaluates only what follows their longest common
+prefix; the rest of the prompt is evaluated in small chunks so that a cancellation
+stops it within a chunk, and whatever was evaluated stays cached for the next request.
+Sampling runs one token at a time and asks the stop rule after every token.
 """
 
 from __future__ import annotations
 
 import codecs
+import collections
 import contextlib
 import ctypes
 import importlib
@@ -62,6 +62,9 @@ def default_threads() -> int:
 
 
 _LOG_CALLBACK: Any = None
+_LOG_LEVEL_ERROR = 4  # GGML_LOG_LEVEL_ERROR
+RECENT_ERRORS: collections.deque[str] = collections.deque(maxlen=8)
+"""llama.cpp's last error log lines; a failed load's message quotes them."""
 
 
 def route_llama_logs() -> None:
@@ -75,10 +78,44 @@ def route_llama_logs() -> None:
 
     @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
     def callback(level: int, text: bytes, user_data: Any) -> None:
-        native_log.debug("%s", text.decode("utf-8", "replace").rstrip())
+        line = text.decode("utf-8", "replace").rstrip()
+        if level == _LOG_LEVEL_ERROR and line:
+            RECENT_ERRORS.append(line)
+        native_log.debug("%s", line)
 
     _LOG_CALLBACK = callback
     llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+
+
+def gguf_tensor_count(path: Path) -> int | None:
+    """The tensor count in a GGUF header, None when the file is not a GGUF (v2/v3)."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(16)
+    except OSError:
+        return None
+    if len(header) < 16 or header[:4] != b"GGUF" or int.from_bytes(header[4:8], "little") < 2:
+        return None
+    return int.from_bytes(header[8:16], "little")
+
+
+def load_failure(model_path: Path, error: Exception, llama_errors: list[str]) -> str:
+    """What went wrong loading ``model_path`` and what to do, from llama.cpp's own words."""
+    marker = "error loading model:"
+    detail = next((line.split(marker, 1)[1].strip() for line in llama_errors if marker in line), "")
+    if "unknown model architecture" in detail:
+        advice = (
+            "This llama.cpp build does not support that architecture: use a model from "
+            "`ghost-ls models list`, or upgrade llama-cpp-python"
+        )
+    elif "check_tensor_dims" in detail or "wrong shape" in detail or "not found" in detail:
+        advice = (
+            "The file's metadata does not match its tensors (a broken conversion or an "
+            "edited header): download or convert the model again"
+        )
+    else:
+        advice = "The file may be corrupt or truncated; delete it and run `ghost-ls models pull` again"
+    return f"llama.cpp could not load {model_path}: {detail or error}. {advice}."
 
 
 class CancelFlag(Protocol):
@@ -136,9 +173,22 @@ class LlamaBackend:
         vocab_only: bool = False,
         extra_buffers: bool = True,
         extra_buffers_reason: str = "",
+        native_stderr: bool = False,
     ) -> None:
+        """``native_stderr``: leave fd 2 open while loading, so that llama.cpp's own
+        messages (a failed ``GGML_ASSERT``) reach it; the engine's child process, whose
+        stderr the parent reads, sets it.  Otherwise llama-cpp-python points fd 2 at
+        /dev/null for the duration of the load."""
+        if model_path.is_dir():
+            raise ModelError(f"model path {model_path} is a directory, not a .gguf file")
         if not model_path.is_file():
             raise ModelError(f"model file not found: {model_path}")
+        if not vocab_only and gguf_tensor_count(model_path) == 0:
+            raise ModelError(
+                f"{model_path} holds a vocabulary but no weights (a vocab-only GGUF, as used to "
+                f"test tokenizers): it cannot generate. Point `model` at a full model file, "
+                f"or pick one from `ghost-ls models list`."
+            )
         try:
             import llama_cpp
         except ImportError as error:  # pragma: no cover - install problem
@@ -150,6 +200,7 @@ class LlamaBackend:
         self._gpu_layers = gpu_layers if gpu_offload_supported() else 0
         self._extra_buffers = extra_buffers
         self._extra_buffers_reason = extra_buffers_reason
+        RECENT_ERRORS.clear()
         try:
             with _model_params(extra_buffers):
                 self._llm: Any = llama_cpp.Llama(
@@ -161,13 +212,11 @@ class LlamaBackend:
                     n_threads_batch=self._threads,
                     swa_full=True,  # sliding-window models (Gemma 3) keep rollback-able KV
                     vocab_only=vocab_only,
-                    verbose=False,
+                    verbose=native_stderr,
                 )
         except (ValueError, RuntimeError, OSError) as error:
-            raise ModelError(
-                f"llama.cpp could not load {model_path}: {error}. The file may be corrupt "
-                f"or truncated; delete it and run `ghost-ls models pull` again."
-            ) from error
+            raise ModelError(load_failure(model_path, error, list(RECENT_ERRORS))) from error
+        self._closed = False
         self._vocab = self._llm._model.vocab
         self._pieces: dict[tuple[int, bool], bytes] = {}
         self._context_size = int(self._llm.n_ctx())
@@ -178,12 +227,19 @@ class LlamaBackend:
     # -- vocabulary -------------------------------------------------------------------
 
     def tokenize(self, text: str) -> list[int]:
+        self._check_open()
         return list(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def count_tokens(self, text: str) -> int:
         if not text:
             return 0
+        self._check_open()
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def _check_open(self) -> None:
+        """llama.cpp frees the vocabulary on close: touching it then would crash."""
+        if self._closed:
+            raise BackendError("the model is closed")
 
     def bos(self) -> list[int]:
         token = int(self._llm.token_bos())
@@ -237,6 +293,7 @@ class LlamaBackend:
         )
 
     def close(self) -> None:
+        self._closed = True
         with contextlib.suppress(Exception):
             self._llm.close()
 

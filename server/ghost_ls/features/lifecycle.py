@@ -17,6 +17,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from ghost_ls.config import parse_settings
+from ghost_ls.context.tokens import approximate_tokens
 from ghost_ls.server import GhostServer
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ async def load_model(server: GhostServer) -> None:
         except Exception:  # the client refused or never answered: no progress, still load
             progress = False
     settings = server.settings
+    # The old model is closed by the load: stop counting tokens with its vocabulary
+    # first (a closed llama.cpp vocabulary is freed memory).
+    server.context.set_token_counter(approximate_tokens)
     cancel = server.worker.new_cancel_event("__load__")
     await server.worker.run(lambda: server.host.load(settings), cancel)
     if server.host.ready:

@@ -123,6 +123,8 @@ def resolve_model(name: str) -> tuple[Path, ModelEntry | None]:
     """
     if looks_like_path(name):
         path = Path(name).expanduser()
+        if path.is_dir():
+            raise ModelError(f"model path {path} is a directory; point `model` at a .gguf file in it")
         if not path.is_file():
             raise ModelError(f"model file {path} does not exist")
         return path, find_entry(path.name)

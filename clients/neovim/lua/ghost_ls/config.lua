@@ -65,6 +65,10 @@ M.defaults = {
 --- (tests/nvim checks they cannot drift apart). Used to reject wrong types early.
 M.server_setting_types = {
   model = "string",
+  backend = "string",
+  endpoint = "string",
+  apiKeyEnv = "string",
+  extraBuffers = "string",
   gpuLayers = "integer",
   contextSize = "integer",
   threads = "integer",

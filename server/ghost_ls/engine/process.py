@@ -1,0 +1,568 @@
+"""llama.cpp in a child process, so that a native crash never takes the language server down.
+
+:class:`ProcessBackend` is the language server's backend for local models.  The child
+(``engine/child.py``) owns the full model and its KV cache; this process loads the
+same GGUF's vocabulary only (``vocab_only``, after the child loaded successfully, so a
+file that crashes llama.cpp crashes the child first) to count tokens, render the
+prompt's token ids and read the FIM markers.  One generation:
+
+1. the cancel flag (one byte of shared memory) is cleared, the prompt's token ids are
+   sent (``G``);
+2. the child reuses the cached prefix, evaluates the rest in 32-token chunks, looking
+   at the flag between chunks, and says ``S`` when the prompt is read;
+3. per token it sends the decoded piece (``P``); this process runs
+   :class:`~ghost_ls.engine.streaming.StreamDriver` on it and answers with a verdict
+   byte (keep the piece? go on?); the child evaluates the token only when it is kept,
+   exactly as the in-process loop does;
+4. ``D`` carries the prompt statistics and why the child stopped.
+
+While waiting, this process copies ``request.cancel`` into the shared flag; a prompt
+evaluation that has not stopped ``KILL_AFTER_SECONDS`` after a cancel gets the child
+killed (the last resort) and a fresh one started.  When the child dies (EOF on the
+connection), the request in flight ends with ``stop_reason`` ``error`` naming the
+signal, ``on_status`` hears ``error`` then ``ready`` around a restart in the
+background; a child that died at its first decode with extra buffer types on is
+restarted with them off (llama.cpp's AMX crash, see ``engine/cpu_features.py``).
+After ``CRASH_LIMIT`` crashes within ``CRASH_WINDOW_SECONDS`` it stays down and says so.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import logging
+import mmap
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import IO, Any
+
+import ghost_ls
+from ghost_ls.config import Settings
+from ghost_ls.engine import child as protocol
+from ghost_ls.engine.backend import (
+    BackendInfo,
+    FimTokens,
+    GenerationRequest,
+    GenerationResult,
+    StatusCallback,
+)
+from ghost_ls.engine.child import SharedFlag
+from ghost_ls.engine.cpu_features import ExtraBuffersChoice, choose_for_this_cpu, crash_fallback
+from ghost_ls.engine.streaming import StreamDriver
+from ghost_ls.errors import BackendError, ModelError
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.005
+"""How often ``request.cancel`` is copied into the shared flag while the child works."""
+KILL_AFTER_SECONDS = 5.0
+"""A cancelled child that has not answered by then is killed and restarted."""
+CRASH_LIMIT = 3
+CRASH_WINDOW_SECONDS = 300.0
+EXIT_WAIT_SECONDS = 5.0
+
+
+class ChildGone(Exception):
+    """The engine process closed its end of the connection (it exited or crashed)."""
+
+
+class ChildStuck(Exception):
+    """The engine process did not stop within ``KILL_AFTER_SECONDS`` of a cancel."""
+
+
+def describe_exit(returncode: int | None) -> str:
+    """``SIGSEGV`` for a process killed by a signal, ``exit status 3`` otherwise."""
+    if returncode is None:
+        return "no exit status"
+    if returncode < 0:
+        try:
+            return signal.Signals(-returncode).name
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"exit status {returncode}"
+
+
+def create_shared_flag() -> SharedFlag:
+    """A cancel flag in anonymous shared memory (memfd; an unlinked temp file elsewhere)."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("ghost-ls-cancel")  # close-on-exec: only pass_fds hands it on
+    else:  # macOS
+        handle, name = tempfile.mkstemp(prefix="ghost-ls-cancel-")
+        os.unlink(name)
+        fd = handle
+    os.ftruncate(fd, mmap.PAGESIZE)
+    return SharedFlag(fd)
+
+
+class StderrTail:
+    """Reads the child's stderr into this process' log, keeping its last lines.
+
+    The stream ends when the child exits: ``on_end`` is then called (on this reader's
+    thread), which is how a crash of an idle engine is noticed at once.
+    """
+
+    def __init__(self, stream: IO[bytes], pid: int, on_end: Callable[[], None] | None = None) -> None:
+        self.lines: collections.deque[str] = collections.deque(maxlen=40)
+        self._pid = pid
+        self._on_end = on_end
+        self._thread = threading.Thread(
+            target=self._read, args=(stream,), name=f"ghost-engine-{pid}-stderr", daemon=True
+        )
+        self._thread.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        with stream:
+            for raw in stream:
+                line = raw.decode("utf-8", "replace").rstrip()
+                if not line:
+                    continue
+                self.lines.append(line)
+                loud = line.startswith(("WARNING ", "ERROR ", "CRITICAL ")) or "GGML_ASSERT" in line
+                log.log(logging.WARNING if loud else logging.DEBUG, "engine %d: %s", self._pid, line)
+        if self._on_end is not None:
+            self._on_end()
+
+    def join(self, timeout: float) -> None:
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def native_error(self) -> str:
+        """The last failed assertion or error llama.cpp printed, if any."""
+        for line in reversed(self.lines):
+            if "GGML_ASSERT" in line or "GGML_ABORT" in line:
+                return line[line.find("GGML_A") :]
+        return ""
+
+
+class EngineProcess:
+    """One child process and the connection to it."""
+
+    def __init__(
+        self, choice: ExtraBuffersChoice, on_exit: Callable[[EngineProcess], None] | None = None
+    ) -> None:
+        self.choice = choice
+        self.decoded = False
+        """Whether a decode (a whole prompt, or a cancelled part of one) finished in it."""
+        self.serving = False
+        """Loaded, and not being stopped on purpose: an exit now is a crash."""
+        self.crash_claimed = False
+        self.crash_message = ""
+        self.crash_handled = threading.Event()
+        parent_end, child_end = socket.socketpair()
+        self.flag = create_shared_flag()
+        command = [
+            sys.executable,
+            "-m",
+            "ghost_ls.engine.child",
+            "--conn-fd",
+            str(child_end.fileno()),
+            "--cancel-fd",
+            str(self.flag.fd),
+            "--log-level",
+            str(logging.getLogger().getEffectiveLevel()),
+        ]
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # the server's stdout is JSON-RPC
+                stderr=subprocess.PIPE,
+                pass_fds=(child_end.fileno(), self.flag.fd),
+                env=child_environment(),
+            )
+        except OSError as error:
+            parent_end.close()
+            self.flag.close()
+            raise ModelError(f"could not start the engine process ({sys.executable}): {error}") from error
+        finally:
+            child_end.close()
+        self.pid = self.process.pid
+        self.conn = Connection(parent_end.detach())
+        assert self.process.stderr is not None
+        self.stderr = StderrTail(
+            self.process.stderr, self.pid, (lambda: on_exit(self)) if on_exit is not None else None
+        )
+
+    def send(self, message: bytes) -> None:
+        try:
+            self.conn.send_bytes(message)
+        except OSError as error:
+            raise ChildGone from error
+
+    def receive(self, cancel: threading.Event | None = None) -> bytes:
+        """The next message; copies ``cancel`` into the shared flag while waiting."""
+        try:
+            if cancel is not None:
+                cancelled_at = 0.0
+                while not self.conn.poll(POLL_SECONDS):
+                    if not cancel.is_set():
+                        continue
+                    now = time.monotonic()
+                    if not cancelled_at:
+                        self.flag.set()
+                        cancelled_at = now
+                    elif now - cancelled_at > KILL_AFTER_SECONDS:
+                        raise ChildStuck
+            return self.conn.recv_bytes()
+        except (EOFError, OSError) as error:
+            raise ChildGone from error
+
+    def wait_exit(self) -> int | None:
+        """The exit status once the process is gone (killed if it lingers)."""
+        try:
+            returncode = self.process.wait(EXIT_WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            returncode = self.process.wait()
+        self.stderr.join(2.0)
+        return returncode
+
+    def stop(self) -> None:
+        """Ask the child to exit; kill it if it does not."""
+        self.serving = False
+        if self.process.poll() is None:
+            try:
+                self.conn.send_bytes(protocol.QUIT)
+                self.process.wait(2.0)
+            except (OSError, subprocess.TimeoutExpired):
+                self.kill()
+        self.close()
+
+    def kill(self) -> None:
+        self.serving = False
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+    def close(self) -> None:
+        self.conn.close()
+        with contextlib.suppress(OSError, ValueError):  # closed twice
+            self.flag.close()
+
+
+def child_environment() -> dict[str, str]:
+    """The child's environment: this process' ghost_ls first on the path, no gdb backtraces."""
+    env = dict(os.environ)
+    package_root = str(Path(ghost_ls.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    # ggml's crash handler attaches gdb for a backtrace when it finds one: seconds of
+    # delay and a page of noise per crash.  The failed assertion is still printed.
+    env.setdefault("GGML_NO_BACKTRACE", "1")
+    return env
+
+
+class ProcessBackend:
+    """A local GGUF model served by a child process; restarts it when it crashes."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        settings: Settings,
+        *,
+        on_status: StatusCallback | None = None,
+        choice: ExtraBuffersChoice | None = None,
+    ) -> None:
+        self._path = model_path
+        self._settings = settings
+        self._on_status = on_status
+        self._lock = threading.Lock()
+        self._vocab_lock = threading.Lock()
+        self._restarts = 0
+        self._crash_times: collections.deque[float] = collections.deque()
+        self._down = ""
+        """Why the engine will not serve any more (gave up restarting), or empty."""
+        self._closed = False
+        self._restarting: threading.Thread | None = None
+        self._info: BackendInfo | None = None
+        self._child: EngineProcess | None = self._start(choice or choose_for_this_cpu(settings.extra_buffers))
+        from ghost_ls.engine.llama import LlamaBackend
+
+        try:
+            self._vocab = LlamaBackend(model_path, vocab_only=True)
+        except Exception:
+            self._child.stop()
+            raise
+
+    # -- the child's life cycle ----------------------------------------------------------
+
+    def _start(self, choice: ExtraBuffersChoice) -> EngineProcess:
+        """Start a child and load the model in it; ModelError when that fails."""
+        child = EngineProcess(choice, on_exit=self._exited)
+        params = {
+            "model_path": str(self._path),
+            "gpu_layers": self._settings.gpu_layers,
+            "context_size": self._settings.context_size,
+            "threads": self._settings.threads,
+            "extra_buffers": choice.enabled,
+            "extra_buffers_reason": choice.reason,
+        }
+        try:
+            child.send(protocol.LOAD + pickle.dumps(params))
+            reply = child.receive()
+        except ChildGone:
+            returncode = child.wait_exit()
+            child.close()
+            raise ModelError(self._load_crash_message(returncode, child.stderr.native_error())) from None
+        kind, body = reply[:1], reply[1:]
+        if kind != protocol.LOADED:
+            child.stop()
+            message = pickle.loads(body) if kind == protocol.LOAD_FAILED else f"unexpected reply {kind!r}"
+            raise ModelError(str(message))
+        child.serving = True
+        fields: dict[str, Any] = pickle.loads(body)
+        fim = fields.pop("fim")
+        self._info = BackendInfo(**{**fields, "fim": FimTokens(**fim) if fim else None})
+        log.info("engine process %d serves %s (extra buffers %s)", child.pid, self._path, choice.enabled)
+        return child
+
+    def _load_crash_message(self, returncode: int | None, native: str) -> str:
+        what = describe_exit(returncode)
+        detail = f": {native}" if native else ""
+        if returncode == -signal.SIGKILL:
+            advice = (
+                "SIGKILL while loading usually means the system ran out of memory: lower "
+                "contextSize or choose a smaller model"
+            )
+        else:
+            advice = (
+                "the file may be corrupt, or its metadata wrong for this llama.cpp build: check it "
+                f"with `ghost-ls doctor --model {self._path}`, or delete it and run "
+                "`ghost-ls models pull` again"
+            )
+        return f"the llama.cpp engine crashed ({what}) while loading {self._path}{detail}; {advice}"
+
+    def _status(self, state: str, message: str) -> None:
+        log.log(logging.ERROR if state == "error" else logging.INFO, "engine: %s", message)
+        if self._on_status is not None:
+            self._on_status(state, message)
+
+    def _exited(self, child: EngineProcess) -> None:
+        """The child's stderr closed: it exited.  A crash unless it was stopped on purpose."""
+        if child.serving:
+            self._crashed(child)
+
+    def _crashed(self, child: EngineProcess) -> str:
+        """Handle the death of ``child`` once; the message for the request in flight.
+
+        Called by the generation that lost its connection and by the stderr reader
+        that saw the stream end, whichever comes first; the other waits for the message.
+        """
+        with self._lock:
+            first = not child.crash_claimed
+            child.crash_claimed = True
+        if not first:
+            child.crash_handled.wait(EXIT_WAIT_SECONDS + 5.0)
+            return child.crash_message or "the llama.cpp engine crashed"
+        try:
+            return self._handle_crash(child)
+        finally:
+            child.crash_handled.set()
+
+    def _handle_crash(self, child: EngineProcess) -> str:
+        child.serving = False
+        returncode = child.wait_exit()
+        child.close()
+        native = child.stderr.native_error()
+        message = f"the llama.cpp engine crashed ({describe_exit(returncode)})"
+        if native:
+            message += f": {native}"
+        child.crash_message = message
+        now = time.monotonic()
+        with self._lock:
+            if self._child is child:
+                self._child = None
+            self._crash_times.append(now)
+            while self._crash_times and now - self._crash_times[0] > CRASH_WINDOW_SECONDS:
+                self._crash_times.popleft()
+            crashes = len(self._crash_times)
+            closed = self._closed
+        if closed:
+            return message
+        if crashes >= CRASH_LIMIT:
+            self._down = (
+                f"engine crashed {crashes} times in {CRASH_WINDOW_SECONDS / 60:.0f} minutes "
+                f"(last: {describe_exit(returncode)}); not restarting it. Check `ghost-ls doctor`; "
+                f"a settings change or an editor restart tries again"
+            )
+            self._status("error", self._down)
+            return message
+        fallback = crash_fallback(child.choice) if not child.decoded else None
+        if fallback is not None:
+            note = "; restarting with extra buffer types off (it died at its first decode with them on)"
+        else:
+            note = "; restarting"
+        self._status("error", message + note)
+        self._restart_in_background(fallback or child.choice, after_crash=True)
+        return message
+
+    def _restart_in_background(self, choice: ExtraBuffersChoice, *, after_crash: bool) -> None:
+        def restart() -> None:
+            try:
+                child = self._start(choice)
+            except ModelError as error:
+                self._down = f"could not restart the engine: {error}"
+                self._status("error", self._down)
+                return
+            with self._lock:
+                if self._closed:
+                    child.stop()
+                    return
+                self._child = child
+                if after_crash:
+                    self._restarts += 1
+            buffers = "on" if choice.enabled else "off"
+            self._status(
+                "ready",
+                f"engine restarted (process {child.pid}); extra buffer types {buffers}: {choice.reason}",
+            )
+
+        thread = threading.Thread(target=restart, name="ghost-engine-restart", daemon=True)
+        self._restarting = thread
+        thread.start()
+
+    def _serving_child(self, cancel: threading.Event) -> EngineProcess | None:
+        """The child to use, once a restart in progress is done; None if none or cancelled."""
+        thread = self._restarting
+        while thread is not None and thread.is_alive():
+            if cancel.is_set():
+                return None
+            thread.join(POLL_SECONDS * 10)
+        with self._lock:
+            return None if self._closed else self._child
+
+    # -- Backend -------------------------------------------------------------------------
+
+    def info(self) -> BackendInfo:
+        assert self._info is not None
+        child = self._child
+        choice = child.choice if child is not None else None
+        return dataclasses.replace(
+            self._info,
+            process_id=child.pid if child is not None else 0,
+            restarts=self._restarts,
+            extra_buffers=choice.enabled if choice else self._info.extra_buffers,
+            extra_buffers_reason=choice.reason if choice else self._info.extra_buffers_reason,
+        )
+
+    def count_tokens(self, text: str) -> int:
+        with self._vocab_lock:  # the editor's thread counts while close() may run
+            if self._closed:
+                raise BackendError("the model is closed")
+            return self._vocab.count_tokens(text)
+
+    def fim_tokens(self) -> FimTokens | None:
+        with self._vocab_lock:
+            return None if self._closed else self._vocab.fim_tokens()
+
+    def ping(self) -> float:
+        """Seconds for one no-op round trip to the child (the benchmark's boundary cost)."""
+        child = self._child
+        if child is None:
+            raise ModelError("the engine process is not running")
+        started = time.perf_counter()
+        child.send(protocol.PING)
+        child.receive()
+        return time.perf_counter() - started
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        result = GenerationResult(text="", stop_reason="")
+        driver = StreamDriver(request, result)
+        with self._vocab_lock:
+            if self._closed:
+                driver.fail("the model is closed")
+                return driver.finish()
+            tokens = self._vocab.prompt_tokens(request.prompt.text)
+        child = self._serving_child(request.cancel)
+        if child is None:
+            if request.cancel.is_set():
+                result.stop_reason = "cancelled"
+            else:
+                driver.fail(self._down or "the llama.cpp engine is not running")
+            return driver.finish()
+        try:
+            self._exchange(child, tokens, request, driver, result)
+        except ChildGone:
+            driver.fail(self._crashed(child))
+        except ChildStuck:
+            log.warning(
+                "engine process %d did not stop within %.0f s of a cancel; killing it",
+                child.pid,
+                KILL_AFTER_SECONDS,
+            )
+            with self._lock:
+                if self._child is child:
+                    self._child = None
+            child.kill()
+            child.close()
+            result.stop_reason = "cancelled"
+            self._status("loading", "restarting the engine: a cancelled prompt evaluation did not stop")
+            self._restart_in_background(child.choice, after_crash=False)
+        return driver.finish()
+
+    def _exchange(
+        self,
+        child: EngineProcess,
+        tokens: list[int],
+        request: GenerationRequest,
+        driver: StreamDriver,
+        result: GenerationResult,
+    ) -> None:
+        """One generation in lock-step with the child (see the module docstring)."""
+        child.flag.clear()
+        child.send(
+            protocol.GENERATE + pickle.dumps((tokens, request.max_tokens, request.temperature, request.seed))
+        )
+        while True:
+            message = child.receive(request.cancel)
+            kind = message[:1]
+            if kind == protocol.PIECE:
+                keep = driver.feed(message[1:].decode("utf-8", "replace"))
+                go_on = keep and driver.should_continue()
+                child.send(bytes(((protocol.KEEP if keep else 0) | (protocol.GO_ON if go_on else 0),)))
+            elif kind == protocol.SAMPLING:
+                child.decoded = True
+                driver.start_sampling()
+                child.send(bytes((protocol.GO_ON if driver.should_continue() else 0,)))
+            elif kind == protocol.DONE:
+                self._finish(pickle.loads(message[1:]), driver, result)
+                if result.evaluated_tokens:
+                    child.decoded = True
+                return
+            else:
+                raise ChildGone(f"unexpected message {kind!r}")
+
+    @staticmethod
+    def _finish(fields: dict[str, Any], driver: StreamDriver, result: GenerationResult) -> None:
+        result.prompt_tokens = fields["prompt_tokens"]
+        result.reused_tokens = fields["reused_tokens"]
+        result.evaluated_tokens = fields["evaluated_tokens"]
+        result.prompt_seconds = fields["prompt_seconds"]
+        if fields["error"]:
+            driver.fail(fields["error"])
+        elif fields["ended"] == "eos":
+            driver.end_of_stream()
+        elif "cancelled" in (fields["stop_reason"], fields["ended"]) and not result.stop_reason:
+            result.stop_reason = "cancelled"
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            child, self._child = self._child, None
+        if child is not None:
+            child.stop()
+        thread = self._restarting
+        if thread is not None:
+            thread.join(30.0)
+        with self._vocab_lock:
+            self._vocab.close()

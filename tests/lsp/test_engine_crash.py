@@ -1,0 +1,128 @@
+"""A crash of the native engine never takes the language server down (real 0.5B model).
+
+The engine's process id comes from ``ghost/status`` (``engineProcessId``); the tests
+send it real signals and check, over stdio, that the server stays up, reports the
+crash and the restart, and serves suggestions again.  The AMX crash is simulated with
+the child's test hook (``GHOST_LS_TEST_CRASH_AT_FIRST_DECODE``, ``engine/child.py``)
+and the AMX CPU with ``GHOST_LS_TEST_SYSTEM_INFO`` (``engine/cpu_features.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ghost_ls.devtools.lsp_client import LspClient
+from support import SAMPLE, SMALL_MODEL, start_server
+
+pytestmark = pytest.mark.model
+
+SAPPHIRE_RAPIDS = (
+    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX_VNNI = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | "
+    "AVX512 = 1 | AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | "
+    "OPENMP = 1 | REPACK = 1 | "
+)
+OPTIONS = {"model": SMALL_MODEL, "maxTokens": 16, "threads": 1}
+
+
+def wait_status(client: LspClient, kind: str, start: int, timeout: float = 60) -> tuple[int, str]:
+    """The index and message of the first ``kind`` status notification from ``start``."""
+    message = client.wait_notification(
+        lambda m: m["method"] == "ghost/didChangeStatus" and m["params"]["kind"] == kind, timeout, start
+    )
+    index = next(i for i in range(start, len(client.notifications)) if client.notifications[i] is message)
+    return index, str(message["params"]["message"])
+
+
+def open_sample(client: LspClient, tmp_path: Path) -> tuple[str, int, int]:
+    path = tmp_path / "shapes.py"
+    path.write_text(SAMPLE, encoding="utf-8")
+    uri = path.as_uri()
+    client.open(uri, SAMPLE)
+    lines = SAMPLE.split("\n")
+    return uri, len(lines) - 1, len(lines[-1])
+
+
+def suggestion(client: LspClient, uri: str, line: int, column: int, timeout: float = 60) -> str:
+    """A fresh model suggestion (the completion cache cleared first)."""
+    client.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+    result: Any = client.inline(uri, line, column, invoked=True, timeout=timeout)
+    items = result["items"] if result else []
+    return str(items[0]["insertText"]) if items else ""
+
+
+def test_sigsegv_to_the_engine_is_survived_and_serving_resumes(tmp_path: Path) -> None:
+    client = start_server(OPTIONS, root=tmp_path)
+    try:
+        uri, line, column = open_sample(client, tmp_path)
+        assert suggestion(client, uri, line, column).strip()
+        status = client.request("ghost/status")
+        engine = status["engineProcessId"]
+        assert engine and engine != client.process.pid
+        assert status["engineRestarts"] == 0
+
+        start = len(client.notifications)
+        killed_at = time.monotonic()
+        os.kill(engine, signal.SIGSEGV)
+        error_at, error = wait_status(client, "error", start, timeout=30)
+        assert "the llama.cpp engine crashed (SIGSEGV); restarting" in error
+        _, ready = wait_status(client, "ready", error_at, timeout=30)
+        assert "engine restarted" in ready
+        assert client.process.poll() is None  # the server lived through it
+
+        remaining = 30 - (time.monotonic() - killed_at)
+        assert suggestion(client, uri, line, column, timeout=remaining).strip()
+        assert time.monotonic() - killed_at < 30
+        status = client.request("ghost/status")
+        assert status["state"] == "ready"
+        assert status["engineRestarts"] == 1
+        assert status["engineProcessId"] not in (None, 0, engine)
+    finally:
+        client.close()
+
+
+def test_crash_at_the_first_decode_falls_back_to_no_extra_buffers(tmp_path: Path) -> None:
+    client = start_server(OPTIONS, env={"GHOST_LS_TEST_CRASH_AT_FIRST_DECODE": "1"}, root=tmp_path)
+    try:
+        assert client.request("ghost/status")["extraBuffers"] is True  # auto, no AMX here
+        uri, line, column = open_sample(client, tmp_path)
+        start = len(client.notifications)
+        # This request meets the crash; its later candidates may already get the new engine.
+        suggestion(client, uri, line, column)
+        error_at, error = wait_status(client, "error", start)
+        assert "crashed (SIGSEGV)" in error
+        assert "restarting with extra buffer types off" in error
+        _, ready = wait_status(client, "ready", error_at)
+        assert "extra buffer types off" in ready
+        assert suggestion(client, uri, line, column).strip()
+        status = client.request("ghost/status")
+        assert status["extraBuffers"] is False
+        assert "crashed at its first decode" in status["extraBuffersReason"]
+        assert status["engineRestarts"] == 1
+    finally:
+        client.close()
+
+
+def test_an_amx_cpu_loads_without_extra_buffers_and_the_setting_overrides(tmp_path: Path) -> None:
+    client = start_server(OPTIONS, env={"GHOST_LS_TEST_SYSTEM_INFO": SAPPHIRE_RAPIDS}, root=tmp_path)
+    try:
+        status = client.request("ghost/status")
+        assert status["extraBuffers"] is False
+        assert "AMX" in status["extraBuffersReason"] and "#20824" in status["extraBuffersReason"]
+        uri, line, column = open_sample(client, tmp_path)
+        assert suggestion(client, uri, line, column).strip()
+
+        start = len(client.notifications)
+        client.notify("workspace/didChangeConfiguration", {"settings": {"extraBuffers": "on"}})
+        loading_at, _ = wait_status(client, "loading", start)
+        wait_status(client, "ready", loading_at)
+        status = client.request("ghost/status")
+        assert status["extraBuffers"] is True
+        assert status["extraBuffersReason"] == "extraBuffers = on (setting)"
+    finally:
+        client.close()

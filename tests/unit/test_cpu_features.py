@@ -1,0 +1,75 @@
+"""The extra-buffer (AMX) decision, on system-info lines real llama.cpp builds printed."""
+
+from __future__ import annotations
+
+import pytest
+
+from ghost_ls.engine.cpu_features import (
+    ExtraBuffersChoice,
+    choose_extra_buffers,
+    choose_for_this_cpu,
+    cpu_flags,
+    crash_fallback,
+)
+
+# This machine (AMD EPYC, AVX-512, no AMX), llama-cpp-python 0.3.36.
+EPYC = (
+    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 1 | "
+    "AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
+)
+# An AVX2-only EPYC (Zen 2), same build.
+EPYC_AVX2 = (
+    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | "
+    "LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
+)
+# Sapphire Rapids (AWS m7i), as quoted in issue 10.
+SAPPHIRE_RAPIDS = (
+    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX_VNNI = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | "
+    "AVX512 = 1 | AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | "
+    "OPENMP = 1 | REPACK = 1 | "
+)
+
+
+def test_flags_are_parsed_from_the_line() -> None:
+    flags = cpu_flags(SAPPHIRE_RAPIDS)
+    assert flags["AMX_INT8"] == 1 and flags["AVX512"] == 1 and flags["REPACK"] == 1
+    assert "AMX_INT8" not in cpu_flags(EPYC)
+
+
+@pytest.mark.parametrize("line", [EPYC, EPYC_AVX2])
+def test_auto_keeps_extra_buffers_without_amx(line: str) -> None:
+    choice = choose_extra_buffers("auto", line)
+    assert choice.enabled
+    assert "no AMX" in choice.reason and "repacking stays on" in choice.reason
+
+
+def test_auto_turns_extra_buffers_off_on_amx() -> None:
+    choice = choose_extra_buffers("auto", SAPPHIRE_RAPIDS)
+    assert not choice.enabled
+    assert "AMX" in choice.reason and "extraBuffers = on" in choice.reason
+
+
+def test_amx_flag_at_zero_is_not_amx() -> None:
+    assert choose_extra_buffers("auto", SAPPHIRE_RAPIDS.replace("AMX_INT8 = 1", "AMX_INT8 = 0")).enabled
+
+
+@pytest.mark.parametrize(("setting", "enabled"), [("on", True), ("off", False)])
+def test_the_setting_wins(setting: str, enabled: bool) -> None:
+    for line in (EPYC, SAPPHIRE_RAPIDS):
+        choice = choose_extra_buffers(setting, line)
+        assert choice.enabled is enabled
+        assert "(setting)" in choice.reason
+
+
+def test_crash_fallback_turns_them_off_once() -> None:
+    fallback = crash_fallback(ExtraBuffersChoice(True, "on: no AMX on this CPU"))
+    assert fallback is not None and not fallback.enabled
+    assert "crashed at its first decode" in fallback.reason
+    assert crash_fallback(fallback) is None
+
+
+def test_test_hook_line_replaces_this_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GHOST_LS_TEST_SYSTEM_INFO", SAPPHIRE_RAPIDS)
+    assert not choose_for_this_cpu("auto").enabled
+    monkeypatch.setenv("GHOST_LS_TEST_SYSTEM_INFO", EPYC)
+    assert choose_for_this_cpu("auto").enabled

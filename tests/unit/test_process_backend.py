@@ -1,0 +1,220 @@
+"""ProcessBackend with the real 0.5B model: the same answers and KV reuse as in-process,
+crash recovery (a real signal to the real engine process), the AMX crash fallback, the
+give-up after repeated crashes, and the kill of a child that will not stop."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ghost_ls.config import Settings
+from ghost_ls.engine import process
+from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
+from ghost_ls.engine.llama import LlamaBackend
+from ghost_ls.engine.process import ProcessBackend
+from ghost_ls.errors import BackendError
+from ghost_ls.models.store import resolve_model
+from ghost_ls.postprocess.stops import stop_at_newline
+
+pytestmark = pytest.mark.model
+
+MODEL = "qwen2.5-coder-0.5b-instruct"
+PROMPTS = [
+    "def add(a, b):\n    return",
+    "def add(a, b):\n    return a",
+    "import math\n\ndef area(r):\n    return",
+    "import math\n\ndef area(r):\n    return math",
+]
+
+# One thread: on a loaded 2-core machine llama.cpp's OpenMP threads wait on each other.
+SETTINGS = Settings(context_size=1024, threads=1, extra_buffers="on")
+
+
+@pytest.fixture(scope="module")
+def model_path() -> Path:
+    return resolve_model(MODEL)[0]
+
+
+class Statuses:
+    """Collects on_status calls; wait() blocks until one matches."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, state: str, message: str) -> None:
+        with self._changed:
+            self.seen.append((state, message))
+            self._changed.notify_all()
+
+    def wait(self, state: str, start: int = 0, timeout: float = 60) -> str:
+        with self._changed:
+            found = self._changed.wait_for(
+                lambda: any(s == state for s, _ in self.seen[start:]), timeout=timeout
+            )
+            assert found, f"no {state!r} status in {self.seen}"
+            return next(m for s, m in self.seen[start:] if s == state)
+
+
+@pytest.fixture
+def statuses() -> Statuses:
+    return Statuses()
+
+
+@pytest.fixture
+def backend(model_path: Path, statuses: Statuses) -> Iterator[ProcessBackend]:
+    engine = ProcessBackend(model_path, SETTINGS, on_status=statuses)
+    yield engine
+    engine.close()
+
+
+def generate(backend: ProcessBackend | LlamaBackend, text: str, max_tokens: int = 12) -> GenerationResult:
+    return backend.generate(GenerationRequest(Prompt(text), max_tokens=max_tokens, stop=stop_at_newline))
+
+
+def test_same_text_and_kv_reuse_as_in_process(backend: ProcessBackend, model_path: Path) -> None:
+    local = LlamaBackend(model_path, context_size=SETTINGS.context_size, threads=SETTINGS.threads)
+    try:
+        for text in PROMPTS:
+            child, own = generate(backend, text), generate(local, text)
+            compared = ("text", "stop_reason", "prompt_tokens", "reused_tokens", "evaluated_tokens")
+            assert {k: getattr(child, k) for k in compared} == {k: getattr(own, k) for k in compared}
+            assert child.generated_tokens == own.generated_tokens
+        assert child.reused_tokens > 5  # the last prompt extends the one before
+        assert backend.count_tokens("def add(a, b):") == local.count_tokens("def add(a, b):")
+    finally:
+        local.close()
+    info = backend.info()
+    assert info.process_id not in (0, os.getpid())
+    assert info.fim is not None and info.fim.prefix == "<|fim_prefix|>"
+
+
+def test_sigsegv_during_a_generation_is_an_error_then_a_restart(
+    backend: ProcessBackend, statuses: Statuses
+) -> None:
+    assert generate(backend, PROMPTS[0]).text.strip()
+    old_pid = backend.info().process_id
+    request = GenerationRequest(
+        Prompt(PROMPTS[2]),
+        max_tokens=12,
+        on_text=lambda text: os.kill(old_pid, signal.SIGSEGV),  # at the first piece
+    )
+    result = backend.generate(request)
+    assert result.stop_reason == "error"
+    assert result.error == "the llama.cpp engine crashed (SIGSEGV)"
+    error = statuses.wait("error")
+    assert error == "the llama.cpp engine crashed (SIGSEGV); restarting"  # had decoded: no fallback
+    statuses.wait("ready")
+    assert generate(backend, PROMPTS[2]).text.strip()
+    info = backend.info()
+    assert info.restarts == 1 and info.process_id not in (0, old_pid)
+    assert info.extra_buffers  # kept: the crash was not at the first decode
+
+
+def test_an_idle_engine_that_dies_is_restarted_without_a_request(
+    backend: ProcessBackend, statuses: Statuses
+) -> None:
+    assert generate(backend, PROMPTS[0]).text.strip()
+    old_pid = backend.info().process_id
+    os.kill(old_pid, signal.SIGSEGV)
+    assert "crashed (SIGSEGV)" in statuses.wait("error")
+    assert "engine restarted" in statuses.wait("ready")
+    assert backend.info().process_id not in (0, old_pid)
+    assert generate(backend, PROMPTS[1]).text.strip()
+
+
+def test_crash_at_first_decode_restarts_with_extra_buffers_off(
+    model_path: Path, statuses: Statuses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GHOST_LS_TEST_CRASH_AT_FIRST_DECODE", "1")  # see engine/child.py
+    engine = ProcessBackend(model_path, SETTINGS, on_status=statuses)
+    try:
+        assert engine.info().extra_buffers
+        result = generate(engine, PROMPTS[0])
+        assert result.stop_reason == "error" and "SIGSEGV" in result.error
+        error = statuses.wait("error")
+        assert "restarting with extra buffer types off" in error and "first decode" in error
+        ready = statuses.wait("ready")
+        assert "extra buffer types off" in ready
+        assert generate(engine, PROMPTS[0]).text.strip()  # the hook only fires with them on
+        info = engine.info()
+        assert not info.extra_buffers and "crashed at its first decode" in info.extra_buffers_reason
+        assert info.restarts == 1
+    finally:
+        engine.close()
+
+
+def test_gives_up_after_three_crashes(backend: ProcessBackend, statuses: Statuses) -> None:
+    for crash in range(3):
+        start = len(statuses.seen)
+        os.kill(backend.info().process_id, signal.SIGKILL)
+        assert "SIGKILL" in statuses.wait("error", start)
+        if crash < 2:
+            statuses.wait("ready", start)
+    final = statuses.seen[-1]
+    assert final[0] == "error"
+    assert "engine crashed 3 times" in final[1] and "ghost-ls doctor" in final[1]
+    after = generate(backend, PROMPTS[0])
+    assert after.stop_reason == "error" and "engine crashed 3 times" in after.error
+    assert backend.info().process_id == 0
+
+
+def test_cancel_stops_a_prompt_evaluation_and_the_next_request_reuses_it(
+    backend: ProcessBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(process, "KILL_AFTER_SECONDS", 120.0)  # this checks the flag, not the kill
+    long_prompt = "".join(f"value_{i} = {i} * {i}\n" for i in range(60))  # ~900 tokens: fits, no cut
+    request = GenerationRequest(Prompt(long_prompt), max_tokens=8)
+    timer = threading.Timer(0.3, request.cancel.set)
+    timer.start()
+    result = backend.generate(request)
+    timer.join()
+    assert result.stop_reason == "cancelled"
+    assert 0 < result.evaluated_tokens < result.prompt_tokens
+    # what was evaluated before the cancel stays cached: a prompt inside it is all reused
+    short = "".join(long_prompt.splitlines(keepends=True)[:2])
+    again = generate(backend, short, max_tokens=4)
+    assert again.stop_reason != "error"
+    assert 0 < again.prompt_tokens < result.evaluated_tokens
+    assert again.reused_tokens == again.prompt_tokens - 1
+
+
+def test_a_child_that_does_not_stop_is_killed_and_replaced(
+    backend: ProcessBackend, statuses: Statuses
+) -> None:
+    assert generate(backend, PROMPTS[0]).text.strip()
+    stuck = backend.info().process_id
+    os.kill(stuck, signal.SIGSTOP)  # stands in for a prompt evaluation that never returns
+    request = GenerationRequest(Prompt(PROMPTS[2]), max_tokens=8)
+    request.cancel.set()
+    result = backend.generate(request)
+    assert result.stop_reason == "cancelled"
+    assert "did not stop" in statuses.wait("loading")
+    statuses.wait("ready")
+    info = backend.info()
+    assert info.process_id not in (0, stuck) and info.restarts == 0  # not counted as a crash
+    assert generate(backend, PROMPTS[0]).text.strip()
+    with pytest.raises(ProcessLookupError):
+        os.kill(stuck, 0)
+
+
+def test_settings_reach_the_child(model_path: Path) -> None:
+    engine = ProcessBackend(
+        model_path, dataclasses.replace(Settings(), context_size=512, threads=1, extra_buffers="off")
+    )
+    try:
+        info = engine.info()
+        assert (info.context_size, info.threads, info.extra_buffers) == (512, 1, False)
+        assert info.extra_buffers_reason == "extraBuffers = off (setting)"
+    finally:
+        engine.close()
+    # the editor's thread may still count tokens with a closed model: an error, not a crash
+    with pytest.raises(BackendError):
+        engine.count_tokens("def add(a, b):")
+    assert generate(engine, PROMPTS[0]).stop_reason == "error"
