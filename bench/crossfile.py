@@ -129,7 +129,7 @@ def run_record(ghost: Ghost, dataset: ModuleType, builder: Any, record: dict[str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="gemma3-270m")
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
     parser.add_argument("--package", default="rich==13.9.4")
     parser.add_argument("--source", type=Path, help="an unpacked source tree (no download)")
     parser.add_argument("--limit", type=int, default=40)
@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     ghost = Ghost(args.model, max_tokens=args.max_tokens, threads=args.threads)
     builder = dataset.builder_for(root, args.prompt_tokens)
     builder.set_token_counter(ghost.backend.count_tokens)
+    builder.set_model_reads_suffix(ghost.host.format.fim is not None)
     result = header("crossfile")
     result["model"] = {"name": args.model, "promptFormat": ghost.prompt_format}
     result["settings"] = {k: str(v) if isinstance(v, Path) else v

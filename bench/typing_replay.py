@@ -181,7 +181,7 @@ def run_llama_server(args: argparse.Namespace, model: Path, replays: list[Replay
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="gemma3-270m", help="catalog name or .gguf path")
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct", help="catalog name or .gguf path")
     parser.add_argument("--files", default=DEFAULT_FILES,
                         help="comma-separated PKG==VER:path specs (pip sdist) or local paths")
     parser.add_argument("--start-lines", help="1-based line to start typing at, per file "
