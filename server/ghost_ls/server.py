@@ -6,7 +6,13 @@ host, the inference worker, the cache, statistics) and two protocol fixes:
 - a request whose params fail to deserialize (a negative position, a missing field)
   is answered with JSON-RPC InvalidParams; pygls 2.1 would drop its id and leave the
   editor waiting forever;
-- a body that is not JSON is answered with ParseError (id null), and serving goes on.
+- a body that is not JSON is answered with ParseError (id null), and serving goes on;
+- a request after ``shutdown`` is answered with InvalidRequest (pygls drops it);
+- over stdio the JSON-RPC channel moves to private file descriptors, and fd 1 is
+  pointed at stderr, fd 0 at /dev/null: llama-cpp-python points fd 1 at /dev/null
+  while it loads a model, which silently swallowed every answer written meanwhile,
+  and a native library or child process that prints or reads must not touch the
+  channel either.
 """
 
 from __future__ import annotations
@@ -15,12 +21,19 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcParseError
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -61,12 +74,35 @@ class GhostProtocol(LanguageServerProtocol):
             raise
 
     def handle_message(self, message: Any) -> None:
+        method = getattr(message, "method", None)
+        request_id = getattr(message, "id", None)
+        if self._shutdown and method not in (None, types.EXIT) and request_id is not None:
+            refused = JsonRpcInvalidRequest(f"{method}: the server is shutting down")
+            self._send_response(request_id, None, refused.to_response_error())
+            return
         if isinstance(message, _UndeliverableRequest):
             log.warning("invalid params for %s (id %s)", message.method, message.id)
             error = JsonRpcInvalidParams(f"invalid params for {message.method}")
             self._send_response(message.id, None, error.to_response_error())
             return
         super().handle_message(message)
+
+
+def private_stdio() -> tuple[BinaryIO, BinaryIO]:
+    """The JSON-RPC channel on descriptors of its own; fd 0 and 1 no longer carry it.
+
+    Afterwards fd 0 reads /dev/null and fd 1 writes to stderr, so whatever writes to or
+    redirects fd 1 (llama-cpp-python's ``suppress_stdout_stderr`` during a model load,
+    a native library's printf, a child process) cannot lose or corrupt an answer.
+    """
+    sys.stdout.flush()
+    channel_in = os.fdopen(os.dup(0), "rb")
+    channel_out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    return channel_in, channel_out
 
 
 class GhostServer(LanguageServer):
@@ -89,6 +125,13 @@ class GhostServer(LanguageServer):
         self.items = ItemMemory()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.error_reported = ""
+        self.initialized_seen = False
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio; with no streams given, on :func:`private_stdio`'s channel."""
+        if stdin is None and stdout is None:
+            stdin, stdout = private_stdio()
+        super().start_io(stdin, stdout)
 
     # -- talking to the client from any thread -------------------------------------
 

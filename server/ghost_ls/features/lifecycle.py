@@ -75,6 +75,10 @@ def register(server: GhostServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: GhostServer, params: types.InitializedParams) -> None:
+        if ls.initialized_seen:  # sent once per session; a repeat must not load again
+            log.warning("ignoring a repeated initialized notification")
+            return
+        ls.initialized_seen = True
         ls.loop = asyncio.get_running_loop()
         ls.post_status("loading", f"loading model {ls.settings.model}")
         await load_model(ls)
