@@ -8,6 +8,9 @@ from ghost_ls.devtools.lsp_client import LspClient
 
 REPO = Path(__file__).resolve().parents[1]
 
+LSP_MODEL = "qwen2.5-coder-0.5b-instruct"
+"""The model the LSP tests load: the smallest real code model in the catalog."""
+
 SAMPLE = '''import math
 
 

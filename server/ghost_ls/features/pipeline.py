@@ -113,6 +113,7 @@ async def complete_at(
         return None
     if document.version != version or ls.workspace.text_documents.get(uri) is not document:
         log.debug("dropping a result for %s version %s (now %s)", uri, version, document.version)
+        ls.stats.stale_dropped += 1
         return None
     if on_text is not None:
         text = outcome.suggestions[0].text if outcome.suggestions else ""
