@@ -10,7 +10,7 @@ import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
 from ghost_ls.postprocess.brackets import first_stray_closer
-from support import SAMPLE
+from support import LSP_MODEL, SAMPLE
 
 pytestmark = pytest.mark.model
 
@@ -71,10 +71,10 @@ def test_inline_completion_returns_a_model_suggestion(lsp: LspClient) -> None:
 
 
 def test_invoked_request_offers_distinct_candidates(lsp: LspClient) -> None:
-    uri = _open_sample(lsp, "cycle.py")
-    items = lsp.inline(uri, LAST_LINE, LAST_COL, invoked=True)["items"]
+    uri = _open_sample(lsp, "cycle.py", "import ")  # a real choice; `2 * math.pi * radius` is not
+    items = lsp.inline(uri, 0, len("import "), invoked=True)["items"]
     texts = [item["insertText"] for item in items]
-    assert 1 <= len(texts) <= 3
+    assert 2 <= len(texts) <= 3, texts  # up to `candidates` (3); one would be no choice
     assert len(set(texts)) == len(texts)
 
 
@@ -147,11 +147,11 @@ def test_status_reports_model_and_counters(lsp: LspClient) -> None:
     lsp.inline(uri, LAST_LINE, LAST_COL)
     status = lsp.request("ghost/status")
     assert status["state"] == "ready"
-    assert status["model"] == "gemma3-270m"
-    assert Path(status["modelPath"]).name == "gemma-3-270m-q4_k_m.gguf"
+    assert status["model"] == LSP_MODEL
+    assert Path(status["modelPath"]).name == f"{LSP_MODEL}-q4_k_m.gguf"
     assert status["backend"] == "llama.cpp"
     assert isinstance(status["gpuOffloadSupported"], bool)
-    assert status["promptFormat"] == "prefix-only"
+    assert status["promptFormat"] == "qwen"  # the catalog's FIM template, checked against the GGUF
     assert status["requests"] >= 1 and status["modelCalls"] >= 1
     assert status["lastGeneratedTokens"] >= 1 and status["lastPromptMs"] > 0
     assert status["settings"]["streaming"] is True
