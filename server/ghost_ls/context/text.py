@@ -82,11 +82,6 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def identifiers(text: str) -> list[str]:
-    """Identifiers in ``text`` in order of appearance (duplicates kept)."""
-    return IDENTIFIER.findall(text)
-
-
 def common_prefix_length(a: str, b: str) -> int:
     """Length of the longest common prefix of ``a`` and ``b`` (binary search on slices)."""
     low, high = 0, min(len(a), len(b))
