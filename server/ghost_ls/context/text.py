@@ -14,6 +14,13 @@ _LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 IDENTIFIER = re.compile(r"[^\W\d]\w*")
 """An identifier in most languages (Unicode letters allowed)."""
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def lone_cr_to_lf(text: str) -> str:
+    """``text`` with each ``\\r`` not followed by ``\\n`` as ``\\n``: the lines LSP counts,
+    in the form tree-sitter reads (it ends lines at ``\\n`` only)."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def split_lines(text: str) -> list[str]:
