@@ -1,8 +1,9 @@
-"""The language server object: shared state, and the protocol hardening pygls lacks.
+"""The language server object: pygls wiring, and the protocol hardening pygls lacks.
 
-Features live in ``ghost_ls/features/``; each module's ``register(server)`` adds its
-handlers.  This module holds what they share (settings, documents' context, the model
-host, the inference worker, the cache, statistics) and two protocol fixes:
+Features live in ``ghost_ls/features/``; each module's ``register(server, session)``
+adds its handlers, which work on the :class:`~ghost_ls.session.Session` (the state they
+share) and reach the editor only through its :class:`~ghost_ls.session.Editor`
+interface, which :class:`GhostServer` implements.  The protocol fixes:
 - a request whose params fail to deserialize (a negative position, a missing field)
   is answered with JSON-RPC InvalidParams; pygls 2.1 would drop its id and leave the
   editor waiting forever;
@@ -25,6 +26,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from lsprotocol import types
@@ -36,16 +38,20 @@ from pygls.exceptions import (
 )
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from ghost_ls import __version__
-from ghost_ls.completer import Completer
-from ghost_ls.config import Settings
-from ghost_ls.context import ContextBuilder
-from ghost_ls.engine.cache import CompletionCache
-from ghost_ls.engine.host import ModelHost
-from ghost_ls.engine.stats import Stats
-from ghost_ls.engine.worker import InferenceWorker
-from ghost_ls.features.memory import ItemMemory
+from ghost_ls.features import (
+    completion,
+    inline_completion,
+    lifecycle,
+    reports,
+    status,
+    sync,
+    workspace_commands,
+)
+from ghost_ls.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +80,10 @@ class GhostProtocol(LanguageServerProtocol):
             raise
 
     def handle_message(self, message: Any) -> None:
+        server = self._server
+        if isinstance(server, GhostServer) and server.loop is None:
+            with contextlib.suppress(RuntimeError):  # messages are handled on the loop
+                server.loop = asyncio.get_running_loop()
         method = getattr(message, "method", None)
         request_id = getattr(message, "id", None)
         if self._shutdown and method not in (None, types.EXIT) and request_id is not None:
@@ -106,7 +116,7 @@ def private_stdio() -> tuple[BinaryIO, BinaryIO]:
 
 
 class GhostServer(LanguageServer):
-    """ghost-ls: the state every feature shares."""
+    """ghost-ls over pygls: the :class:`~ghost_ls.session.Editor` its features talk to."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -115,17 +125,8 @@ class GhostServer(LanguageServer):
             protocol_cls=GhostProtocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
-        self.settings = Settings()
-        self.context = ContextBuilder(self.settings)
-        self.stats = Stats()
-        self.cache = CompletionCache()
-        self.worker = InferenceWorker()
-        self.host = ModelHost(on_status=self.post_status)
-        self.completer = Completer(self.host, self.cache, self.stats)
-        self.items = ItemMemory()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.error_reported = ""
-        self.initialized_seen = False
+        self.session = Session(self)
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         """Serve over stdio; with no streams given, on :func:`private_stdio`'s channel."""
@@ -133,7 +134,7 @@ class GhostServer(LanguageServer):
             stdin, stdout = private_stdio()
         super().start_io(stdin, stdout)
 
-    # -- talking to the client from any thread -------------------------------------
+    # -- the Editor interface ---------------------------------------------------------
 
     def call_in_loop(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` on the event loop thread (pygls' writer is not thread-safe)."""
@@ -143,20 +144,42 @@ class GhostServer(LanguageServer):
             self.loop.call_soon_threadsafe(callback)
 
     def notify(self, method: str, params: dict[str, Any]) -> None:
-        """Send a notification from any thread."""
         self.call_in_loop(lambda: self.protocol.notify(method, params))
-
-    def post_status(self, state: str, message: str) -> None:
-        """``ghost/didChangeStatus``; an error is also shown once as a message."""
-        self.notify("ghost/didChangeStatus", {"kind": state, "message": message})
-        if state == "error" and message != self.error_reported:
-            self.error_reported = message
-            self.show_message(message, types.MessageType.Error)
 
     def show_message(self, text: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         self.call_in_loop(
             lambda: self.window_show_message(types.ShowMessageParams(type=kind, message=f"ghost-ls: {text}"))
         )
+
+    def document(self, uri: str) -> TextDocument | None:
+        document: TextDocument | None = self.workspace.text_documents.get(uri)
+        return document
+
+    def request_id(self) -> object:
+        return self.protocol.msg_id
+
+    def workspace_folders(self) -> list[Path]:
+        paths = [to_fs_path(folder.uri) for folder in self.workspace.folders.values()]
+        if not paths and self.workspace.root_uri:
+            paths = [to_fs_path(self.workspace.root_uri)]
+        return [Path(path) for path in paths if path]
+
+    async def begin_progress(self, token: str, title: str, message: str) -> bool:
+        capabilities = self.client_capabilities
+        window = capabilities.window if capabilities else None
+        if not (window and window.work_done_progress):
+            return False
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), 5)
+            self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, message=message))
+        except Exception:  # the client refused or never answered: no progress
+            return False
+        return True
+
+    def end_progress(self, token: str, message: str) -> None:
+        self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+
+    # -- errors -------------------------------------------------------------------------
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log internal errors; answer unparseable JSON with ParseError, keep serving."""
@@ -170,16 +193,15 @@ class GhostServer(LanguageServer):
 
 def create_server() -> GhostServer:
     """A server with every feature registered."""
-    from ghost_ls.features import (
-        commands,
-        completion,
-        documents,
-        inline_completion,
-        lifecycle,
-        status,
-    )
-
     server = GhostServer()
-    for feature in (lifecycle, documents, inline_completion, completion, commands, status):
-        feature.register(server)
+    for feature in (
+        lifecycle,
+        sync,
+        inline_completion,
+        completion,
+        workspace_commands,
+        reports,
+        status,
+    ):
+        feature.register(server, server.session)
     return server

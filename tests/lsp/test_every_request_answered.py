@@ -69,8 +69,7 @@ def registered_methods() -> tuple[list[str], list[str]]:
         features = server.protocol.fm
         methods = sorted(set(features.builtin_features) | set(features.features))
     finally:
-        server.worker.shutdown()
-        server.context.close()
+        server.session.close()
     requests, notifications = [], []
     for method in methods:
         if method in LAST_STEPS:
