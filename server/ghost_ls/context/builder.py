@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from ghost_ls.config import Settings
 from ghost_ls.context.assemble import Assembler, Budget
+from ghost_ls.context.background import PARSE, Worker
 from ghost_ls.context.documents import Document
 from ghost_ls.context.indexer import Indexer
 from ghost_ls.context.languages import spec_for
@@ -31,7 +32,6 @@ from ghost_ls.context.state import DocState, stability
 from ghost_ls.context.symbols import SymbolIndex
 from ghost_ls.context.tokens import TokenCache, TokenCounter, approximate_tokens
 from ghost_ls.context.types import PromptContext
-from ghost_ls.context.worker import PARSE, Worker
 from ghost_ls.context.workspace import uri_to_path
 
 log = logging.getLogger(__name__)

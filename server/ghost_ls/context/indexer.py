@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from ghost_ls.context.background import INDEX, PARSE, SCAN, Worker
 from ghost_ls.context.languages import language_id_for_path, spec_for
 from ghost_ls.context.parsing import parse_bytes
 from ghost_ls.context.symbols import SymbolIndex
 from ghost_ls.context.tags import extract_definitions
 from ghost_ls.context.text import encode, lone_cr_to_lf
-from ghost_ls.context.worker import INDEX, PARSE, SCAN, Worker
 from ghost_ls.context.workspace import (
     MAX_FILE_BYTES,
     PrivacyRules,
