@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
-from support import SAMPLE, start_server
+from support import LSP_MODEL, SAMPLE, start_server
 
 
 @pytest.fixture(scope="module")
 def lsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
     """A server with the real embedded model, shared by a test module."""
     root = tmp_path_factory.mktemp("workspace")
-    client = start_server({"streaming": True}, root=root)
+    client = start_server({"streaming": True, "model": LSP_MODEL}, root=root)
     client.root = root  # type: ignore[attr-defined]
     yield client
     client.close()
@@ -23,9 +23,13 @@ def lsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
 
 @pytest.fixture
 def fake_lsp() -> Iterator[LspClient]:
-    """A server on the scripted backend: 50 ms a token, for cancellation timing."""
-    env = {"GHOST_LS_BACKEND": "fake", "GHOST_LS_FAKE_DELAY_MS": "50"}
-    client = start_server({}, env=env)
+    """A server on the scripted backend whose first generation holds until cancelled.
+
+    Its first ``ghost/partialCompletion`` says the generation is running; it then waits
+    for its cancel flag (``engine/fake.py``), so no test has to guess with a sleep.
+    """
+    env = {"GHOST_LS_BACKEND": "fake", "GHOST_LS_FAKE_HOLD": "1"}
+    client = start_server({"streaming": True}, env=env)
     yield client
     client.close()
 

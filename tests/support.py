@@ -20,6 +20,9 @@ TEST_MODEL = "qwen2.5-coder-0.5b-instruct"
 """The model the LSP tests run on: a real FIM code model, the fastest in the catalog
 (the default, the 1.5B, is tested where the test says so)."""
 
+LSP_MODEL = "qwen2.5-coder-0.5b-instruct"
+"""The model the LSP tests load: the smallest real code model in the catalog."""
+
 SAMPLE = '''import math
 
 

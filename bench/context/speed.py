@@ -182,7 +182,7 @@ class TypingRun:
     def __init__(self, args: argparse.Namespace, counter: Callable[[str], int], tmp: Path):
         self.args = args
         main = make_workspace(tmp, args.lines)
-        self.builder = ContextBuilder(Settings(prompt_tokens=args.budget), counter)
+        self.builder = ContextBuilder(Settings(prompt_tokens=args.budget), counter, measure_stability=True)
         self.builder.set_workspace_folders([tmp])
         self.uri = main.as_uri()
         text = main.read_text()

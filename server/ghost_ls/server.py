@@ -1,12 +1,19 @@
-"""The language server object: shared state, and the protocol hardening pygls lacks.
+"""The language server object: pygls wiring, and the protocol hardening pygls lacks.
 
-Features live in ``ghost_ls/features/``; each module's ``register(server)`` adds its
-handlers.  This module holds what they share (settings, documents' context, the model
-host, the inference worker, the cache, statistics) and two protocol fixes:
+Features live in ``ghost_ls/features/``; each module's ``register(server, session)``
+adds its handlers, which work on the :class:`~ghost_ls.session.Session` (the state they
+share) and reach the editor only through its :class:`~ghost_ls.session.Editor`
+interface, which :class:`GhostServer` implements.  The protocol fixes:
 - a request whose params fail to deserialize (a negative position, a missing field)
   is answered with JSON-RPC InvalidParams; pygls 2.1 would drop its id and leave the
   editor waiting forever;
-- a body that is not JSON is answered with ParseError (id null), and serving goes on.
+- a body that is not JSON is answered with ParseError (id null), and serving goes on;
+- a request after ``shutdown`` is answered with InvalidRequest (pygls drops it);
+- over stdio the JSON-RPC channel moves to private file descriptors, and fd 1 is
+  pointed at stderr, fd 0 at /dev/null: llama-cpp-python points fd 1 at /dev/null
+  while it loads a model, which silently swallowed every answer written meanwhile,
+  and a native library or child process that prints or reads must not touch the
+  channel either.
 """
 
 from __future__ import annotations
@@ -15,24 +22,36 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcParseError
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from ghost_ls import __version__
-from ghost_ls.completer import Completer
-from ghost_ls.config import Settings
-from ghost_ls.context import ContextBuilder
-from ghost_ls.engine.cache import CompletionCache
-from ghost_ls.engine.host import ModelHost
-from ghost_ls.engine.stats import Stats
-from ghost_ls.engine.worker import InferenceWorker
-from ghost_ls.features.memory import ItemMemory
+from ghost_ls.features import (
+    completion,
+    inline_completion,
+    lifecycle,
+    reports,
+    status,
+    sync,
+    workspace_commands,
+)
+from ghost_ls.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +80,16 @@ class GhostProtocol(LanguageServerProtocol):
             raise
 
     def handle_message(self, message: Any) -> None:
+        server = self._server
+        if isinstance(server, GhostServer) and server.loop is None:
+            with contextlib.suppress(RuntimeError):  # messages are handled on the loop
+                server.loop = asyncio.get_running_loop()
+        method = getattr(message, "method", None)
+        request_id = getattr(message, "id", None)
+        if self._shutdown and method not in (None, types.EXIT) and request_id is not None:
+            refused = JsonRpcInvalidRequest(f"{method}: the server is shutting down")
+            self._send_response(request_id, None, refused.to_response_error())
+            return
         if isinstance(message, _UndeliverableRequest):
             log.warning("invalid params for %s (id %s)", message.method, message.id)
             error = JsonRpcInvalidParams(f"invalid params for {message.method}")
@@ -69,8 +98,25 @@ class GhostProtocol(LanguageServerProtocol):
         super().handle_message(message)
 
 
+def private_stdio() -> tuple[BinaryIO, BinaryIO]:
+    """The JSON-RPC channel on descriptors of its own; fd 0 and 1 no longer carry it.
+
+    Afterwards fd 0 reads /dev/null and fd 1 writes to stderr, so whatever writes to or
+    redirects fd 1 (llama-cpp-python's ``suppress_stdout_stderr`` during a model load,
+    a native library's printf, a child process) cannot lose or corrupt an answer.
+    """
+    sys.stdout.flush()
+    channel_in = os.fdopen(os.dup(0), "rb")
+    channel_out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    return channel_in, channel_out
+
+
 class GhostServer(LanguageServer):
-    """ghost-ls: the state every feature shares."""
+    """ghost-ls over pygls: the :class:`~ghost_ls.session.Editor` its features talk to."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -79,18 +125,16 @@ class GhostServer(LanguageServer):
             protocol_cls=GhostProtocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
-        self.settings = Settings()
-        self.context = ContextBuilder(self.settings)
-        self.stats = Stats()
-        self.cache = CompletionCache()
-        self.worker = InferenceWorker()
-        self.host = ModelHost(on_status=self.post_status)
-        self.completer = Completer(self.host, self.cache, self.stats)
-        self.items = ItemMemory()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.error_reported = ""
+        self.session = Session(self)
 
-    # -- talking to the client from any thread -------------------------------------
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio; with no streams given, on :func:`private_stdio`'s channel."""
+        if stdin is None and stdout is None:
+            stdin, stdout = private_stdio()
+        super().start_io(stdin, stdout)
+
+    # -- the Editor interface ---------------------------------------------------------
 
     def call_in_loop(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` on the event loop thread (pygls' writer is not thread-safe)."""
@@ -100,20 +144,42 @@ class GhostServer(LanguageServer):
             self.loop.call_soon_threadsafe(callback)
 
     def notify(self, method: str, params: dict[str, Any]) -> None:
-        """Send a notification from any thread."""
         self.call_in_loop(lambda: self.protocol.notify(method, params))
-
-    def post_status(self, state: str, message: str) -> None:
-        """``ghost/didChangeStatus``; an error is also shown once as a message."""
-        self.notify("ghost/didChangeStatus", {"kind": state, "message": message})
-        if state == "error" and message != self.error_reported:
-            self.error_reported = message
-            self.show_message(message, types.MessageType.Error)
 
     def show_message(self, text: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         self.call_in_loop(
             lambda: self.window_show_message(types.ShowMessageParams(type=kind, message=f"ghost-ls: {text}"))
         )
+
+    def document(self, uri: str) -> TextDocument | None:
+        document: TextDocument | None = self.workspace.text_documents.get(uri)
+        return document
+
+    def request_id(self) -> object:
+        return self.protocol.msg_id
+
+    def workspace_folders(self) -> list[Path]:
+        paths = [to_fs_path(folder.uri) for folder in self.workspace.folders.values()]
+        if not paths and self.workspace.root_uri:
+            paths = [to_fs_path(self.workspace.root_uri)]
+        return [Path(path) for path in paths if path]
+
+    async def begin_progress(self, token: str, title: str, message: str) -> bool:
+        capabilities = self.client_capabilities
+        window = capabilities.window if capabilities else None
+        if not (window and window.work_done_progress):
+            return False
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), 5)
+            self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, message=message))
+        except Exception:  # the client refused or never answered: no progress
+            return False
+        return True
+
+    def end_progress(self, token: str, message: str) -> None:
+        self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+
+    # -- errors -------------------------------------------------------------------------
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log internal errors; answer unparseable JSON with ParseError, keep serving."""
@@ -127,16 +193,15 @@ class GhostServer(LanguageServer):
 
 def create_server() -> GhostServer:
     """A server with every feature registered."""
-    from ghost_ls.features import (
-        commands,
-        completion,
-        documents,
-        inline_completion,
-        lifecycle,
-        status,
-    )
-
     server = GhostServer()
-    for feature in (lifecycle, documents, inline_completion, completion, commands, status):
-        feature.register(server)
+    for feature in (
+        lifecycle,
+        sync,
+        inline_completion,
+        completion,
+        workspace_commands,
+        reports,
+        status,
+    ):
+        feature.register(server, server.session)
     return server

@@ -66,13 +66,21 @@ def test_keystrokes_retype_the_file_exactly() -> None:
 
 
 def test_humaneval(embedded_model: str) -> None:
-    result = run_script("humaneval.py", "--limit", "2", "--model", embedded_model)
+    result = run_script("humaneval.py", "--limit", "2", "--model", embedded_model, "--rows")
     for subset in ("single", "multi"):
         scores = result[subset]
         assert scores["n"] == 2
         assert scores["canonicalPassRate"] == 1.0, "the harness fails canonical solutions"
+        rows = scores["rows"]
+        assert len(rows) == 2
         for system in ("ghost", "plain", "plain+cleanup"):
-            assert 0.0 <= scores[system]["passAt1"] <= 1.0
+            verdicts = [row["results"][system] for row in rows]
+            passed = sum(1 for verdict in verdicts if verdict["passed"] is True)
+            assert scores[system]["passed"] == passed  # the score counts the per-task verdicts
+            assert scores[system]["passAt1"] == round(passed / 2, 3)
+            for verdict in verdicts:  # a failure says why; an empty body never passes
+                assert verdict["passed"] is True or verdict["reason"], verdict
+                assert verdict["text"].strip() or verdict["passed"] is False, verdict
         assert scores["ghost"]["secondsPerTask"]["p50"] > 0
 
 

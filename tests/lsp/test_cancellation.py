@@ -1,101 +1,204 @@
-"""Cancellation: $/cancelRequest, superseding requests, stale versions.
+"""Cancellation, superseding requests, stale results and the time budget.
 
-Timing-sensitive cases use the scripted backend (50 ms a token, so a generation is
-still running when the cancel arrives); the real model is cancelled once too.
+No test sleeps to guess that a generation is still running.  On the scripted backend
+(``engine/fake.py``) the first generation *holds* after its first token until it is
+cancelled or its budget is spent, and its first ``ghost/partialCompletion`` says it is
+running; so a held generation that ends at all was ended by the cancel or the budget.
+On the real model the signal is the ``generating`` status, sent as the job starts,
+before the model reads a prompt of several thousand tokens that no earlier request
+has put in the KV cache; the ``cancelled`` and ``timeouts`` counters of ``ghost/status``
+then say how the generation ended.
 """
 
 from __future__ import annotations
 
-import time
+import queue
+import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from ghost_ls.devtools.lsp_client import LspClient
-from support import SAMPLE
+from ghost_ls.devtools.lsp_client import LspClient, Message
+from support import LSP_MODEL, SAMPLE, start_server
 
 LAST_LINE = SAMPLE.count("\n")
 LAST_COL = len(SAMPLE.rsplit("\n", 1)[1])
+FAKE = {"GHOST_LS_BACKEND": "fake", "GHOST_LS_FAKE_HOLD": "1"}
 
 
-def _wait_cancelled(client: LspClient, timeout: float = 10) -> None:
-    """Wait until the server counts a generation stopped by cancellation."""
-    deadline = time.monotonic() + timeout
-    while client.request("ghost/status")["cancelled"] < 1:
-        assert time.monotonic() < deadline, "the generation was not stopped"
-        time.sleep(0.05)
+def _request(client: LspClient, uri: str, line: int = LAST_LINE, col: int = LAST_COL) -> tuple[int, Any]:
+    return client.request_async("textDocument/inlineCompletion", LspClient.inline_params(uri, line, col))
 
 
-def _start(client: LspClient, uri: str) -> tuple[int, object]:
-    client.open(uri, SAMPLE)
-    return client.request_async(
-        "textDocument/inlineCompletion", LspClient.inline_params(uri, LAST_LINE, LAST_COL)
+def _wait_partial(client: LspClient, request_id: int) -> None:
+    """Until the generation for ``request_id`` has streamed its first text."""
+    client.wait_notification(
+        lambda m: m["method"] == "ghost/partialCompletion" and m["params"]["id"] == request_id, 30
     )
+
+
+def _wait_status(client: LspClient, kind: str, start: int, timeout: float = 60) -> int:
+    """Index of the first ``ghost/didChangeStatus`` of ``kind`` from ``start``."""
+    message = client.wait_notification(
+        lambda m: m["method"] == "ghost/didChangeStatus" and m["params"]["kind"] == kind, timeout, start
+    )
+    return client.notifications.index(message, start)
+
+
+def _answer(waiter: queue.Queue[Message], timeout: float = 30) -> Message:
+    return LspClient.wait_response(waiter, timeout=timeout)
+
+
+def _edit(client: LspClient, uri: str, line: int, col: int, version: int = 2) -> None:
+    position = {"line": line, "character": col}
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": position, "end": position}, "text": "2"}],
+        },
+    )
+
+
+def _counters(client: LspClient) -> dict[str, int]:
+    status = client.request("ghost/status", timeout=30)
+    return {key: status[key] for key in ("cancelled", "timeouts", "staleDropped", "modelCalls")}
+
+
+# -- the scripted backend --------------------------------------------------------------
 
 
 def test_cancel_request_is_answered_with_request_cancelled(fake_lsp: LspClient) -> None:
-    request_id, waiter = _start(fake_lsp, "file:///tmp/cancel.py")
-    time.sleep(0.2)
+    uri = "file:///tmp/cancel.py"
+    fake_lsp.open(uri, SAMPLE)
+    request_id, waiter = _request(fake_lsp, uri)
+    _wait_partial(fake_lsp, request_id)
+    mark = len(fake_lsp.notifications)
     fake_lsp.cancel(request_id)
-    response = LspClient.wait_response(waiter, timeout=10)  # type: ignore[arg-type]
-    assert response["error"]["code"] == -32800
-    _wait_cancelled(fake_lsp)  # the generation itself stopped, not only the reply
-    last = fake_lsp.wait_notification(
-        lambda m: m["method"] == "ghost/didChangeStatus" and m["params"]["kind"] != "generating",
-        5,
-        start=len(fake_lsp.notifications) - 1,
-    )
-    assert last["params"]["kind"] == "ready"  # no client is left showing "generating"
+    assert _answer(waiter)["error"]["code"] == -32800
+    _wait_status(fake_lsp, "ready", mark)  # the job is over and no client is left "generating"
+    assert _counters(fake_lsp)["cancelled"] == 1  # the generation itself stopped, not only the reply
 
 
 def test_newer_request_supersedes_the_running_one(fake_lsp: LspClient) -> None:
     uri = "file:///tmp/supersede.py"
-    _, first = _start(fake_lsp, uri)
-    time.sleep(0.2)
-    started = time.monotonic()
-    second = fake_lsp.request_async(
-        "textDocument/inlineCompletion", LspClient.inline_params(uri, LAST_LINE, LAST_COL)
-    )[1]
-    old = LspClient.wait_response(first, timeout=10)  # type: ignore[arg-type]
-    assert old["result"]["items"] == []
-    assert time.monotonic() - started < 0.5  # stopped within about a token
-    new = LspClient.wait_response(second, timeout=10)
-    assert new["result"]["items"][0]["insertText"] == "fake_completion()"
+    fake_lsp.open(uri, SAMPLE)
+    first_id, first = _request(fake_lsp, uri)
+    _wait_partial(fake_lsp, first_id)
+    _, second = _request(fake_lsp, uri)
+    assert _answer(first)["result"]["items"] == []  # a held generation: only the newer one ends it
+    assert _answer(second)["result"]["items"][0]["insertText"] == "fake_completion()"
+    assert _counters(fake_lsp)["cancelled"] == 1
 
 
-def test_edit_during_generation_drops_the_stale_result(fake_lsp: LspClient) -> None:
+def test_edit_during_generation_cancels_it(fake_lsp: LspClient) -> None:
+    uri = "file:///tmp/edit.py"
+    fake_lsp.open(uri, SAMPLE)
+    request_id, waiter = _request(fake_lsp, uri)
+    _wait_partial(fake_lsp, request_id)
+    _edit(fake_lsp, uri, LAST_LINE, LAST_COL)
+    assert _answer(waiter)["result"]["items"] == []
+    counters = _counters(fake_lsp)
+    assert (counters["cancelled"], counters["staleDropped"]) == (1, 0)
+
+
+@pytest.fixture
+def late_fake() -> Iterator[LspClient]:
+    """A held generation whose last token comes just before the cancel: it finishes."""
+    client = start_server({"streaming": True}, env={**FAKE, "GHOST_LS_FAKE_LATE": "1"})
+    yield client
+    client.close()
+
+
+def test_result_for_a_changed_document_is_dropped(late_fake: LspClient) -> None:
     uri = "file:///tmp/stale.py"
-    _, waiter = _start(fake_lsp, uri)
-    time.sleep(0.2)
-    fake_lsp.notify(
-        "textDocument/didChange",
-        {
-            "textDocument": {"uri": uri, "version": 2},
-            "contentChanges": [
-                {
-                    "range": {
-                        "start": {"line": LAST_LINE, "character": LAST_COL},
-                        "end": {"line": LAST_LINE, "character": LAST_COL},
-                    },
-                    "text": "2",
-                }
-            ],
-        },
+    late_fake.open(uri, SAMPLE)
+    request_id, waiter = _request(late_fake, uri)
+    _wait_partial(late_fake, request_id)
+    _edit(late_fake, uri, LAST_LINE, LAST_COL)  # its cancel comes too late: the text is whole
+    assert _answer(waiter)["result"]["items"] == []
+    counters = _counters(late_fake)
+    assert (counters["staleDropped"], counters["cancelled"]) == (1, 0)
+
+
+def test_time_budget_ends_a_generation_with_what_it_has() -> None:
+    client = start_server({"streaming": True, "timeoutMs": 50}, env=FAKE)
+    try:
+        uri = "file:///tmp/budget.py"
+        client.open(uri, SAMPLE)
+        _, waiter = _request(client, uri)
+        items = _answer(waiter)["result"]["items"]  # held: without the budget, no answer ever
+        assert [item["insertText"] for item in items] == ["f"]  # the one token it had
+        counters = _counters(client)
+        assert (counters["timeouts"], counters["cancelled"]) == (1, 0)
+    finally:
+        client.close()
+
+
+# -- the real model --------------------------------------------------------------------
+
+
+def _long_document(lsp: LspClient) -> tuple[str, int]:
+    """A document of a few thousand tokens whose prompt no earlier request has read."""
+    tag = uuid.uuid4().hex[:8]
+    uri = (lsp.root / f"long_{tag}.py").as_uri()  # type: ignore[attr-defined]
+    text = f'"""Helpers, set {tag}."""\n\n' + "".join(
+        f"def helper_{tag}_{i}(x):\n    return x * {i}\n\n" for i in range(150)
     )
-    response = LspClient.wait_response(waiter, timeout=10)  # type: ignore[arg-type]
-    assert response["result"]["items"] == []
+    text += "def main():\n    "
+    lsp.open(uri, text)
+    return uri, text.count("\n")
+
+
+def _start_real(lsp: LspClient) -> tuple[str, int, int, Any, dict[str, int]]:
+    """A request on a fresh long document, returned once its job has started."""
+    before = _counters(lsp)
+    uri, line = _long_document(lsp)
+    mark = len(lsp.notifications)
+    request_id, waiter = _request(lsp, uri, line, 4)
+    _wait_status(lsp, "generating", mark)
+    return uri, line, request_id, waiter, before
 
 
 @pytest.mark.model
 def test_cancel_stops_the_real_model(lsp: LspClient) -> None:
-    uri = (lsp.root / "cancel_real.py").as_uri()  # type: ignore[attr-defined]
-    text = "".join(f"def helper_{i}(x):\n    return x * {i}\n\n" for i in range(150)) + "def main():\n    "
-    lsp.open(uri, text)
-    request_id, waiter = lsp.request_async(
-        "textDocument/inlineCompletion", LspClient.inline_params(uri, text.count("\n"), 4)
-    )
-    time.sleep(0.3)
+    _, _, request_id, waiter, before = _start_real(lsp)
+    mark = len(lsp.notifications)
     lsp.cancel(request_id)
-    response = LspClient.wait_response(waiter, timeout=30)
-    assert response.get("error", {}).get("code") == -32800, response
-    _wait_cancelled(lsp)
+    assert _answer(waiter, 180).get("error", {}).get("code") == -32800
+    _wait_status(lsp, "ready", mark)
+    assert _counters(lsp)["cancelled"] == before["cancelled"] + 1
     assert lsp.request("ghost/status", timeout=30)["state"] == "ready"
+
+
+@pytest.mark.model
+def test_newer_request_supersedes_on_the_real_model(lsp: LspClient) -> None:
+    uri, line, _, first, before = _start_real(lsp)
+    _, second = _request(lsp, uri, line, 4)
+    assert _answer(first, 180)["result"]["items"] == []
+    assert _answer(second, 180)["result"]["items"], "the newer request got no suggestion"
+    assert _counters(lsp)["cancelled"] == before["cancelled"] + 1
+
+
+@pytest.mark.model
+def test_edit_during_generation_drops_it_on_the_real_model(lsp: LspClient) -> None:
+    uri, line, _, waiter, before = _start_real(lsp)
+    _edit(lsp, uri, line, 4)
+    assert _answer(waiter, 180)["result"]["items"] == []
+    assert _counters(lsp)["cancelled"] == before["cancelled"] + 1
+
+
+@pytest.mark.model
+def test_time_budget_on_the_real_model() -> None:
+    client = start_server({"model": LSP_MODEL, "timeoutMs": 50, "maxTokens": 256})
+    try:
+        uri = "file:///tmp/budget_real.py"
+        text = "def parse_arguments(argv):\n    "  # a function body: far more than 50 ms of tokens
+        client.open(uri, text)
+        client.inline(uri, 1, 4)
+        counters = _counters(client)
+        assert counters["timeouts"] == 1 and counters["modelCalls"] == 1, counters
+        assert client.request("ghost/status")["lastGeneratedTokens"] < 256
+    finally:
+        client.close()

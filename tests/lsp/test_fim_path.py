@@ -47,6 +47,29 @@ def test_fim_tokens_are_read_from_the_gguf(tiny_fim_model: Path) -> None:
     assert model["promptFormat"] == "gguf"  # not in the catalog: the vocabulary's own markers
 
 
+def _edit(client: LspClient, uri: str, line: int, col: int, text: str, version: int) -> None:
+    position = {"line": line, "character": col}
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": position, "end": position}, "text": text}],
+        },
+    )
+
+
+def _complete_uncached(client: LspClient, uri: str, line: int, col: int) -> dict[str, int]:
+    """One model call at the position (the typing-through cache cleared first)."""
+    client.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+    before = client.request("ghost/status")["modelCalls"]
+    items = client.inline(uri, line, col)["items"]
+    for item in items:
+        assert item["range"]["start"] == {"line": line, "character": col}
+    status: dict[str, int] = client.request("ghost/status")
+    assert status["modelCalls"] == before + 1, "the model was not asked"
+    return status
+
+
 def test_catalog_template_is_used_and_checked_for_a_known_file(tiny_fim_model: Path, tmp_path: Path) -> None:
     known = tmp_path / "qwen2.5-coder-0.5b-q8_0.gguf"  # the catalog's file name
     shutil.copyfile(tiny_fim_model, known)
@@ -57,27 +80,34 @@ def test_catalog_template_is_used_and_checked_for_a_known_file(tiny_fim_model: P
         uri = (tmp_path / "main.py").as_uri()
         text = "def add(a, b):\n    return \n\nprint(add(1, 2))\n"
         client.open(uri, text)
-        first = client.inline(uri, 1, 11)
-        assert isinstance(first["items"], list)
-        client.notify(
-            "textDocument/didChange",
-            {
-                "textDocument": {"uri": uri, "version": 2},
-                "contentChanges": [
-                    {
-                        "range": {"start": {"line": 1, "character": 11}, "end": {"line": 1, "character": 11}},
-                        "text": "a",
-                    }
-                ],
-            },
-        )
-        client.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
-        client.inline(uri, 1, 12)
-        status = client.request("ghost/status")
-        assert status["modelCalls"] >= 2
+        _complete_uncached(client, uri, 1, 11)
+        _edit(client, uri, 1, 11, "a", 2)
+        status = _complete_uncached(client, uri, 1, 12)
         # PSM: the tokens before the cursor are reused, the suffix is read again
         assert status["tokensReused"] > 5, status
         assert status["lastEvaluatedTokens"] < status["lastPromptTokens"]
+    finally:
+        client.close()
+
+
+def test_fim_prompt_is_prefix_then_suffix(tiny_fim_model: Path, tmp_path: Path) -> None:
+    """The layout, seen from the KV cache.  Lines inserted right after the cursor's line
+    make the prompt longer (so the text after the cursor is in it: not prefix-only) and
+    leave the ~200 tokens before the cursor reused (so they come first: a suffix-first
+    prompt would reuse no more than its file header, < 40 tokens)."""
+    client: LspClient = start_server({"model": str(tiny_fim_model), "maxTokens": 8})
+    try:
+        uri = (tmp_path / "x.py").as_uri()
+        prefix = "".join(f"def scale_{i}(value):\n    return value * {i}\n\n\n" for i in range(20))
+        text = prefix + "def area(r):\n    return \n\n\nprint(area(2))\n"
+        client.open(uri, text)
+        line = prefix.count("\n") + 1
+        first = _complete_uncached(client, uri, line, 11)
+        inserted = "".join(f"print(area({i}))\n" for i in range(3, 40))
+        _edit(client, uri, line + 1, 0, inserted, 2)
+        second = _complete_uncached(client, uri, line, 11)
+        assert second["lastPromptTokens"] > first["lastPromptTokens"] + 100, (first, second)
+        assert second["tokensReused"] >= 150, (first, second)
     finally:
         client.close()
 
@@ -87,8 +117,11 @@ def test_fim_model_answers_over_lsp(tiny_fim_model: Path, tmp_path: Path) -> Non
     try:
         uri = (tmp_path / "x.py").as_uri()
         client.open(uri, "x = \n")
+        before = client.request("ghost/status")["modelCalls"]
         result = client.inline(uri, 0, 4, invoked=True)
-        assert isinstance(result["items"], list)
-        assert client.request("ghost/status")["modelCalls"] >= 1
+        for item in result["items"]:  # random weights: the text means nothing, its place does
+            assert item["range"]["start"] == {"line": 0, "character": 4}
+            assert item["command"]["arguments"][0]["source"] == "model"
+        assert client.request("ghost/status")["modelCalls"] > before  # the FIM model was asked
     finally:
         client.close()

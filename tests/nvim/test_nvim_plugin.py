@@ -90,7 +90,7 @@ def test_help_tags_are_unique() -> None:
 
 
 def test_plugin_modules_are_small() -> None:
-    """DESIGN.md: modules under ~400 lines, one job each."""
+    """docs/ARCHITECTURE.md: modules under ~400 lines, one job each."""
     for path in [*Path(PLUGIN, "lua").rglob("*.lua"), *Path(PLUGIN, "plugin").rglob("*.lua")]:
         lines = path.read_text().count("\n")
         assert lines <= 400, f"{path} has {lines} lines; split it"

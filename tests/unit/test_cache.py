@@ -21,7 +21,6 @@ def test_typing_something_else_misses() -> None:
     cache = CompletionCache()
     cache.put("x = ", "", ["compute(1)"])
     assert cache.get("x = cal", "") is None
-    assert cache.misses == 1
 
 
 def test_typing_all_of_it_misses() -> None:
@@ -49,4 +48,3 @@ def test_lru_evicts_the_oldest() -> None:
         cache.put(f"p{index} = ", "", ["v"])
     assert cache.get("p0 = ", "") is None
     assert cache.get("p2 = ", "") == ["v"]
-    assert 0 < cache.hit_rate < 1

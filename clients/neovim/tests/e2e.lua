@@ -170,11 +170,10 @@ H.run(function()
     d.text = H.buf_text(buf)
     local n = #word >= #snap.text and covered_len(snap) or 0
     H.eq(d.text, splice(snap.lines, snap.row, snap.col, word, n), "buffer after accepting a word")
-    if #word < #snap.text then
-      local rest = suggestion.visible(buf)
-      d.rest = rest and rest.text
-      H.eq(d.rest, snap.text:sub(#word + 1), "the rest of the suggestion is still shown")
-    end
+    H.truthy(#word < #snap.text, "the suggestion has more than one word (else there is no rest to keep)")
+    local rest = suggestion.visible(buf)
+    d.rest = rest and rest.text
+    H.eq(d.rest, snap.text:sub(#word + 1), "the rest of the suggestion is still shown")
   end)
 
   H.test("accept_line", function(d)
@@ -190,11 +189,10 @@ H.run(function()
     d.text = H.buf_text(buf)
     local n = #part >= #snap.text and covered_len(snap) or 0
     H.eq(d.text, splice(snap.lines, snap.row, snap.col, part, n), "buffer after accepting a line")
-    if #part < #snap.text then
-      local rest = suggestion.visible(buf)
-      d.rest = rest and rest.text
-      H.eq(d.rest, snap.text:sub(#part + 1), "the following lines are still shown")
-    end
+    H.truthy(#part < #snap.text, "the suggestion has more than one line (else there is no rest to keep)")
+    local rest = suggestion.visible(buf)
+    d.rest = rest and rest.text
+    H.eq(d.rest, snap.text:sub(#part + 1), "the following lines are still shown")
   end)
 
   H.test("accept_replaces_closing_chars", function(d)
@@ -230,9 +228,8 @@ H.run(function()
     H.sleep(30) -- shorter than the debounce: this is the local trim, not a new answer
     local rest = suggestion.visible(buf)
     d.rest = rest and rest.text
-    if #ch < #view.text then
-      H.eq(d.rest, view.text:sub(#ch + 1), "rest shown after typing its first character")
-    end
+    H.truthy(#ch < #view.text, "the suggestion is longer than one character")
+    H.eq(d.rest, view.text:sub(#ch + 1), "rest shown after typing its first character")
   end)
 
   H.test("dismiss", function(d)
@@ -270,13 +267,12 @@ H.run(function()
     d.after = vim.deepcopy(suggestion.stats)
     H.truthy(d.after.stale + d.after.cancelled > before.stale + before.cancelled,
       "the old request was cancelled or its answer dropped")
-    local view = suggestion.visible(buf)
-    if view then
-      local sugg = state.peek(buf).sugg
-      local line = vim.api.nvim_get_current_line()
-      d.anchor = { sugg.row, sugg.col, line }
-      H.eq(line:sub(sugg.col + 1), sugg.right, "a shown suggestion belongs to the current text")
-    end
+    -- Whatever is shown now (an answer to a later request, or nothing) belongs to the
+    -- current text; one anchored in the old text would be the stale answer.
+    local sugg = suggestion.visible(buf) and state.peek(buf).sugg
+    local line = vim.api.nvim_get_current_line()
+    d.anchor = sugg and { sugg.row, sugg.col, line } or "nothing shown"
+    H.truthy(not sugg or line:sub(sugg.col + 1) == sugg.right, "no suggestion anchored in the old text")
   end)
 
   H.test("next_candidate_fetches_candidates", function(d)
@@ -295,11 +291,10 @@ H.run(function()
     d.count = #sugg.items
     d.index = sugg.index
     d.candidates = vim.tbl_map(function(i) return i.text end, sugg.items)
-    if #sugg.items > 1 then
-      H.eq(sugg.index, 2, "next moved to the second candidate")
-      H.input("<M-[>", 30)
-      H.eq(state.peek(buf).sugg.index, 1, "prev moved back")
-    end
+    H.truthy(#sugg.items > 1, "an Invoked request offers more than one candidate here")
+    H.eq(sugg.index, 2, "next moved to the second candidate")
+    H.input("<M-[>", 30)
+    H.eq(state.peek(buf).sugg.index, 1, "prev moved back")
   end)
 
   H.test("manual_trigger", function(d)

@@ -32,7 +32,7 @@ export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=f
 inputs_hash() {
   {
     node --version
-    find src scripts test -type f \( -name '*.ts' -o -name '*.mjs' -o -name '*.js' -o -name '*.sh' \) -print0 \
+    find src scripts test -type f \( -name '*.ts' -o -name '*.mjs' -o -name '*.js' -o -name '*.cjs' -o -name '*.sh' \) -print0 \
       | sort -z | xargs -0 sha256sum
     sha256sum package.json package-lock.json tsconfig.json eslint.config.mjs .vscodeignore README.md LICENSE
   } | sha256sum | cut -d' ' -f1
@@ -65,7 +65,7 @@ rm -f "$stamp"
 
 step "lint (eslint)" npx --no-install eslint --max-warnings 0 --cache --cache-location "$cache/eslintcache" .
 step "type-check (tsc --noEmit)" npx --no-install tsc --noEmit -p . --incremental --tsBuildInfoFile "$cache/tsbuildinfo"
-step "unit tests (node --test)" node --test --test-reporter=spec test/unit.test.mjs
+step "unit tests (node --test)" node --test --test-reporter=spec test/unit.test.mjs test/inline.test.mjs
 step "bundle (esbuild)" node scripts/bundle.mjs --production
 rm -f "$vsix"
 step "package (vsce)" npx --no-install vsce package --no-dependencies --allow-missing-repository --out "$vsix"

@@ -11,6 +11,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import { GhostInlineCompletionProvider } from './inline';
+import { parseModelList } from './models';
 import { discoverServer, type Discovery } from './serverPath';
 import { SECTION, affectsServer, wireSettings } from './settings';
 import { STATUS_NOTIFICATION, StatusView, isServerStatus } from './status';
@@ -20,6 +21,7 @@ const SELECTOR = [{ scheme: 'file' }, { scheme: 'untitled' }];
 
 class GhostExtension implements vscode.Disposable {
   private client: LanguageClient | undefined;
+  private lastStatus = '';
   private serverPath: string | undefined;
   private readonly disposables: { dispose(): unknown }[] = [];
   private readonly log: vscode.LogOutputChannel;
@@ -113,11 +115,15 @@ class GhostExtension implements vscode.Disposable {
     client.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
       if (isServerStatus(params)) {
         this.status.setServerStatus(params);
+        const line = `server status: ${params.kind}${params.message ? ` (${params.message})` : ''}`;
         if (params.kind === 'error') {
           this.log.error(`server: ${params.message}`);
+        } else if (params.kind === 'generating' || (params.kind === 'ready' && this.lastStatus === 'generating')) {
+          this.log.debug(line); // the two of them come with every model call: debug, not info
         } else {
-          this.log.info(`server status: ${params.kind}${params.message ? ` (${params.message})` : ''}`);
+          this.log.info(line);
         }
+        this.lastStatus = params.kind;
       } else {
         this.log.warn(`${STATUS_NOTIFICATION} with unexpected params ${JSON.stringify(params)}`);
       }
@@ -272,22 +278,19 @@ class GhostExtension implements vscode.Disposable {
     }
   }
 
-  /** A catalog name from `ghost-ls models list` (one model a line, its name first), or typed. */
+  /** A catalog name from `ghost-ls models list --json`, or typed. */
   private async pickModel(serverPath: string): Promise<string | undefined> {
     const listing = await new Promise<string>((resolve) => {
-      execFile(serverPath, ['models', 'list'], { timeout: 20_000 }, (error, stdout) => {
+      execFile(serverPath, ['models', 'list', '--json'], { timeout: 20_000 }, (error, stdout) => {
         resolve(error ? '' : stdout);
       });
     });
     const other = '$(edit) Other…';
-    const items: vscode.QuickPickItem[] = listing
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => /^\S+\s+\S/.test(line))
-      .map((line) => {
-        const [label = '', ...rest] = line.split(/\s+/);
-        return { label, detail: rest.join(' ') };
-      });
+    const items: vscode.QuickPickItem[] = parseModelList(listing).map((model) => ({
+      label: model.name,
+      description: model.present ? 'downloaded' : model.sizeMb ? `${model.sizeMb} MB` : undefined,
+      detail: model.description,
+    }));
     const current = vscode.workspace.getConfiguration(SECTION).get<string>('model', '');
     if (items.length) {
       const picked = await vscode.window.showQuickPick([...items, { label: other }], {

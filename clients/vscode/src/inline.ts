@@ -5,6 +5,17 @@
 // and has inline completion only as a proposed feature, so the extension registers its
 // own provider. Doing it here also lets the extension debounce (ghostLs.debounceMs),
 // honour ghostLs.enabled, and make sure every item carries an explicit range.
+//
+// It also reports back what the server's prefetch and statistics need (docs/PROTOCOL.md):
+// - textDocument/didShowCompletion: VS Code's stable API has no "item shown" event
+//   (handleDidShowCompletionItem is the proposed inlineCompletionsAdditions API, which
+//   a published extension cannot enable). The approximation: an answer is reported as
+//   shown when the provider returns items and the editor still shows that document,
+//   at that version, with the cursor where it was asked; VS Code then renders the
+//   first item. An answer VS Code drops anyway (the user typed on) is over-counted.
+// - textDocument/didPartiallyAcceptCompletion: from handleDidPartiallyAcceptCompletionItem,
+//   which VS Code calls only where that proposed API is enabled (e.g. run with
+//   --enable-proposed-api); elsewhere no partial accept can be observed reliably.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { debounceMs } from './settings';
@@ -44,6 +55,8 @@ export const LSP_TRIGGER_INVOKED = 1;
 export const LSP_TRIGGER_AUTOMATIC = 2;
 
 export const INLINE_COMPLETION_METHOD = 'textDocument/inlineCompletion';
+export const DID_SHOW_METHOD = 'textDocument/didShowCompletion';
+export const DID_PARTIALLY_ACCEPT_METHOD = 'textDocument/didPartiallyAcceptCompletion';
 const REQUEST_CANCELLED = -32800;
 const SERVER_CANCELLED = -32802;
 const CONTENT_MODIFIED = -32801;
@@ -87,8 +100,31 @@ function errorCode(error: unknown): number | undefined {
   return undefined;
 }
 
+/** Whether a failed request is worth an error in the log (not a cancellation). */
+export function isReportableError(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== REQUEST_CANCELLED && code !== SERVER_CANCELLED && code !== CONTENT_MODIFIED;
+}
+
+/** The editor still shows `document` at `version` with the cursor at `position`. */
+function stillShowing(document: vscode.TextDocument, version: number, position: vscode.Position): boolean {
+  const editor = vscode.window.activeTextEditor;
+  return (
+    editor?.document === document &&
+    document.version === version &&
+    editor.selections.length === 1 &&
+    editor.selection.isEmpty &&
+    editor.selection.active.isEqual(position)
+  );
+}
+
+/** `handleDidPartiallyAcceptCompletionItem`'s second argument, in both shapes it had. */
+type PartialAcceptInfo = number | { acceptedLength: number };
+
 export class GhostInlineCompletionProvider implements vscode.InlineCompletionItemProvider {
   private warnedRange = false;
+  /** The server's item behind each item handed to VS Code (for the reports). */
+  private readonly wireItems = new WeakMap<vscode.InlineCompletionItem, WireInlineCompletionItem>();
 
   constructor(private readonly host: InlineHost) {}
 
@@ -121,12 +157,12 @@ export class GhostInlineCompletionProvider implements vscode.InlineCompletionIte
           : undefined,
       },
     };
+    const version = document.version;
     let result: WireInlineCompletionResult;
     try {
       result = await client.sendRequest<WireInlineCompletionResult>(INLINE_COMPLETION_METHOD, params, token);
     } catch (error) {
-      const code = errorCode(error);
-      if (code !== REQUEST_CANCELLED && code !== SERVER_CANCELLED && code !== CONTENT_MODIFIED) {
+      if (isReportableError(error)) {
         this.host.log.error(`${INLINE_COMPLETION_METHOD} failed: ${String(error)}`);
       }
       return undefined;
@@ -135,8 +171,33 @@ export class GhostInlineCompletionProvider implements vscode.InlineCompletionIte
       return undefined;
     }
     const wireItems = Array.isArray(result) ? result : result.items;
-    const items = wireItems.map((item) => this.toItem(client, item, document, position));
+    const items = wireItems.map((item) => {
+      const converted = this.toItem(client, item, document, position);
+      this.wireItems.set(converted, item);
+      return converted;
+    });
+    const first = wireItems[0];
+    if (first && stillShowing(document, version, position)) {
+      this.notify(client, DID_SHOW_METHOD, { item: first });
+    }
     return new vscode.InlineCompletionList(items);
+  }
+
+  /** Called by VS Code where the proposed inlineCompletionsAdditions API is enabled. */
+  handleDidPartiallyAcceptCompletionItem(item: vscode.InlineCompletionItem, info: PartialAcceptInfo): void {
+    const client = this.host.client();
+    const wire = this.wireItems.get(item);
+    if (!client?.isRunning() || !wire) {
+      return;
+    }
+    const acceptedLength = typeof info === 'number' ? info : info.acceptedLength;
+    this.notify(client, DID_PARTIALLY_ACCEPT_METHOD, { item: wire, acceptedLength });
+  }
+
+  private notify(client: LanguageClient, method: string, params: object): void {
+    client.sendNotification(method, params).catch((error: unknown) => {
+      this.host.log.debug(`${method} not sent: ${String(error)}`);
+    });
   }
 
   /** One server item as VS Code's, always with an explicit range on the cursor's line. */

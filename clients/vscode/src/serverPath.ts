@@ -12,8 +12,8 @@ export type Discovery =
 
 /** One-line instructions shown with every "not found" error. */
 export const INSTALL_HINT =
-  'Install the server (for example `pipx install ghost-ls`, or `pip install ghost-ls` in a virtual ' +
-  'environment), or set "ghostLs.serverPath" to the full path of the ghost-ls executable.';
+  'Install the server from a checkout of the repository (for example `pipx install /path/to/ghost-ls`), ' +
+  'or set "ghostLs.serverPath" to the full path of the ghost-ls executable.';
 
 function isExecutableFile(file: string): boolean {
   try {

@@ -71,7 +71,7 @@ describe('server discovery', () => {
     assert.equal(found.ok, false);
     assert.match(found.message, /ghostLs\.serverPath/);
     assert.match(found.message, /does not exist/);
-    assert.match(found.message, /pipx install ghost-ls/);
+    assert.match(found.message, /pipx install \/path\/to\/ghost-ls/);
     const notExec = path.join(tmp, 'c', 'ghost-ls');
     assert.match(serverPath.discoverServer(notExec, undefined).message, /not an executable file/);
   });

@@ -13,34 +13,18 @@ import threading
 import time
 from pathlib import Path
 
-from ghost_ls.cli import print_json
+from ghost_ls.commands import print_json
 from ghost_ls.completer import Completer
 from ghost_ls.config import Settings
 from ghost_ls.context import ContextBuilder
+from ghost_ls.context.languages import language_id_for_path
 from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.engine.stats import Stats
 from ghost_ls.errors import GhostError
 
-LANGUAGE_BY_SUFFIX = {
-    ".py": "python",
-    ".js": "javascript",
-    ".jsx": "javascriptreact",
-    ".ts": "typescript",
-    ".tsx": "typescriptreact",
-    ".lua": "lua",
-    ".go": "go",
-    ".rs": "rust",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".hpp": "cpp",
-    ".java": "java",
-}
 
-
-def read_source(path: Path) -> str:
+def _read_text_file(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -52,7 +36,7 @@ def read_source(path: Path) -> str:
 
 def run_complete(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    text = read_source(path)
+    text = _read_text_file(path)
     lines = text.split("\n")
     if not 1 <= args.line <= len(lines):
         raise GhostError(f"--line must be between 1 and {len(lines)} for {path}")
@@ -82,7 +66,7 @@ def run_complete(args: argparse.Namespace) -> int:
     builder = ContextBuilder(settings, backend.count_tokens)
     builder.set_model_reads_suffix(host.format.fim is not None)
     uri = path.resolve().as_uri()
-    builder.did_open(uri, LANGUAGE_BY_SUFFIX.get(path.suffix, "plaintext"), 0, text)
+    builder.did_open(uri, language_id_for_path(path) or "plaintext", 0, text)
     context = builder.build(uri, args.line - 1, column)
     assert context is not None
     stats = Stats()

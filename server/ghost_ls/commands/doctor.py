@@ -18,7 +18,7 @@ from importlib import metadata
 from typing import Any
 
 from ghost_ls import __version__
-from ghost_ls.cli import print_json
+from ghost_ls.commands import print_json
 from ghost_ls.config import Settings, settings_as_wire
 from ghost_ls.engine.backend import Backend, BackendInfo, GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.host import ModelHost

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from ghost_ls.cli import print_json
+from ghost_ls.commands import print_json
 from ghost_ls.errors import ModelError
 from ghost_ls.models.catalog import ModelEntry, find_entry, load_catalog
 from ghost_ls.models.chunks import pull_chunks

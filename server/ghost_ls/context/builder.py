@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlparse
 
 from ghost_ls.config import Settings
 from ghost_ls.context.assemble import Assembler, Budget
+from ghost_ls.context.background import PARSE, Worker
 from ghost_ls.context.documents import Document
 from ghost_ls.context.indexer import Indexer
 from ghost_ls.context.languages import spec_for
@@ -32,7 +33,6 @@ from ghost_ls.context.state import DocState, stability
 from ghost_ls.context.symbols import SymbolIndex
 from ghost_ls.context.tokens import TokenCache, TokenCounter, approximate_tokens
 from ghost_ls.context.types import PromptContext
-from ghost_ls.context.worker import PARSE, Worker
 from ghost_ls.context.workspace import uri_to_path
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,17 @@ _LOG_EVERY_S = 30.0
 class ContextBuilder:
     """Keeps the open documents and turns a cursor position into a prompt context."""
 
-    def __init__(self, settings: Settings, count_tokens: TokenCounter = approximate_tokens):
+    def __init__(
+        self,
+        settings: Settings,
+        count_tokens: TokenCounter = approximate_tokens,
+        *,
+        measure_stability: bool = False,
+    ) -> None:
+        """``measure_stability``: compare each build with the previous one of the same
+        document for :meth:`last_stats` (benchmarks); off on the request path."""
         self._settings = settings
+        self._measure_stability = measure_stability
         self._tokens = TokenCache(count_tokens)
         self._worker = Worker()
         self.index = SymbolIndex()
@@ -174,7 +183,8 @@ class ContextBuilder:
         except Exception:
             self._log_error("build")
             return self._fallback(state, line, column)
-        info.update(stability(state, context))
+        if self._measure_stability:
+            info.update(stability(state, context))
         info.update(uri=uri, build_ms=round((time.perf_counter() - started) * 1000, 3),
                     window_start=context.window_start, mode=context.mode.value,
                     prefix_chars=len(context.prefix), token_calls=self._tokens.calls)
@@ -186,8 +196,8 @@ class ContextBuilder:
 
         Keys: ``build_ms``; ``tree`` (a syntax tree was used), ``reanchored`` (the window
         start moved), ``window_start``, ``preamble`` (import/header lines above it),
-        ``mode``, ``prefix_chars``; stability against the previous build of the same
-        document: ``layout_chars`` (snippets + path + prefix, in prompt order),
+        ``mode``, ``prefix_chars``; with ``measure_stability``, stability against the
+        previous build of the same document: ``layout_chars`` (snippets + path + prefix, in prompt order),
         ``shared_chars`` (its common prefix with the previous layout),
         ``shared_fraction``, ``snippets``, ``snippets_same``, ``snippets_shared``
         (leading snippets unchanged); ``token_calls`` (tokenizer calls so far).

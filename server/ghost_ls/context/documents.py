@@ -14,7 +14,6 @@ length, so offsets agree) and reparse it from scratch after each batch.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -24,9 +23,14 @@ from tree_sitter import Tree
 
 from ghost_ls.context.languages import LanguageSpec
 from ghost_ls.context.parsing import MAX_TREE_BYTES, Edit, ParseState, Submit
-from ghost_ls.context.text import content, encode, split_lines, utf8_len, utf16_to_index
-
-_LONE_CR = re.compile(r"\r(?!\n)")
+from ghost_ls.context.text import (
+    content,
+    encode,
+    lone_cr_to_lf,
+    split_lines,
+    utf8_len,
+    utf16_to_index,
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class Document:
 
     def source(self) -> bytes:
         """The bytes tree-sitter parses (lone ``\\r`` as ``\\n``, see module docstring)."""
-        text = self.text if not self._lone_cr else _LONE_CR.sub("\n", self.text)
+        text = self.text if not self._lone_cr else lone_cr_to_lf(self.text)
         return encode(text)
 
     def tree(self, force: bool = False) -> Tree | None:

@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from ghost_ls.context.background import INDEX, PARSE, SCAN, Worker
 from ghost_ls.context.languages import language_id_for_path, spec_for
 from ghost_ls.context.parsing import parse_bytes
 from ghost_ls.context.symbols import SymbolIndex
 from ghost_ls.context.tags import extract_definitions
-from ghost_ls.context.text import encode
-from ghost_ls.context.worker import INDEX, PARSE, SCAN, Worker
+from ghost_ls.context.text import encode, lone_cr_to_lf
 from ghost_ls.context.workspace import (
     MAX_FILE_BYTES,
     PrivacyRules,
@@ -37,7 +36,6 @@ log = logging.getLogger(__name__)
 DEBOUNCE_S = 1.0
 MAX_FILES = 5_000
 SLICE_S = 0.02
-_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def _pause() -> None:
@@ -155,7 +153,7 @@ class Indexer:
         if spec is None:
             self.index.remove(key)
             return
-        source = encode(_LONE_CR.sub("\n", text) if "\r" in text else text)
+        source = encode(lone_cr_to_lf(text))
         tree = parse_bytes(spec, source, polite=True)
         if tree is None:
             return

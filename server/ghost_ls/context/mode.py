@@ -1,6 +1,6 @@
 """Per-request completion mode (none, line, block) and the document's indentation unit.
 
-The rule, after Cody and DESIGN.md section 4:
+The rule, after Cody (docs/ARCHITECTURE.md, "Completion modes"):
 
 * NONE when the cursor is inside an identifier (word characters on both sides) or the
   rest of the line holds more than closing brackets, quotes and punctuation;

@@ -136,10 +136,6 @@ class ParseState:
         """Whether the tree matches the current text (not an edited stale one)."""
         return self._tree is not None and self._fresh
 
-    @property
-    def has_tree(self) -> bool:
-        return self._tree is not None
-
     def edit(self, edit: Edit) -> None:
         """Shift the tree for an edit; the reparse waits for the next reader."""
         if self._tree is not None:

@@ -60,7 +60,6 @@ class RecentRing:
         self.capacity = capacity
         self.entries: list[RecentEntry] = []
         self._seq = itertools.count()
-        self.generation = 0
 
     def record(self, uri: str, path: str, line_at: LineAt, line_count: int, center: int,
                kind: str = "edit") -> None:
@@ -80,7 +79,6 @@ class RecentRing:
         self.entries.append(RecentEntry(uri, path, first, last, text, kind, next(self._seq),
                                         lines))
         del self.entries[:-self.capacity]
-        self.generation += 1
 
     def shift(self, uri: str, shifts: Sequence[LineShift]) -> None:
         """Follow edits of ``uri`` so chunk line ranges stay roughly right."""
@@ -91,10 +89,7 @@ class RecentRing:
 
     def purge(self, keep: Callable[[str], bool]) -> None:
         """Drop chunks of uris that may no longer be shared."""
-        before = len(self.entries)
         self.entries = [e for e in self.entries if keep(e.uri)]
-        if len(self.entries) != before:
-            self.generation += 1
 
     def select(self, uri: str, first: int, last: int, window: set[str],
                budget: int, count: Callable[[str], int]) -> list[Snippet]:

@@ -80,10 +80,6 @@ class SymbolIndex:
         with self._lock:
             return list(self._by_key)
 
-    def definitions_in(self, key: str) -> list[Definition]:
-        with self._lock:
-            return list(self._by_key.get(key, ()))
-
     def clear(self) -> None:
         with self._lock:
             self._by_name.clear()

@@ -14,6 +14,13 @@ _LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 IDENTIFIER = re.compile(r"[^\W\d]\w*")
 """An identifier in most languages (Unicode letters allowed)."""
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def lone_cr_to_lf(text: str) -> str:
+    """``text`` with each ``\\r`` not followed by ``\\n`` as ``\\n``: the lines LSP counts,
+    in the form tree-sitter reads (it ends lines at ``\\n`` only)."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def split_lines(text: str) -> list[str]:
@@ -80,11 +87,6 @@ def encode(text: str) -> bytes:
 def decode(data: bytes) -> str:
     """Text of a source slice for display (a slice may cut a character: replaced)."""
     return data.decode("utf-8", "replace")
-
-
-def identifiers(text: str) -> list[str]:
-    """Identifiers in ``text`` in order of appearance (duplicates kept)."""
-    return IDENTIFIER.findall(text)
 
 
 def common_prefix_length(a: str, b: str) -> int:

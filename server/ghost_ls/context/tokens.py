@@ -11,7 +11,7 @@ the safe side of a budget.  Very long lines are estimated, never tokenized.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,6 @@ class TokenCache:
             self._cache.clear()
         self._cache[text] = value
         return value
-
-    def total(self, texts: Iterable[str]) -> int:
-        return sum(self.count(text) for text in texts)
 
     def _call(self, text: str) -> int:
         if not text:

@@ -1,6 +1,6 @@
 """The local window: prefix and suffix around the cursor, cut at syntactic boundaries.
 
-Stability first (DESIGN.md section 5): the window's first line is an *anchor* kept per
+Stability first (docs/ARCHITECTURE.md, "KV prefix layout"): the window's first line is an *anchor* kept per
 document.  While ``lines[anchor:cursor]`` fits the prefix budget the anchor stays put,
 so successive prompts share everything up to the line being typed and llama.cpp reuses
 its KV cache.  When it no longer fits (or the cursor moves above it) the anchor jumps

@@ -21,8 +21,6 @@ class CompletionCache:
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = capacity
         self._entries: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
 
     @staticmethod
     def _key(prefix: str, line_suffix: str) -> tuple[str, str]:
@@ -51,9 +49,7 @@ class CompletionCache:
             rest = [text for text in rest if text.strip()]
             if rest:
                 self._entries.move_to_end(key)
-                self.hits += 1
                 return rest
-        self.misses += 1
         return None
 
     def peek(self, prefix: str, line_suffix: str) -> bool:
@@ -62,8 +58,3 @@ class CompletionCache:
 
     def clear(self) -> None:
         self._entries.clear()
-
-    @property
-    def hit_rate(self) -> float:
-        total = self.hits + self.misses
-        return self.hits / total if total else 0.0

@@ -16,6 +16,10 @@ class Stats:
     model_calls: int = 0
     cache_hits: int = 0
     cancelled: int = 0
+    timeouts: int = 0
+    """Generations ended by the ``timeoutMs`` sampling budget."""
+    stale_dropped: int = 0
+    """Finished results dropped because the document changed meanwhile."""
     accepted: int = 0
     partially_accepted: int = 0
     prefetched: int = 0
@@ -47,6 +51,8 @@ class Stats:
             self.tokens_per_second = result.tokens_per_second
         if result.cancelled:
             self.cancelled += 1
+        if result.stop_reason == "timeout":
+            self.timeouts += 1
 
     @property
     def cache_hit_rate(self) -> float:
@@ -60,6 +66,8 @@ class Stats:
             "cacheHits": self.cache_hits,
             "cacheHitRate": round(self.cache_hit_rate, 3),
             "cancelled": self.cancelled,
+            "timeouts": self.timeouts,
+            "staleDropped": self.stale_dropped,
             "shown": self.shown,
             "accepted": self.accepted,
             "partiallyAccepted": self.partially_accepted,

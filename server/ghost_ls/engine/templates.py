@@ -1,8 +1,9 @@
 """Prompt formats: how a :class:`PromptContext` becomes the text a given model reads.
 
 Pieces go from most stable to least stable, so that typing at the cursor only changes
-the end of the prompt and llama.cpp reuses the KV cache for the rest (DESIGN.md §5):
-cross-file snippets, then the file header, then the prefix window.
+the end of the prompt and llama.cpp reuses the KV cache for the rest
+(docs/ARCHITECTURE.md, "KV prefix layout"): cross-file snippets, then the file header,
+then the prefix window.
 
 - Models without FIM tokens (the embedded Gemma): comment headers and the prefix only.
 - FIM models, ``psm`` order: ``<pre>`` context+prefix ``<suf>`` suffix ``<mid>``.

@@ -7,10 +7,11 @@ item's edit starts at that word and its text repeats it; the label is the first 
 from __future__ import annotations
 
 from lsprotocol import types
+from pygls.lsp.server import LanguageServer
 
 from ghost_ls.features.pipeline import complete_at
 from ghost_ls.positions import utf16_length
-from ghost_ls.server import GhostServer
+from ghost_ls.session import Session
 
 
 def word_start(line_prefix: str) -> int:
@@ -21,13 +22,13 @@ def word_start(line_prefix: str) -> int:
     return index
 
 
-def register(server: GhostServer) -> None:
+def register(server: LanguageServer, session: Session) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=[".", "(", " "], resolve_provider=False),
     )
-    async def completion(ls: GhostServer, params: types.CompletionParams) -> types.CompletionList:
-        done = await complete_at(ls, params.text_document.uri, params.position, candidates=1)
+    async def completion(params: types.CompletionParams) -> types.CompletionList:
+        done = await complete_at(session, params.text_document.uri, params.position, candidates=1)
         if done is None:
             return types.CompletionList(is_incomplete=True, items=[])
         line_prefix = done.line_text[: done.column]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import itertools
 
 from lsprotocol import types
+from pygls.lsp.server import LanguageServer
 
-from ghost_ls.features.memory import ItemMemory, ShownItem
 from ghost_ls.features.pipeline import Completed, complete_at
 from ghost_ls.positions import utf16_length
-from ghost_ls.server import GhostServer
+from ghost_ls.session import ItemMemory, Session, ShownItem
 
 _item_ids = itertools.count(1)
 
@@ -44,25 +44,23 @@ def to_items(
     return items
 
 
-def register(server: GhostServer) -> None:
+def register(server: LanguageServer, session: Session) -> None:
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
-    async def inline_completion(
-        ls: GhostServer, params: types.InlineCompletionParams
-    ) -> types.InlineCompletionList:
+    async def inline_completion(params: types.InlineCompletionParams) -> types.InlineCompletionList:
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        candidates = ls.settings.candidates if invoked else 1
+        candidates = session.settings.candidates if invoked else 1
         position = types.Position(
             params.position.line,
             min(params.position.character, 1 << 30),
         )
         done = await complete_at(
-            ls,
+            session,
             params.text_document.uri,
             position,
             candidates=candidates,
-            request_id=ls.protocol.msg_id,
+            request_id=session.editor.request_id(),
         )
         if done is None:
             return types.InlineCompletionList(items=[])
         position = types.Position(position.line, utf16_length(done.line_text[: done.column]))
-        return types.InlineCompletionList(items=to_items(done, position, ls.items))
+        return types.InlineCompletionList(items=to_items(done, position, session.items))

@@ -8,95 +8,64 @@ when the client supports it; completions answer empty until it is ready.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
+from pygls.lsp.server import LanguageServer
 
-from ghost_ls.config import parse_settings
 from ghost_ls.context.tokens import approximate_tokens
-from ghost_ls.server import GhostServer
+from ghost_ls.session import Session
 
 log = logging.getLogger(__name__)
 
 PROGRESS_TOKEN = "ghost-ls/model-load"
 
 
-def apply_settings(server: GhostServer, raw: Any) -> None:
-    """Merge ``raw`` into the server's settings and report what was rejected."""
-    settings, problems = parse_settings(raw, server.settings)
-    server.settings = settings
-    server.context.update_settings(settings)
-    for problem in problems:
-        log.warning("settings: %s", problem)
-        server.show_message(f"invalid setting: {problem}")
-
-
-def _workspace_folders(params: types.InitializeParams) -> list[Path]:
-    uris = [folder.uri for folder in params.workspace_folders or []]
-    if not uris and params.root_uri:
-        uris = [params.root_uri]
-    paths = [to_fs_path(uri) for uri in uris]
-    return [Path(path) for path in paths if path]
-
-
-async def load_model(server: GhostServer) -> None:
+async def load_model(session: Session) -> None:
     """Load the configured model on the worker thread, with progress if supported."""
-    capabilities = server.client_capabilities
-    window = capabilities.window if capabilities else None
-    progress = bool(window and window.work_done_progress)
-    if progress:
-        try:
-            await asyncio.wait_for(server.work_done_progress.create_async(PROGRESS_TOKEN), 5)
-            server.work_done_progress.begin(
-                PROGRESS_TOKEN,
-                types.WorkDoneProgressBegin(title="ghost-ls", message=f"loading {server.settings.model}"),
-            )
-        except Exception:  # the client refused or never answered: no progress, still load
-            progress = False
-    settings = server.settings
+    settings = session.settings
+    editor = session.editor
+    progress = await editor.begin_progress(PROGRESS_TOKEN, "ghost-ls", f"loading {settings.model}")
     # The old model is closed by the load: stop counting tokens with its vocabulary
     # first (a closed llama.cpp vocabulary is freed memory).
-    server.context.set_token_counter(approximate_tokens)
-    cancel = server.worker.new_cancel_event("__load__")
-    await server.worker.run(lambda: server.host.load(settings), cancel)
-    if server.host.ready:
-        server.context.set_token_counter(server.host.backend.count_tokens)  # type: ignore[union-attr]
-        server.context.set_model_reads_suffix(server.host.format.fim is not None)
-        server.cache.clear()
+    session.context.set_token_counter(approximate_tokens)
+    cancel = session.worker.new_cancel_event("__load__")
+    await session.worker.run(lambda: session.host.load(settings), cancel)
+    if session.host.backend is not None and session.host.ready:
+        session.context.set_token_counter(session.host.backend.count_tokens)
+        session.context.set_model_reads_suffix(session.host.format.fim is not None)
+        session.cache.clear()
     if progress:
-        server.work_done_progress.end(PROGRESS_TOKEN, types.WorkDoneProgressEnd(message=server.host.message))
+        editor.end_progress(PROGRESS_TOKEN, session.host.message)
 
 
-def register(server: GhostServer) -> None:
+def register(server: LanguageServer, session: Session) -> None:
     @server.feature(types.INITIALIZE)
-    def initialize(ls: GhostServer, params: types.InitializeParams) -> None:
-        ls.loop = asyncio.get_event_loop()
-        apply_settings(ls, params.initialization_options)
-        ls.context.set_workspace_folders(_workspace_folders(params))
+    def initialize(params: types.InitializeParams) -> None:
+        session.apply_settings(params.initialization_options)
+        session.context.set_workspace_folders(session.editor.workspace_folders())
 
     @server.feature(types.INITIALIZED)
-    async def initialized(ls: GhostServer, params: types.InitializedParams) -> None:
-        ls.loop = asyncio.get_running_loop()
-        ls.post_status("loading", f"loading model {ls.settings.model}")
-        await load_model(ls)
+    async def initialized(params: types.InitializedParams) -> None:
+        if session.initialized:  # sent once per session; a repeat must not load again
+            log.warning("ignoring a repeated initialized notification")
+            return
+        session.initialized = True
+        session.post_status("loading", f"loading model {session.settings.model}")
+        await load_model(session)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def did_change_configuration(ls: GhostServer, params: types.DidChangeConfigurationParams) -> None:
-        apply_settings(ls, params.settings)
-        if ls.host.needs_load(ls.settings) and ls.host.state != "loading":
-            ls.worker.cancel_all()
-            await load_model(ls)
+    async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+        session.apply_settings(params.settings)
+        if session.host.needs_load(session.settings) and session.host.state != "loading":
+            session.worker.cancel_all()
+            await load_model(session)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
-    def did_change_workspace_folders(ls: GhostServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
-        paths = [to_fs_path(folder.uri) for folder in ls.workspace.folders.values()]
-        ls.context.set_workspace_folders([Path(path) for path in paths if path])
+    def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersParams) -> None:
+        session.context.set_workspace_folders(session.editor.workspace_folders())
 
     @server.feature(types.SHUTDOWN)
-    def shutdown(ls: GhostServer, params: Any) -> None:
-        ls.worker.shutdown()
-        ls.context.close()
+    def shutdown(params: Any) -> None:
+        session.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from lsprotocol import types
@@ -19,7 +18,7 @@ from lsprotocol import types
 from ghost_ls.completer import Outcome
 from ghost_ls.context.text import utf16_to_index
 from ghost_ls.context.types import CompletionMode, PromptContext
-from ghost_ls.server import GhostServer
+from ghost_ls.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -40,33 +39,38 @@ class Completed:
     version: int = 0
 
 
-def _partial_sender(
-    ls: GhostServer, request_id: object, uri: str, version: int, position: types.Position
-) -> Callable[[str], None]:
-    last = [0.0]
+class PartialSender:
+    """``ghost/partialCompletion`` for one request: the text so far, then the final one."""
 
-    def send(text: str) -> None:
+    def __init__(self, session: Session, request_id: object, uri: str, version: int,
+                 position: types.Position) -> None:
+        self._session = session
+        self._fields = {
+            "id": request_id,
+            "uri": uri,
+            "version": version,
+            "position": {"line": position.line, "character": position.character},
+        }
+        self._last = 0.0
+
+    def _send(self, text: str, done: bool) -> None:
+        self._session.editor.notify("ghost/partialCompletion", {**self._fields, "text": text, "done": done})
+
+    def progress(self, text: str) -> None:
+        """The text generated so far (at most one every ``PARTIAL_INTERVAL_SECONDS``)."""
         now = time.monotonic()
-        if now - last[0] < PARTIAL_INTERVAL_SECONDS:
+        if now - self._last < PARTIAL_INTERVAL_SECONDS:
             return
-        last[0] = now
-        ls.notify(
-            "ghost/partialCompletion",
-            {
-                "id": request_id,
-                "uri": uri,
-                "version": version,
-                "position": {"line": position.line, "character": position.character},
-                "text": text,
-                "done": False,
-            },
-        )
+        self._last = now
+        self._send(text, False)
 
-    return send
+    def done(self, text: str) -> None:
+        """The final text (what the answer's first item inserts; empty for none)."""
+        self._send(text, True)
 
 
 async def complete_at(
-    ls: GhostServer,
+    session: Session,
     uri: str,
     position: types.Position,
     *,
@@ -74,58 +78,53 @@ async def complete_at(
     request_id: object = None,
 ) -> Completed | None:
     """Suggestions at ``position`` in ``uri``, or None when there is nothing to offer."""
-    ls.stats.requests += 1
-    document = ls.workspace.text_documents.get(uri)
-    if document is None or not ls.settings.language_enabled(document.language_id or ""):
+    session.stats.requests += 1
+    document = session.editor.document(uri)
+    if document is None or not session.settings.language_enabled(document.language_id or ""):
         return None
-    line_text = ls.context.line_text(uri, position.line)
+    line_text = session.context.line_text(uri, position.line)
     if line_text is None:
         return None
     column = utf16_to_index(line_text, position.character)
-    context = ls.context.build(uri, position.line, column)
+    context = session.context.build(uri, position.line, column)
     if context is None or context.mode is CompletionMode.NONE or "\x00" in context.prefix[-2000:]:
         return None
-    cached = ls.completer.suggest_from_cache(context)
+    cached = session.completer.suggest_from_cache(context)
     if cached is not None and len(cached.suggestions) >= min(candidates, 2):
         return Completed(cached, context, line_text, column, uri, document.version or 0)
-    if not ls.host.ready:
+    host = session.host
+    if not host.ready:
         return None
     version = document.version
     started = time.perf_counter()
-    cancel = ls.worker.new_cancel_event(uri)
-    on_text = None
-    if ls.settings.streaming and request_id is not None:
-        on_text = _partial_sender(ls, request_id, uri, version or 0, position)
-    settings = ls.settings
+    cancel = session.worker.new_cancel_event(uri)
+    settings = session.settings
+    partial = None
+    if settings.streaming and request_id is not None:
+        partial = PartialSender(session, request_id, uri, version or 0, position)
 
     def generate() -> Outcome:
-        ls.post_status("generating", ls.host.message)
+        session.post_status("generating", host.message)
         try:
-            return ls.completer.generate(
-                context, settings, candidates=candidates, cancel_event=cancel, on_text=on_text
+            return session.completer.generate(
+                context,
+                settings,
+                candidates=candidates,
+                cancel_event=cancel,
+                on_text=partial.progress if partial else None,
             )
         finally:  # also after a cancel: the client's spinner must stop; an error the
             # backend reported during the request (its server went away) stays the status
-            ls.post_status(ls.host.state, ls.host.message)
+            session.post_status(host.state, host.message)
 
-    outcome = await ls.worker.run(generate, cancel)
-    ls.stats.last_latency_ms = (time.perf_counter() - started) * 1000
+    outcome = await session.worker.run(generate, cancel)
+    session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
     if outcome is None or outcome.cancelled:
         return None
-    if document.version != version or ls.workspace.text_documents.get(uri) is not document:
+    if document.version != version or session.editor.document(uri) is not document:
         log.debug("dropping a result for %s version %s (now %s)", uri, version, document.version)
+        session.stats.stale_dropped += 1
         return None
-    if on_text is not None:
-        text = outcome.suggestions[0].text if outcome.suggestions else ""
-        ls.notify(
-            "ghost/partialCompletion",
-            {
-                "id": request_id,
-                "uri": uri,
-                "version": version,
-                "text": text,
-                "done": True,
-                "position": {"line": position.line, "character": position.character},
-            },
-        )
+    if partial is not None:
+        partial.done(outcome.suggestions[0].text if outcome.suggestions else "")
     return Completed(outcome, context, line_text, column, uri, version or 0)

@@ -14,13 +14,15 @@ import dataclasses
 import logging
 from typing import Any
 
+from ghost_ls.context.languages import spec_for
+from ghost_ls.context.mode import is_opener
 from ghost_ls.context.types import CompletionMode, PromptContext
-from ghost_ls.features.memory import ShownItem
-from ghost_ls.server import GhostServer
+from ghost_ls.session import Session, ShownItem
 
 log = logging.getLogger(__name__)
 
-BLOCK_OPENERS = (":", "{", "(", "[", "then", "do")
+OPEN_BRACKETS = ("(", "[")
+"""A line ending in an open bracket continues one level deeper in every language."""
 
 
 def after_accepting(item: ShownItem) -> PromptContext | None:
@@ -30,7 +32,7 @@ def after_accepting(item: ShownItem) -> PromptContext | None:
         return None
     line = context.line_prefix + text
     indent = line[: len(line) - len(line.lstrip())]
-    if line.rstrip().endswith(BLOCK_OPENERS):
+    if is_opener(line, spec_for(context.language)) or line.rstrip().endswith(OPEN_BRACKETS):
         indent += context.indent_unit
     rest = (
         context.suffix[len(context.line_suffix) :] if item.suggestion.replaces_line_suffix else context.suffix
@@ -53,26 +55,26 @@ def _item_id(params: Any) -> int | None:
         return None
 
 
-def prefetch(ls: GhostServer, params: Any) -> None:
+def prefetch(session: Session, params: Any) -> None:
     """Schedule the prefetch for the item in a didShowCompletion notification."""
     item_id = _item_id(params)
-    shown = ls.items.get(item_id) if item_id is not None else None
-    if shown is None or not ls.host.ready or ls.worker.busy:
+    shown = session.items.get(item_id) if item_id is not None else None
+    if shown is None or not session.host.ready or session.worker.busy:
         return
-    document = ls.workspace.text_documents.get(shown.uri)
+    document = session.editor.document(shown.uri)
     if document is None or document.version != shown.version:
         return
     context = after_accepting(shown)
-    if context is None or ls.cache.peek(context.prefix, ""):
+    if context is None or session.cache.peek(context.prefix, ""):
         return
-    cancel = ls.worker.new_cancel_event(shown.uri)
-    settings = ls.settings
+    cancel = session.worker.new_cancel_event(shown.uri)
+    settings = session.settings
 
     def job() -> None:
         if cancel.is_set():
             return
-        outcome = ls.completer.generate(context, settings, candidates=1, cancel_event=cancel)
+        outcome = session.completer.generate(context, settings, candidates=1, cancel_event=cancel)
         if outcome.suggestions:
-            ls.stats.prefetched += 1
+            session.stats.prefetched += 1
 
-    ls.worker.submit(job)
+    session.worker.submit(job)

@@ -73,8 +73,10 @@ def make_builder() -> Iterator:  # type: ignore[type-arg]
     """Factory for builders that are closed after the test."""
     made: list[ContextBuilder] = []
 
-    def make(folders: list[Path] | None = None, **settings: object) -> ContextBuilder:
-        builder = ContextBuilder(Settings(**settings))  # type: ignore[arg-type]
+    def make(
+        folders: list[Path] | None = None, measure_stability: bool = False, **settings: object
+    ) -> ContextBuilder:
+        builder = ContextBuilder(Settings(**settings), measure_stability=measure_stability)  # type: ignore[arg-type]
         if folders:
             builder.set_workspace_folders(folders)
         made.append(builder)

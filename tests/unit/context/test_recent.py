@@ -52,7 +52,7 @@ def test_recent_edits_of_other_files_reach_the_prompt(make_builder, tmp_path: Pa
 
 
 def test_last_stats_reports_what_is_shared(make_builder) -> None:
-    builder = make_builder()
+    builder = make_builder(measure_stability=True)
     editor = Editor(builder, "file:///w/s.py", "python", "import os\n\nx = 1\n")
     assert builder.last_stats() == {}
     editor.type(3, 0, "y = ")
@@ -61,3 +61,12 @@ def test_last_stats_reports_what_is_shared(make_builder) -> None:
     assert stats["shared_chars"] >= len("s.py\x00import os\n\nx = 1\ny =")
     assert 0.9 < stats["shared_fraction"] <= 1.0
     assert stats["build_ms"] >= 0 and stats["mode"] in ("line", "none", "block")
+
+
+def test_stability_is_not_measured_on_the_request_path(make_builder) -> None:
+    builder = make_builder()
+    editor = Editor(builder, "file:///w/t.py", "python", "import os\n\nx = 1\n")
+    editor.type(3, 0, "y = ")
+    stats = builder.last_stats(editor.uri)
+    assert stats["uri"] == editor.uri
+    assert "shared_chars" not in stats and "snippets_same" not in stats

@@ -46,7 +46,7 @@ def test_window_respects_budget_and_starts_at_a_statement(make_builder) -> None:
 
 
 def test_prefix_start_is_stable_while_typing(make_builder) -> None:
-    builder = make_builder(prompt_tokens=512)
+    builder = make_builder(prompt_tokens=512, measure_stability=True)
     text = python_module(120)
     editor = _open(builder, text)
     row = len(text.split("\n")) - 2

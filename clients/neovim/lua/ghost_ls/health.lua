@@ -42,7 +42,7 @@ local function check_server(h)
   local cmd, tried = config.server_cmd()
   if not cmd then
     h.error("server executable not found (tried " .. table.concat(tried, ", ") .. ")", {
-      "Install the server: pip install ghost-ls (or uv tool install ghost-ls), so `ghost-ls` is on PATH",
+      "Install the server from a checkout or its git URL: pipx install /path/to/ghost-ls (or uv tool install git+URL), so `ghost-ls` is on PATH",
       "Or point the plugin at it: require('ghost_ls').setup{ cmd = { '/path/to/ghost-ls', 'serve' } }",
     })
     return

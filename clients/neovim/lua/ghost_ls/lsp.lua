@@ -118,7 +118,7 @@ function M.attach(bufnr)
     local what = cmd and cmd[1] or table.concat(tried, ", ")
     status.set("error", "server not found: " .. what)
     util.notify_once(
-      ("server executable not found (tried %s). Install ghost-ls (pip install ghost-ls) or set "
+      ("server executable not found (tried %s). Install ghost-ls (pipx install /path/to/ghost-ls) or set "
         .. "`cmd` in require('ghost_ls').setup{}; :checkhealth ghost_ls has details."):format(what),
       vim.log.levels.ERROR
     )

@@ -1,0 +1,38 @@
+"""Document sync: keeps the context engine's copy of each open document current.
+
+pygls applies the incremental edits to its own workspace first; the context engine
+receives the same edits (for incremental tree-sitter reparsing) and the new text.
+An edit or a close cancels the generation running for the document.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from ghost_ls.session import Session
+
+
+def register(server: LanguageServer, session: Session) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        item = params.text_document
+        session.context.did_open(item.uri, item.language_id, item.version, item.text)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        document = session.editor.document(uri)
+        if document is None:
+            return
+        session.worker.cancel_key(uri)  # the running generation is for an older text
+        session.context.did_change(uri, params.text_document.version, params.content_changes, document.source)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        session.context.did_save(params.text_document.uri, params.text)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        session.worker.cancel_key(params.text_document.uri)
+        session.context.did_close(params.text_document.uri)

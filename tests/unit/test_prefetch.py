@@ -1,0 +1,54 @@
+"""Prefetch: the context after accepting a suggestion and pressing Enter."""
+
+from __future__ import annotations
+
+import pytest
+
+from ghost_ls.context.types import CompletionMode, PromptContext
+from ghost_ls.features.prefetch import after_accepting
+from ghost_ls.postprocess.cleanup import Cleaned
+from ghost_ls.session import ShownItem
+
+
+def _after(language: str, line_prefix: str, accepted: str) -> str:
+    context = PromptContext(
+        uri="file:///w/a",
+        path="a",
+        language=language,
+        prefix="x = 1\n" + line_prefix,
+        suffix="\nlast()\n",
+        mode=CompletionMode.LINE,
+        line_prefix=line_prefix,
+        line_suffix="",
+    )
+    following = after_accepting(ShownItem("file:///w/a", 1, context, Cleaned(accepted)))
+    assert following is not None
+    assert following.prefix == context.prefix + accepted + "\n" + following.line_prefix
+    assert following.suffix == "\nlast()\n"
+    return following.line_prefix
+
+
+@pytest.mark.parametrize(
+    ("language", "line_prefix", "accepted", "indent"),
+    [
+        ("python", "    ", "if ready:", "        "),
+        ("python", "    ", "value = undo", "    "),  # ends in "do", opens nothing
+        ("python", "    ", "total = compute(", "        "),
+        ("lua", "  ", "for i = 1, 3 do", "      "),
+        ("lua", "  ", "local x = redo", "  "),
+        ("javascript", "", "function f() {", "    "),
+        ("javascript", "", "const y = 2;", ""),
+    ],
+)
+def test_the_next_line_is_indented_after_a_block_opener(
+    language: str, line_prefix: str, accepted: str, indent: str
+) -> None:
+    assert _after(language, line_prefix, accepted) == indent
+
+
+def test_a_multi_line_suggestion_is_not_prefetched() -> None:
+    context = PromptContext(
+        uri="file:///w/a", path="a", language="python", prefix="def f():\n    ", suffix="",
+        mode=CompletionMode.LINE, line_prefix="    ", line_suffix="",
+    )
+    assert after_accepting(ShownItem("file:///w/a", 1, context, Cleaned("a = 1\nb = 2"))) is None
