@@ -174,7 +174,10 @@ def run_subset(subset: str, systems: dict[str, System], args: argparse.Namespace
         rows.append(row)
         log(f"{subset} {number + 1}/{len(tasks)} {task['task_id']} "
             + " ".join(f"{name}={int(row['results'][name]['passed'])}" for name in SYSTEMS))
-    return score(rows, canonical)
+    scores = score(rows, canonical)
+    if args.rows:
+        scores["rows"] = rows
+    return scores
 
 
 def score(rows: list[dict[str, Any]], canonical: list[bool]) -> dict[str, Any]:
@@ -210,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per program")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--rows", action="store_true", help="include per-task rows")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     result = header("humaneval-lsp")

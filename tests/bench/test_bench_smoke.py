@@ -73,7 +73,7 @@ def test_humaneval(embedded_model: str) -> None:
         assert scores["canonicalPassRate"] == 1.0, "the harness fails canonical solutions"
         rows = scores["rows"]
         assert len(rows) == 2
-        for system in ("ghost", "plain", "plain+cleanup"):
+        for system in ("ghost", "plain"):
             verdicts = [row["results"][system] for row in rows]
             passed = sum(1 for verdict in verdicts if verdict["passed"] is True)
             assert scores[system]["passed"] == passed  # the score counts the per-task verdicts
@@ -81,7 +81,11 @@ def test_humaneval(embedded_model: str) -> None:
             for verdict in verdicts:  # a failure says why; an empty body never passes
                 assert verdict["passed"] is True or verdict["reason"], verdict
                 assert verdict["text"].strip() or verdict["passed"] is False, verdict
-        assert scores["ghost"]["secondsPerTask"]["p50"] > 0
+            assert scores[system]["seconds"]["p50"] > 0
+        differing = {d["task"] for d in scores["differences"]}
+        expected = {row["task"] for row in rows
+                    if row["results"]["ghost"]["passed"] != row["results"]["plain"]["passed"]}
+        assert differing == expected
 
 
 def test_typing_replay(embedded_model: str) -> None:
