@@ -9,12 +9,17 @@ prompt's token ids and read the FIM markers.  One generation:
 1. the cancel flag (one byte of shared memory) is cleared, the prompt's token ids are
    sent (``G``);
 2. the child reuses the cached prefix, evaluates the rest in 32-token chunks, looking
-   at the flag between chunks, and says ``S`` when the prompt is read;
+   at the flag between chunks, and sends the prompt statistics (``S``) when it is read;
 3. per token it sends the decoded piece (``P``); this process runs
    :class:`~ghost_ls.engine.streaming.StreamDriver` on it and answers with a verdict
-   byte (keep the piece? go on?); the child evaluates the token only when it is kept,
-   exactly as the in-process loop does;
-4. ``D`` carries the prompt statistics and why the child stopped.
+   byte (keep the piece? go on?).  The child evaluates the token meanwhile and takes
+   it out of its KV cache again when the piece was not kept, so the cache ends as the
+   in-process loop leaves it; a piece where a stop rule may fire (newline, closing
+   bracket) waits for its verdict instead.  The round trip thus hides behind the
+   evaluation: only waking the child for ``G`` and this process for the last ``P``
+   are on the request's path (``bench/engine_boundary.py`` measures it);
+4. the request is answered at the verdict that ends it; the child's ``D`` (why it
+   stopped, its compute time) is read then, or before the next request.
 
 While waiting, this process copies ``request.cancel`` into the shared flag; a prompt
 evaluation that has not stopped ``KILL_AFTER_SECONDS`` after a cancel gets the child
