@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -58,66 +59,130 @@ def test_cancel_flag_is_shared_with_a_child_process() -> None:
         flag.close()
 
 
-def _drive(pieces: list[str], request: GenerationRequest) -> tuple[list[bool], str, GenerationResult]:
-    """Run ProxyDriver in a thread against the parent's verdict loop over a real Pipe."""
-    parent_end, child_end = Pipe()
-    flag = create_shared_flag()
-    kept: list[bool] = []
-    proxy = ProxyDriver(child_end, flag)
+class PipeChild:
+    """The parent's view of a child (``EngineProcess``'s interface) over a real Pipe."""
+
+    def __init__(self) -> None:
+        self.conn, self.child_end = Pipe()
+        self.flag = create_shared_flag()
+        self.decoded = False
+        self.done_pending = False
+
+    def send(self, message: bytes) -> None:
+        self.conn.send_bytes(message)
+
+    def receive(self, cancel: threading.Event | None = None) -> bytes:
+        return self.conn.recv_bytes()
+
+
+def _drive(
+    pieces: list[str], request: GenerationRequest
+) -> tuple[dict[str, list[str]], str, GenerationResult]:
+    """The parent's real exchange against the child's real ProxyDriver running the
+    loop of ``LlamaBackend._sample_loop`` (speculative form) over ``pieces``.
+
+    Returns the pieces the child evaluated (``evaluated``), evaluated and then took
+    out of its cache again (``dropped``), or never evaluated because the verdict came
+    first (``refused``); how its loop ended; and the parent's result.
+    """
+    child = PipeChild()
+    seen: dict[str, list[str]] = {"evaluated": [], "dropped": [], "refused": []}
+    ended: list[str] = []
 
     def child_side() -> None:
+        job = child.child_end.recv_bytes()
+        assert job[:1] == protocol.GENERATE
+        ending = pickle.loads(job[1:])[4]
+        proxy = ProxyDriver(child.child_end, child.flag, GenerationResult("", "", prompt_tokens=5), ending)
         proxy.start_sampling()
         for piece in pieces:
             if not proxy.should_continue():
                 break
-            keep = proxy.feed(piece)
-            kept.append(keep)
-            if not keep:
+            proxy.send_piece(piece)
+            if proxy.may_end(piece):  # wait for the verdict first
+                if not proxy.piece_kept():
+                    seen["refused"].append(piece)
+                    break
+                seen["evaluated"].append(piece)
+                continue
+            seen["evaluated"].append(piece)  # evaluated while the verdict is on its way
+            if not proxy.piece_kept():
+                seen["dropped"].append(piece)
                 break
-        child_end.send_bytes(protocol.DONE)
+        else:
+            proxy.end_of_stream()
+        ended.append(proxy.ended)
+        fields = {
+            "prompt_tokens": 5,
+            "reused_tokens": 0,
+            "evaluated_tokens": 5,
+            "prompt_seconds": 0.0,
+            "stop_reason": "",
+            "ended": proxy.ended,
+            "error": "",
+            "compute_seconds": 0.0,
+        }
+        child.child_end.send_bytes(protocol.DONE + pickle.dumps(fields))
 
+    parent = ProcessBackend.__new__(ProcessBackend)  # only the exchange, no process
     result = GenerationResult(text="", stop_reason="")
     driver = StreamDriver(request, result)
     thread = threading.Thread(target=child_side)
     thread.start()
-    while True:
-        message = parent_end.recv_bytes()
-        if message == protocol.DONE:
-            break
-        if message == protocol.SAMPLING:
-            driver.start_sampling()
-            parent_end.send_bytes(bytes((protocol.GO_ON if driver.should_continue() else 0,)))
-        else:
-            keep = driver.feed(message[1:].decode())
-            go_on = keep and driver.should_continue()
-            parent_end.send_bytes(bytes(((protocol.KEEP if keep else 0) | (protocol.GO_ON if go_on else 0),)))
+    parent._exchange(child, [1, 2, 3], request, driver, result)  # type: ignore[arg-type]
     thread.join(10)
-    flag.close()
-    return kept, proxy.ended, driver.finish()
+    if child.done_pending:  # answered early: the next exchange would read this DONE
+        parent._drain(child, None)  # type: ignore[arg-type]
+    assert not child.done_pending
+    child.flag.close()
+    return seen, ended[0], driver.finish()
 
 
-def test_lock_step_stop_rule_drops_the_stopping_piece() -> None:
+def test_a_newline_piece_waits_for_its_verdict_and_is_never_evaluated() -> None:
     request = GenerationRequest(Prompt("x"), max_tokens=10, stop=lambda text: 3 if "\n" in text else None)
-    kept, ended, result = _drive(["abc", "\n", "never"], request)
-    assert kept == [True, False]  # the child must not evaluate the "\n" token
+    seen, ended, result = _drive(["abc", "\n", "never"], request)
+    assert seen == {"evaluated": ["abc"], "dropped": [], "refused": ["\n"]}
     assert ended == "stopped"
     assert result.text == "abc" and result.stop_reason == "stop-rule"
+    assert result.prompt_tokens == 5  # the statistics came with SAMPLING
 
 
-def test_lock_step_max_tokens_keeps_the_last_piece_then_stops() -> None:
+def test_a_piece_cut_without_warning_is_taken_out_of_the_cache_again() -> None:
+    request = GenerationRequest(Prompt("x"), max_tokens=10, stop=lambda text: 2 if "cd" in text else None)
+    seen, ended, result = _drive(["ab", "cd", "never"], request)
+    assert seen == {"evaluated": ["ab", "cd"], "dropped": ["cd"], "refused": []}
+    assert ended == "stopped"
+    assert result.text == "ab" and result.stop_reason == "stop-rule"
+
+
+def test_the_last_character_of_a_stop_string_makes_a_piece_wait() -> None:
+    request = GenerationRequest(Prompt("x"), max_tokens=10, stop_strings=("<END>",))
+    seen, _, result = _drive(["ab", "<EN", "D>", "never"], request)
+    assert seen == {"evaluated": ["ab", "<EN"], "dropped": [], "refused": ["D>"]}
+    assert result.text == "ab" and result.stop_reason == "eos"
+
+
+def test_max_tokens_keeps_the_last_piece_then_stops() -> None:
     request = GenerationRequest(Prompt("x"), max_tokens=2)
-    kept, ended, result = _drive(["a", "b", "c"], request)
-    assert kept == [True, True]  # both evaluated, as in-process; no third token sampled
+    seen, ended, result = _drive(["a", "b", "c"], request)
+    assert seen == {"evaluated": ["a", "b"], "dropped": [], "refused": []}  # as in-process
     assert ended == "stopped"
     assert result.text == "ab" and result.stop_reason == "max-tokens"
 
 
-def test_cancel_before_sampling_stops_at_once() -> None:
+def test_end_of_stream_waits_for_done() -> None:
+    request = GenerationRequest(Prompt("x"), max_tokens=10)
+    seen, ended, result = _drive(["a", "b"], request)
+    assert seen["evaluated"] == ["a", "b"] and ended == "eos"
+    assert result.text == "ab" and result.stop_reason == "eos"
+
+
+def test_cancel_before_sampling_refuses_the_first_piece() -> None:
     request = GenerationRequest(Prompt("x"), max_tokens=10)
     request.cancel.set()
-    kept, _, result = _drive(["a"], request)
-    assert kept == []
-    assert result.stop_reason == "cancelled"
+    seen, _, result = _drive(["a"], request)
+    assert seen["dropped"] == ["a"]  # evaluated, then taken out: in-process never evaluates it
+    assert result.text == "" and result.stop_reason == "cancelled"
 
 
 def test_stderr_tail_finds_the_failed_assertion() -> None:
@@ -153,9 +218,7 @@ def test_load_failure_names_the_cause_and_the_fix(tmp_path: Path) -> None:
     shape = load_failure(
         path,
         ValueError("Failed"),
-        [
-            "error loading model: check_tensor_dims: tensor 'blk.2.attn_norm.weight' not found"
-        ],
+        ["error loading model: check_tensor_dims: tensor 'blk.2.attn_norm.weight' not found"],
     )
     assert "blk.2.attn_norm.weight" in shape and "metadata does not match its tensors" in shape
     other = load_failure(path, ValueError("Failed to load"), [])
@@ -202,10 +265,9 @@ def test_proxy_stops_when_the_shared_flag_is_set() -> None:
     parent_end, child_end = Pipe()
     flag = create_shared_flag()
     try:
-        proxy = ProxyDriver(child_end, flag)
-        parent_end.send_bytes(bytes((protocol.GO_ON,)))  # the parent's answer to SAMPLING
+        proxy = ProxyDriver(child_end, flag, GenerationResult("", ""))
         proxy.start_sampling()
-        assert parent_end.recv_bytes() == protocol.SAMPLING
+        assert parent_end.recv_bytes()[:1] == protocol.SAMPLING
         assert proxy.should_continue()
         flag.set()  # the parent copies request.cancel here while the child decodes
         assert not proxy.should_continue()

@@ -5,11 +5,12 @@
 ``multiprocessing.connection.Connection``; fd M is a one-byte shared memory file whose
 byte is the cancel flag, read between 32-token prompt chunks and before each token.
 
-Messages are byte strings whose first byte says what they are (the parent's module
-docstring lists them).  The child loads the model once, then runs one generation at a
-time, in lock-step with the parent: it sends each decoded piece and waits for the
-parent's verdict (``StreamDriver.feed`` and ``should_continue`` run in the parent) before
-it evaluates the token, so the KV cache holds exactly what the in-process backend's would.
+Messages are byte strings whose first byte says what they are (listed below).  The
+child loads the model once, then runs one generation at a time, in step with the
+parent: it sends each decoded piece, evaluates its token while the parent runs
+``StreamDriver.feed`` and ``should_continue`` on it, then reads the verdict; a piece the
+parent did not keep has its token removed from the KV cache again, so the cache holds
+exactly what the in-process backend's would, and the round trip costs no time.
 
 Nothing is ever written to stdout (the server's stdout is JSON-RPC; the parent gives
 the child /dev/null there); logs go through Python logging to stderr, which the parent
@@ -30,7 +31,9 @@ import mmap
 import os
 import pickle
 import signal
+import struct
 import sys
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -46,14 +49,20 @@ CRASH_HOOK_ENV = "GHOST_LS_TEST_CRASH_AT_FIRST_DECODE"
 LOAD = b"L"  # parent -> child: pickled load parameters
 LOADED = b"K"  # child -> parent: pickled BackendInfo fields
 LOAD_FAILED = b"F"  # child -> parent: pickled message; the child then exits
-GENERATE = b"G"  # parent -> child: pickled (tokens, max_tokens, temperature, seed)
-SAMPLING = b"S"  # child -> parent: the prompt is read; answered with a verdict byte
-PIECE = b"P"  # child -> parent: UTF-8 text of one token; answered with a verdict byte
-DONE = b"D"  # child -> parent: pickled result fields
+GENERATE = b"G"  # parent -> child: pickled (tokens, max_tokens, temperature, seed, ending_chars)
+SAMPLING = b"S"  # child -> parent: the prompt is read; pickled prompt statistics
+PIECE = b"P"  # child -> parent: compute seconds so far (COMPUTE), then one token's UTF-8
+# text; answered with a verdict byte, read once the token is evaluated
+DONE = b"D"  # child -> parent: pickled result fields; ends every generation
 PING = b"N"  # parent -> child, answered with PING: a no-op round trip
 QUIT = b"Q"  # parent -> child: exit
 
-# Verdict bits (the one byte answering SAMPLING and PIECE).
+COMPUTE = struct.Struct("<d")
+
+ENDING_CHARS = "\n\r)]}"
+"""Characters of the pieces where stop rules fire (line end, block end, stray closer)."""
+
+# Verdict bits (the one byte answering PIECE).
 KEEP = 1  # the piece is kept (feed returned True): evaluate the token
 GO_ON = 2  # produce another token
 
@@ -80,21 +89,35 @@ class SharedFlag:
 
 
 class ProxyDriver:
-    """The child's stand-in for the parent's ``StreamDriver``: asks it over the connection."""
+    """The child's stand-in for the parent's ``StreamDriver`` (a ``SpeculativeDriver``).
 
-    def __init__(self, conn: Connection, cancel: SharedFlag) -> None:
+    Nothing here waits for the parent except ``piece_kept``, which reads the verdict on
+    a piece after its token was evaluated; by then it has usually arrived, so the
+    round trip hides behind the evaluation instead of adding to it.
+    """
+
+    def __init__(
+        self, conn: Connection, cancel: SharedFlag, result: GenerationResult, ending_chars: str = ""
+    ) -> None:
         self._conn = conn
+        self._ending = frozenset(ENDING_CHARS + ending_chars)
         self._cancel = cancel
-        self._go_on = False
+        self._result = result
+        self._go_on = True
+        self._started = time.perf_counter()
+        self.waited = 0.0
+        """Seconds spent waiting for the parent's verdicts (not computing)."""
         self.ended = ""
         """Why sampling ended here: ``eos``, ``stopped`` (the parent said so), ``cancelled``."""
 
-    def _ask(self, message: bytes) -> int:
-        self._conn.send_bytes(message)
-        return self._conn.recv_bytes()[0]
+    def compute_seconds(self) -> float:
+        """Time since the request arrived, waits for the parent excluded."""
+        return time.perf_counter() - self._started - self.waited
 
     def start_sampling(self) -> None:
-        self._go_on = bool(self._ask(SAMPLING) & GO_ON)
+        result = self._result
+        stats = (result.prompt_tokens, result.reused_tokens, result.evaluated_tokens, result.prompt_seconds)
+        self._conn.send_bytes(SAMPLING + pickle.dumps(stats))
 
     def should_continue(self) -> bool:
         if not self._go_on:
@@ -105,13 +128,26 @@ class ProxyDriver:
             return False
         return True
 
-    def feed(self, piece: str, tokens: int = 1) -> bool:
-        verdict = self._ask(PIECE + piece.encode("utf-8"))
+    def may_end(self, piece: str) -> bool:
+        return not self._ending.isdisjoint(piece)
+
+    def send_piece(self, piece: str) -> None:
+        self._conn.send_bytes(PIECE + COMPUTE.pack(self.compute_seconds()) + piece.encode("utf-8"))
+
+    def piece_kept(self) -> bool:
+        started = time.perf_counter()
+        verdict = self._conn.recv_bytes()[0]
+        self.waited += time.perf_counter() - started
         self._go_on = bool(verdict & GO_ON)
         if not verdict & KEEP:
             self.ended = "stopped"
             return False
         return True
+
+    def feed(self, piece: str, tokens: int = 1) -> bool:
+        """The one-step form (``Driver``): send and wait before the token is evaluated."""
+        self.send_piece(piece)
+        return self.piece_kept()
 
     def end_of_stream(self) -> None:
         self.ended = "eos"
@@ -149,7 +185,9 @@ class Engine:
         log.info("engine process %d loaded %s", os.getpid(), params["model_path"])
         return True
 
-    def generate(self, tokens: list[int], max_tokens: int, temperature: float, seed: int) -> None:
+    def generate(
+        self, tokens: list[int], max_tokens: int, temperature: float, seed: int, ending_chars: str
+    ) -> None:
         from ghost_ls.errors import BackendError
 
         if not self._decoded and self._extra_buffers and os.environ.get(CRASH_HOOK_ENV) == "1":
@@ -157,7 +195,7 @@ class Engine:
             os.kill(os.getpid(), signal.SIGSEGV)
         self._decoded = True
         result = GenerationResult(text="", stop_reason="")
-        driver = ProxyDriver(self._conn, self._cancel)
+        driver = ProxyDriver(self._conn, self._cancel, result, ending_chars)
         error = ""
         try:
             self._backend.run(
@@ -168,6 +206,7 @@ class Engine:
                 max_tokens=max_tokens,
                 temperature=temperature,
                 seed=seed,
+                speculative=driver,
             )
         except BackendError as failure:
             error = str(failure)
@@ -179,6 +218,7 @@ class Engine:
             "stop_reason": result.stop_reason,
             "ended": driver.ended,
             "error": error,
+            "compute_seconds": driver.compute_seconds(),
         }
         self._conn.send_bytes(DONE + pickle.dumps(fields))
 
@@ -190,8 +230,7 @@ class Engine:
                 return 0  # the parent went away
             kind, body = message[:1], message[1:]
             if kind == GENERATE:
-                tokens, max_tokens, temperature, seed = pickle.loads(body)
-                self.generate(tokens, max_tokens, temperature, seed)
+                self.generate(*pickle.loads(body))
             elif kind == PING:
                 self._conn.send_bytes(PING)
             elif kind == LOAD:

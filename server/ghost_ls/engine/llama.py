@@ -134,6 +134,25 @@ class Driver(Protocol):
     def end_of_stream(self) -> None: ...
 
 
+class SpeculativeDriver(Driver, Protocol):
+    """A driver whose verdict on a piece arrives while the token is being evaluated.
+
+    The engine's child process uses it: ``send_piece`` hands the piece to the parent
+    without waiting, the token is evaluated meanwhile, and ``piece_kept`` then reads
+    the verdict; a piece that was not kept has its token taken out of the KV cache
+    again, so the cache ends exactly as the one-step loop leaves it.  A piece that
+    ``may_end`` the suggestion (a newline, a closing bracket: where stop rules fire)
+    waits for its verdict first instead, so that the usual last token is not
+    evaluated for nothing while a next request may be waiting.
+    """
+
+    def send_piece(self, piece: str) -> None: ...
+
+    def may_end(self, piece: str) -> bool: ...
+
+    def piece_kept(self) -> bool: ...
+
+
 @contextlib.contextmanager
 def _model_params(extra_buffers: bool) -> Iterator[None]:
     """Make ``Llama()`` load with ``use_extra_bufts`` as given (it has no argument for it).
@@ -330,8 +349,13 @@ class LlamaBackend:
         max_tokens: int,
         temperature: float,
         seed: int,
+        speculative: SpeculativeDriver | None = None,
     ) -> None:
-        """Evaluate ``tokens`` after the cached prefix, then sample into ``driver``."""
+        """Evaluate ``tokens`` after the cached prefix, then sample into ``driver``.
+
+        With ``speculative`` (the same object as ``driver``), each token is evaluated
+        while the verdict on its piece is on its way (see :class:`SpeculativeDriver`).
+        """
         prompt = self._fit_prompt(tokens, max_tokens)
         result.prompt_tokens = len(prompt)
         started = time.perf_counter()
@@ -343,7 +367,7 @@ class LlamaBackend:
         if not finished:
             result.stop_reason = "cancelled"
             return
-        self._sample_loop(driver, temperature, seed)
+        self._sample_loop(driver, temperature, seed, speculative)
 
     def _fit_prompt(self, prompt: list[int], max_tokens: int) -> list[int]:
         """Drop tokens from the front when prompt + generation would overflow the context."""
@@ -384,7 +408,9 @@ class LlamaBackend:
                 raise BackendError(f"llama.cpp failed to evaluate the prompt: {error}") from error
         return True
 
-    def _sample_loop(self, driver: Driver, temperature: float, seed: int) -> None:
+    def _sample_loop(
+        self, driver: Driver, temperature: float, seed: int, speculative: SpeculativeDriver | None
+    ) -> None:
         llm = self._llm
         llm._sampler = llm._init_sampler(
             temp=temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0
@@ -398,11 +424,34 @@ class LlamaBackend:
                 if self._lib.llama_vocab_is_eog(self._vocab, token) or self._is_control(token):
                     driver.end_of_stream()
                     break
-                if not driver.feed(decoder.decode(self._piece_bytes(token))):
+                piece = decoder.decode(self._piece_bytes(token))
+                if speculative is not None:
+                    speculative.send_piece(piece)
+                    if speculative.may_end(piece):
+                        if not speculative.piece_kept():
+                            break
+                        llm.eval([token])
+                        continue
+                    llm.eval([token])
+                    if not speculative.piece_kept():
+                        self._drop_last_token()
+                        break
+                    continue
+                if not driver.feed(piece):
                     break
                 llm.eval([token])
         finally:
             llm._sampler = None
+
+    def _drop_last_token(self) -> None:
+        """Take the last evaluated token out of the KV cache (a piece the stop rule cut)."""
+        llm = self._llm
+        last = llm.n_tokens - 1
+        if llm._ctx.kv_cache_seq_rm(-1, last, -1):
+            llm.n_tokens = last
+        else:  # a cache that cannot drop a cell: start from scratch next time
+            llm._ctx.kv_cache_clear()
+            llm.n_tokens = 0
 
     def _is_control(self, token: int) -> bool:
         is_control = getattr(self._lib, "llama_vocab_is_control", None)

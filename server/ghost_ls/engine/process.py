@@ -9,12 +9,17 @@ prompt's token ids and read the FIM markers.  One generation:
 1. the cancel flag (one byte of shared memory) is cleared, the prompt's token ids are
    sent (``G``);
 2. the child reuses the cached prefix, evaluates the rest in 32-token chunks, looking
-   at the flag between chunks, and says ``S`` when the prompt is read;
+   at the flag between chunks, and sends the prompt statistics (``S``) when it is read;
 3. per token it sends the decoded piece (``P``); this process runs
    :class:`~ghost_ls.engine.streaming.StreamDriver` on it and answers with a verdict
-   byte (keep the piece? go on?); the child evaluates the token only when it is kept,
-   exactly as the in-process loop does;
-4. ``D`` carries the prompt statistics and why the child stopped.
+   byte (keep the piece? go on?).  The child evaluates the token meanwhile and takes
+   it out of its KV cache again when the piece was not kept, so the cache ends as the
+   in-process loop leaves it; a piece where a stop rule may fire (newline, closing
+   bracket) waits for its verdict instead.  The round trip thus hides behind the
+   evaluation: only waking the child for ``G`` and this process for the last ``P``
+   are on the request's path (``bench/engine_boundary.py`` measures it);
+4. the request is answered at the verdict that ends it; the child's ``D`` (why it
+   stopped, its compute time) is read then, or before the next request.
 
 While waiting, this process copies ``request.cancel`` into the shared flag; a prompt
 evaluation that has not stopped ``KILL_AFTER_SECONDS`` after a cancel gets the child
@@ -156,6 +161,8 @@ class EngineProcess:
         """Whether a decode (a whole prompt, or a cancelled part of one) finished in it."""
         self.serving = False
         """Loaded, and not being stopped on purpose: an exit now is a crash."""
+        self.done_pending = False
+        """A generation was answered before its ``DONE`` came; read it before the next."""
         self.crash_claimed = False
         self.crash_message = ""
         self.crash_handled = threading.Event()
@@ -285,6 +292,10 @@ class ProcessBackend:
         self._closed = False
         self._restarting: threading.Thread | None = None
         self._info: BackendInfo | None = None
+        self.last_tokenize_seconds = 0.0
+        """The last generate's time to tokenize the prompt here (for ``bench/``)."""
+        self.last_child_seconds = 0.0
+        """The last generate's compute time in the child, waits for verdicts excluded."""
         self._child: EngineProcess | None = self._start(choice or choose_for_this_cpu(settings.extra_buffers))
         from ghost_ls.engine.llama import LlamaBackend
 
@@ -470,6 +481,7 @@ class ProcessBackend:
         child = self._child
         if child is None:
             raise ModelError("the engine process is not running")
+        self._drain(child, None)
         started = time.perf_counter()
         child.send(protocol.PING)
         child.receive()
@@ -478,11 +490,14 @@ class ProcessBackend:
     def generate(self, request: GenerationRequest) -> GenerationResult:
         result = GenerationResult(text="", stop_reason="")
         driver = StreamDriver(request, result)
+        started = time.perf_counter()
+        self.last_child_seconds = 0.0
         with self._vocab_lock:
             if self._closed:
                 driver.fail("the model is closed")
                 return driver.finish()
             tokens = self._vocab.prompt_tokens(request.prompt.text)
+        self.last_tokenize_seconds = time.perf_counter() - started
         child = self._serving_child(request.cancel)
         if child is None:
             if request.cancel.is_set():
@@ -518,29 +533,54 @@ class ProcessBackend:
         driver: StreamDriver,
         result: GenerationResult,
     ) -> None:
-        """One generation in lock-step with the child (see the module docstring)."""
+        """One generation in step with the child (see the module docstring).
+
+        Returns as soon as the verdict on a piece ends the suggestion: the child then
+        still takes that token out of its cache (or finishes evaluating it) and sends
+        ``DONE``, which the next exchange reads first.
+        """
+        self._drain(child, request.cancel)
         child.flag.clear()
-        child.send(
-            protocol.GENERATE + pickle.dumps((tokens, request.max_tokens, request.temperature, request.seed))
-        )
+        # the piece that completes a stop string holds its last character
+        ending = "".join(marker[-1] for marker in request.stop_strings if marker)
+        job = (tokens, request.max_tokens, request.temperature, request.seed, ending)
+        child.send(protocol.GENERATE + pickle.dumps(job))
+        child.done_pending = True
+        go_on = True
         while True:
             message = child.receive(request.cancel)
             kind = message[:1]
             if kind == protocol.PIECE:
-                keep = driver.feed(message[1:].decode("utf-8", "replace"))
+                self.last_child_seconds = protocol.COMPUTE.unpack_from(message, 1)[0]
+                keep = go_on and driver.feed(message[1 + protocol.COMPUTE.size :].decode("utf-8", "replace"))
                 go_on = keep and driver.should_continue()
                 child.send(bytes(((protocol.KEEP if keep else 0) | (protocol.GO_ON if go_on else 0),)))
+                if not go_on:
+                    return
             elif kind == protocol.SAMPLING:
                 child.decoded = True
+                stats = pickle.loads(message[1:])
+                result.prompt_tokens, result.reused_tokens, result.evaluated_tokens = stats[:3]
+                result.prompt_seconds = stats[3]
                 driver.start_sampling()
-                child.send(bytes((protocol.GO_ON if driver.should_continue() else 0,)))
+                go_on = driver.should_continue()  # False: the first piece is refused
             elif kind == protocol.DONE:
-                self._finish(pickle.loads(message[1:]), driver, result)
+                child.done_pending = False
+                fields = pickle.loads(message[1:])
+                self.last_child_seconds = fields["compute_seconds"]
+                self._finish(fields, driver, result)
                 if result.evaluated_tokens:
                     child.decoded = True
                 return
             else:
                 raise ChildGone(f"unexpected message {kind!r}")
+
+    @staticmethod
+    def _drain(child: EngineProcess, cancel: threading.Event | None) -> None:
+        """Read the ``DONE`` of a generation that was answered before it arrived."""
+        while child.done_pending:
+            if child.receive(cancel)[:1] == protocol.DONE:
+                child.done_pending = False
 
     @staticmethod
     def _finish(fields: dict[str, Any], driver: StreamDriver, result: GenerationResult) -> None:

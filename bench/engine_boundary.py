@@ -1,0 +1,203 @@
+"""What the engine's process boundary costs, and what llama.cpp's extra buffer types buy.
+
+1. Boundary (``--model``, default the 0.5B): the same requests through the in-process
+   ``LlamaBackend`` and through ``ProcessBackend`` (llama.cpp in a child process),
+   interleaved ABBA so drift in the machine's load hits both alike.  The requests
+   replay typing: each prompt is the previous one plus a few characters, so the KV
+   prefix reuse is the realistic one; each generates to the line end (at most
+   ``--tokens``), ``--gap-ms`` after the previous one (an editor's debounce).
+   Reported per request: the boundary's own cost (the child process' wall time minus
+   the parent's tokenizing and the child's llama.cpp time, waits for the parent's
+   verdicts excluded: messages, pickling, waking the other process), the wall time of
+   each backend and their paired difference (process minus in-process; on a loaded
+   machine mostly noise), the no-op round trip to the child (``ping``, back to back
+   and after a pause), and ``round trip x messages`` (G, S, one P per token, D), what
+   a strict lock-step would add: the child evaluates a token while its verdict is on
+   the way (``engine/child.py``), so only the first and the last message wait.
+2. Extra buffers (``--buffers-model``, default the 1.5B): the same model loaded with
+   ``use_extra_bufts`` on and off (in-process, both loaded), interleaved, ``--reps``
+   times: prompt tok/s on a fresh ~300-token prompt and generation tok/s for 32 tokens.
+
+Run:  .venv/bin/python bench/engine_boundary.py --json-out bench/results/DATE-engine-boundary.json
+Prints one JSON object on stdout; progress on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from benchlib.common import emit, header, log, ratio, summary
+from ghost_ls.config import Settings
+from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt, StopRule
+from ghost_ls.engine.llama import LlamaBackend, system_info
+from ghost_ls.engine.process import ProcessBackend
+from ghost_ls.models.store import resolve_model
+from ghost_ls.postprocess.stops import stop_at_newline
+
+SOURCE = '''import math
+from dataclasses import dataclass
+
+
+@dataclass
+class Circle:
+    radius: float
+
+    def area(self) -> float:
+        """Area of the circle."""
+        return math.pi * self.radius ** 2
+
+    def circumference(self) -> float:
+        """Circumference of the circle."""
+        return 2 * math.pi * self.radius
+
+    def scaled(self, factor: float) -> "Circle":
+        """A circle scaled by factor."""
+        return Circle(self.radius * factor)
+'''
+
+
+def typing_prompts(count: int, step: int = 3) -> list[str]:
+    """``count`` prompts, each ``step`` characters longer than the one before."""
+    start = len(SOURCE) - count * step
+    return [SOURCE[: start + i * step] for i in range(1, count + 1)]
+
+
+def run(
+    backend: LlamaBackend | ProcessBackend, text: str, tokens: int, stop: StopRule | None = None
+) -> tuple[float, GenerationResult]:
+    request = GenerationRequest(Prompt(text), max_tokens=tokens, stop=stop, cancel=threading.Event())
+    started = time.perf_counter()
+    result = backend.generate(request)
+    return time.perf_counter() - started, result
+
+
+def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) -> dict[str, Any]:
+    settings = Settings(threads=threads, extra_buffers="auto")
+    log(f"boundary: loading {model.name} in-process and in a child process")
+    local = LlamaBackend(model, threads=threads)
+    child = ProcessBackend(model, settings)
+    try:
+        if local.info().extra_buffers != child.info().extra_buffers:
+            log("warning: the two backends chose different extra buffers")
+        prompts = typing_prompts(requests)
+        run(local, prompts[0][:-40], tokens)  # warm-up: first decode, page cache
+        run(child, prompts[0][:-40], tokens)
+        wall: dict[str, list[float]] = {"inProcess": [], "childProcess": []}
+        differences: list[float] = []
+        overhead: list[float] = []
+        generated: list[int] = []
+        mismatches = 0
+        for index, text in enumerate(prompts):
+            order = [("inProcess", local), ("childProcess", child)]
+            if index % 2:
+                order.reverse()
+            results: dict[str, GenerationResult] = {}
+            for name, backend in order:
+                time.sleep(gap)  # the editor's debounce: requests do not come back to back
+                seconds, result = run(backend, text, tokens, stop_at_newline)
+                wall[name].append(seconds * 1000)
+                results[name] = result
+            differences.append(wall["childProcess"][-1] - wall["inProcess"][-1])
+            # the boundary's own cost: wall time that is neither tokenizing nor llama.cpp
+            compute = child.last_tokenize_seconds + child.last_child_seconds
+            overhead.append(wall["childProcess"][-1] - compute * 1000)
+            generated.append(results["childProcess"].generated_tokens)
+            if results["childProcess"].text != results["inProcess"].text:
+                mismatches += 1
+        pings = [child.ping() * 1000 for _ in range(2000)]
+        cold: list[float] = []
+        for _ in range(30):  # after an idle pause, as a request after a keystroke finds it
+            time.sleep(gap)
+            cold.append(child.ping() * 1000)
+        ping_p50 = sorted(pings)[len(pings) // 2]
+        messages = [2 + 1 + n for n in generated]  # G, S, one P per token, D
+        return {
+            "model": model.name,
+            "requests": requests,
+            "maxTokensPerRequest": tokens,
+            "stopRule": "stop_at_newline",
+            "gapMs": round(gap * 1000),
+            "generatedTokens": summary([float(n) for n in generated], 1),
+            "threads": threads,
+            "wallMs": {name: summary(values, 2) for name, values in wall.items()},
+            "boundaryOverheadMs": summary(overhead, 3),
+            "childMinusInProcessMs": summary(differences, 3),
+            "pingRoundTripMs": summary(pings, 4),
+            "pingAfterPauseRoundTripMs": summary(cold, 4),
+            "strictLockStepEstimateMs": summary([ping_p50 * m for m in messages], 3),
+            "textMismatches": mismatches,
+        }
+    finally:
+        child.close()
+        local.close()
+
+
+def extra_buffers(model: Path, reps: int, threads: int) -> dict[str, Any]:
+    log(f"extra buffers: loading {model.name} with use_extra_bufts on and off")
+    backends = {
+        "on": LlamaBackend(model, threads=threads, extra_buffers=True),
+        "off": LlamaBackend(model, threads=threads, extra_buffers=False),
+    }
+    prompt_speed: dict[str, list[float]] = {"on": [], "off": []}
+    generation_speed: dict[str, list[float]] = {"on": [], "off": []}
+    try:
+        for rep in range(reps + 1):
+            order = ["on", "off"] if rep % 2 else ["off", "on"]
+            for name in order:
+                # a different first line each time: the whole prompt is evaluated
+                text = f"# run {rep} {name}\n" + SOURCE * 2
+                _, result = run(backends[name], text, 32)
+                if rep == 0:
+                    continue  # warm-up
+                prompt_speed[name].append(result.evaluated_tokens / result.prompt_seconds)
+                generation_speed[name].append(result.tokens_per_second)
+                log(
+                    f"  rep {rep} {name}: prompt {prompt_speed[name][-1]:.1f} tok/s "
+                    f"({result.evaluated_tokens} tokens), generation {generation_speed[name][-1]:.1f} tok/s"
+                )
+    finally:
+        for backend in backends.values():
+            backend.close()
+    prompt = {name: summary(values, 1) for name, values in prompt_speed.items()}
+    generation = {name: summary(values, 1) for name, values in generation_speed.items()}
+    return {
+        "model": model.name,
+        "reps": reps,
+        "threads": threads,
+        "promptTokensPerSecond": prompt,
+        "generationTokensPerSecond": generation,
+        "promptOnOverOff": ratio(prompt["on"]["p50"], prompt["off"]["p50"]),
+        "generationOnOverOff": ratio(generation["on"]["p50"], generation["off"]["p50"]),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="qwen2.5-coder-0.5b-instruct")
+    parser.add_argument("--buffers-model", default="qwen2.5-coder-1.5b-instruct")
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--tokens", type=int, default=16, help="max tokens per request (line end stops)")
+    parser.add_argument("--gap-ms", type=int, default=150, help="pause before each request (debounce)")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads (1: steadier when shared)")
+    parser.add_argument("--skip-buffers", action="store_true")
+    parser.add_argument("--json-out", type=Path)
+    args = parser.parse_args(argv)
+    result = header("engine_boundary")
+    result["systemInfo"] = system_info()
+    result["boundary"] = boundary(
+        resolve_model(args.model)[0], args.requests, args.tokens, args.threads, args.gap_ms / 1000
+    )
+    if not args.skip_buffers:
+        result["extraBuffers"] = extra_buffers(resolve_model(args.buffers_model)[0], args.reps, args.threads)
+    emit(result, args.json_out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
