@@ -69,8 +69,11 @@ from ghost_ls.errors import BackendError, ModelError
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.005
-"""How often ``request.cancel`` is copied into the shared flag while the child works."""
+POLL_SECONDS = 0.02
+"""How often ``request.cancel`` is looked at while the child reads a prompt (during
+sampling every piece's verdict looks at it too).  Each look wakes this process, and a
+wake-up on a busy 2-core machine can stall llama.cpp's threads in the child: 50 a
+second are cheap; the child only reads the flag between 32-token chunks anyway."""
 KILL_AFTER_SECONDS = 5.0
 """A cancelled child that has not answered by then is killed and restarted."""
 CRASH_LIMIT = 3
