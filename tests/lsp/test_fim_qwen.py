@@ -2,8 +2,9 @@
 
 What the suffix says must reach the model: a completion whose right answer only the
 text below the cursor gives away, and the prompt layout read back from ``ghost/status``
-(``lastPrompt``): the plain PSM prompt when there is nothing from other files, the
-repo-level format with ``<|file_sep|>`` sections when there is.
+(``lastPrompt``): the plain PSM prompt (the file's path as a comment) when there is
+nothing from other files, the repo-level format with ``<|file_sep|>`` sections when
+there is.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def test_prompt_is_plain_psm_without_cross_file_context(qwen: LspClient) -> None
     status = qwen.request("ghost/status")
     prompt = status["lastPrompt"]
     assert status["promptFormat"] == "qwen"
-    assert prompt.startswith("<|fim_prefix|>def greeting(name: str) -> str:\n"), prompt[:200]
+    assert prompt.startswith("<|fim_prefix|># layout.py\ndef greeting(name: str) -> str:\n"), prompt[:200]
     prefix, rest = prompt.split("<|fim_suffix|>")
     assert prefix.endswith('"""A friendly greeting for ``name``."""\n    '), prefix[-80:]
     assert rest == "\n    return message.upper()\n<|fim_middle|>", rest

@@ -2,8 +2,8 @@
 
 code-server 4.100.3 (VS Code 1.100.3's web build, from the npm registry) runs on a
 loopback port; Debian's Chromium, driven by playwright-core, types into a Python file;
-the ghost text comes from the real ``ghost-ls serve`` with the embedded model and the
-default settings; Tab accepts it and the test reads the saved file.
+the ghost text comes from the real ``ghost-ls serve`` with a real code model (the 0.5B) and the
+default settings otherwise; Tab accepts it and the test reads the saved file.
 
 clients/vscode/scripts/e2e-setup.sh installs what it needs (apt: chromium, libkrb5-dev,
 ripgrep; code-server into clients/vscode/.e2e); clients/vscode/scripts/ci.sh builds the

@@ -1,4 +1,4 @@
---- End-to-end: the plugin driving the real `ghost-ls serve` with its embedded model,
+--- End-to-end: the plugin driving the real `ghost-ls serve` with a real code model (Qwen2.5-Coder-0.5B-Instruct),
 --- in a real headless Neovim, typing as a user would. Model output varies, so the
 --- tests check relations (buffer = old text + the accepted part of what was shown),
 --- not exact suggestions. Run by tests/nvim/test_nvim_e2e.py.
@@ -105,12 +105,17 @@ local FIZZ = {
   "    for i in range(1, n + 1):",
 }
 
+-- The LSP tests' model (the fastest real code model); every setup() below names it,
+-- since a setup() that leaves a server setting out restores its default.
+local MODEL = "qwen2.5-coder-0.5b-instruct"
+
 H.run(function()
   local cmd = server and { server, "serve" } or nil
   ghost.setup({
     cmd = cmd,
     disabled_filetypes = { "markdown", "help" },
     debounce_ms = 100,
+    server_settings = { model = MODEL },
   })
   vim.cmd("edit " .. vim.fn.fnameescape(write_file("sample.py", IS_EVEN)))
   buf = vim.api.nvim_get_current_buf()
@@ -298,7 +303,8 @@ H.run(function()
   end)
 
   H.test("manual_trigger", function(d)
-    ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, auto_trigger = false })
+    ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, auto_trigger = false,
+      server_settings = { model = MODEL } })
     fresh(IS_EVEN)
     H.input("A")
     H.type(" n")
@@ -307,7 +313,8 @@ H.run(function()
     H.eq(d.before_trigger, nil, "nothing without auto_trigger")
     H.input("<M-\\>", 30)
     H.truthy(wait_suggestion(), "a suggestion after <M-\\>")
-    ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100 })
+    ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100,
+      server_settings = { model = MODEL } })
   end)
 
   H.test("disabled_filetype_gets_nothing", function(d)
@@ -333,7 +340,7 @@ H.run(function()
     H.truthy(lsp.get_client(), "client")
     -- setup() again with other server settings sends workspace/didChangeConfiguration.
     ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100,
-      server_settings = { streaming = true } })
+      server_settings = { model = MODEL, streaming = true } })
     H.sleep(200)
     partials = 0
     -- A context not asked before: a cached answer is not streamed.
@@ -351,7 +358,8 @@ H.run(function()
     end, SUGGESTION_TIMEOUT)
     d.partials = partials
     d.suggestion = view.text
-    ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100 })
+    ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100,
+      server_settings = { model = MODEL } })
     H.truthy(partials > 0, "ghost/partialCompletion notifications arrived")
     local resp = lsp.get_client():request_sync("ghost/status", vim.empty_dict(), 5000)
     d.streaming_after = resp and resp.result and resp.result.settings.streaming

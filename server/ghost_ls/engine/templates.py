@@ -11,9 +11,10 @@ then the prefix window.
   appends to the prompt, but only models trained on it should use it.
 - Repo-level formats (Qwen2.5-Coder, StarCoder2) put snippets and the file path between
   ``file_sep`` markers; others get them as comments.  With no snippets to show, the
-  prompt is the plain FIM prompt: on Qwen2.5-Coder-0.5B-Instruct the repo header alone
+  prompt is the plain FIM prompt with the file's path as a comment: on
+  Qwen2.5-Coder-0.5B-Instruct the repo header alone
   (``<|repo_name|>workspace<|file_sep|>path``) costs 12.5 points of HumanEval
-  single-line pass@1 (see bench/README.md).
+  single-line pass@1 (measured in the code-models issue).
 """
 
 from __future__ import annotations
