@@ -13,8 +13,9 @@ item applied to the document over its range, ``didClose``.
   FIM server one can write — ``<pre>`` the 60 lines above ``<suf>`` the 20 lines
   below ``<mid>``, the KV cache reset for every request, greedy.  On single-line tasks
   it stops at the first newline; on multi-line tasks it is left to end the middle
-  itself (end-of-generation or ``--multi-max-tokens``, 128).  For a model without FIM
-  tokens it sends the 60 lines above alone.
+  itself (end-of-generation or ``--multi-max-tokens``, 128, which ghost-ls then gets as
+  its ``maxTokens`` too).  For a model without FIM tokens it sends the 60 lines above
+  alone.
 
 The two systems take turns going first (task by task), so drift in the machine's speed
 is shared.  Each program (document with the suggestion + test + ``check(entry_point)``)
@@ -225,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         result["model"] = {"name": args.model, "promptFormat": status.get("promptFormat"),
                            "path": status.get("modelPath")}
         for subset in (s for s in args.subsets.split(",") if s):
+            tokens = args.max_tokens if subset == "single" else args.multi_max_tokens
+            ghost.client.notify("workspace/didChangeConfiguration", {"settings": {"maxTokens": tokens}})
             plain = plain_system(args, subset)
             try:
                 result[subset] = run_subset(subset, {"ghost": ghost, "plain": plain}, args)

@@ -44,21 +44,27 @@ def _uri(client: LspClient, name: str) -> str:
 def test_the_suffix_decides_the_completion(qwen: LspClient) -> None:
     uri = _uri(qwen, "greeting.py")
     qwen.open(uri, GREETING)
-    items = qwen.inline(uri, 2, 4, timeout=120)["items"]
+    items = qwen.inline(uri, 2, 0, timeout=120)["items"]
     assert items, "no suggestion"
     assert items[0]["insertText"].lstrip().startswith("message"), items[0]
 
 
-def test_prompt_is_plain_psm_without_cross_file_context(qwen: LspClient) -> None:
-    uri = _uri(qwen, "layout.py")
-    qwen.open(uri, GREETING)
-    qwen.inline(uri, 2, 4, timeout=120)
-    status = qwen.request("ghost/status")
+def test_prompt_is_plain_psm_without_cross_file_context(tmp_path: Path) -> None:
+    # A server of its own: in the shared one, files opened before (recently viewed
+    # ones) rightly contribute snippets.
+    alone = start_server({"model": TEST_MODEL, "indexWorkspace": False}, root=tmp_path)
+    try:
+        uri = (tmp_path / "layout.py").as_uri()
+        alone.open(uri, GREETING.replace("greeting", "salute"))
+        alone.inline(uri, 2, 0, timeout=120)
+        status = alone.request("ghost/status")
+    finally:
+        alone.close()
     prompt = status["lastPrompt"]
     assert status["promptFormat"] == "qwen"
-    assert prompt.startswith("<|fim_prefix|># layout.py\ndef greeting(name: str) -> str:\n"), prompt[:200]
+    assert prompt.startswith("<|fim_prefix|># layout.py\ndef salute(name: str) -> str:\n"), prompt[:200]
     prefix, rest = prompt.split("<|fim_suffix|>")
-    assert prefix.endswith('"""A friendly greeting for ``name``."""\n    '), prefix[-80:]
+    assert prefix.endswith('"""A friendly salute for ``name``."""\n'), prefix[-80:]
     assert rest == "\n    return message.upper()\n<|fim_middle|>", rest
     assert "<|file_sep|>" not in prompt and "<|repo_name|>" not in prompt
 

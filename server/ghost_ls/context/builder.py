@@ -177,7 +177,7 @@ class ContextBuilder:
             self._note_view(uri)
             context, info = self._assembler.build(state, self._settings, line, column)
             mode = mode_for_model(context.mode, context.line_prefix, context.line_suffix,
-                                  context.suffix, self._reads_suffix and self._settings.multiline)
+                                  self._reads_suffix and self._settings.multiline)
             if mode is not context.mode:
                 context = dataclasses.replace(context, mode=mode)
         except Exception:

@@ -11,7 +11,7 @@ The rule, after Cody (docs/ARCHITECTURE.md, "Completion modes"):
   it further down (for braces: the next code is the closing ``}``);
 * LINE otherwise;
 * and, once the model is known (:func:`mode_for_model`): FILL instead of LINE on a
-  blank line with code below when the model reads the suffix (FIM).  It knows where
+  blank line when the model reads the suffix (FIM).  It knows where
   the middle ends, which may be several lines on; a prefix-only model would not.
 
 The checks are textual on purpose: half-typed code is exactly where the tree is full of
@@ -54,11 +54,14 @@ def completion_mode(line_prefix: str, line_suffix: str, line_at: LineAt, row: in
     return CompletionMode.LINE
 
 
-def mode_for_model(mode: CompletionMode, line_prefix: str, line_suffix: str, suffix: str,
+def mode_for_model(mode: CompletionMode, line_prefix: str, line_suffix: str,
                    reads_suffix: bool) -> CompletionMode:
-    """The mode once the model is known: FILL for a FIM model on a blank line in LINE mode."""
+    """The mode once the model is known: FILL for a FIM model on a blank line in LINE mode.
+
+    Also at the end of a file (nothing below): the model still says where it ends.
+    """
     blank_line = not line_prefix.strip() and not line_suffix.strip()
-    if reads_suffix and mode is CompletionMode.LINE and blank_line and suffix.strip():
+    if reads_suffix and mode is CompletionMode.LINE and blank_line:
         return CompletionMode.FILL
     return mode
 

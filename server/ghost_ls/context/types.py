@@ -22,8 +22,8 @@ class CompletionMode(enum.Enum):
     """Complete several lines (after a block opener whose body is empty)."""
     FILL = "fill"
     """Fill a blank line for a model that reads the suffix (FIM): the model ends the
-    middle itself, over several lines if it needs them, bounded like a block whose
-    lines never go left of the code below (``context/mode.py``)."""
+    middle itself, over several lines if it needs them (``context/mode.py``,
+    ``postprocess/stops.py``)."""
 
 
 @dataclass(frozen=True)

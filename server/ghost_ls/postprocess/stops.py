@@ -2,14 +2,11 @@
 
 A rule sees the cumulative text and answers None (go on) or the length to keep.
 - LINE mode: the first newline ends it.
-- FILL mode (a blank line, FIM models): the model's end-of-middle token ends it, and
-  the BLOCK rules below bound it, the floor being the indentation of the next code line.
+- FILL mode (a blank line, FIM models): the model's end-of-middle token ends it; the
+  BLOCK rules below bound it, except the dedent rule (a middle may close blocks the
+  code below does not continue) and with a cap of ``MAX_FILL_LINES`` lines.
 - BLOCK and FILL: a generated line equal to the next code line below the cursor means
   the suggestion has reached the code that follows: it ends before that line.
-- FILL: a first line that opens a block (``for x in xs:``, ``if (a) {``) ends the
-  suggestion when the code below is indented deeper and can start a body: the
-  document already has that block's body (the inverse of the BLOCK mode rule, which
-  asks for an empty body).
 - BLOCK mode: a closing bracket the suggestion did not open ends it at once (it
   closes the block the cursor is in: ``}`` in C-like languages); so does a completed
   line that dedents below the block's indentation (the code after the block belongs
@@ -21,18 +18,14 @@ Checking is linear in the text and runs on the worker thread between tokens.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from ghost_ls.context.languages import spec_for
-from ghost_ls.context.mode import is_opener
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.engine.backend import StopRule
 from ghost_ls.postprocess.brackets import first_stray_closer
 
 MAX_BLOCK_LINES = 12
 
-_NOT_A_BODY = ("else", "elif", "except", "finally", "case", "}", ")", "]", "end")
-"""How lines begin that continue a statement rather than start a block's body."""
+MAX_FILL_LINES = 24
+"""FILL mode: the model ends the middle; this only bounds a model that does not."""
 
 
 def indent_width(line: str, tab_width: int = 4) -> int:
@@ -68,22 +61,16 @@ def _opener_body_indent(context: PromptContext) -> int:
 
 
 def make_block_stop(
-    base_indent: int,
-    max_lines: int = MAX_BLOCK_LINES,
-    next_code: str = "",
-    opens_block: Callable[[str], bool] | None = None,
+    base_indent: int | None, max_lines: int = MAX_BLOCK_LINES, next_code: str = ""
 ) -> StopRule:
     """Stop rule for BLOCK and FILL mode (see module docstring).
 
+    ``base_indent``: lines indented less end the suggestion (None: no such floor).
     ``next_code``: the first code line below the cursor, as the document has it.  A
     generated line equal to it means the suggestion has reached the code that follows,
-    and ends before it.  With ``opens_block``, a first line that opens a block whose
-    body the code below already is (indented deeper, and able to start a body) ends
-    the suggestion after it.
+    and ends before it.
     """
     next_stripped = next_code.strip()
-    body_below = bool(opens_block and next_stripped and not next_stripped.startswith(_NOT_A_BODY))
-    below_indent = indent_width(next_code)
 
     def stop(text: str) -> int | None:
         closer = first_stray_closer(text)
@@ -103,15 +90,12 @@ def make_block_stop(
             if next_stripped and line.strip() == next_stripped:
                 return cut_before(number)
             if number == 0:
-                if body_below and opens_block is not None and opens_block(line) and (
-                    below_indent > indent_width(line)
-                ):
-                    return len(line)
                 continue
             previous = lines[number - 1]
             if not line.strip() and not previous.strip():
                 return cut_before(number - 1)
-            if line.strip() and (indent_width(line) < base_indent or line == previous):
+            dedented = base_indent is not None and indent_width(line) < base_indent
+            if line.strip() and (dedented or line == previous):
                 return cut_before(number)
         return None
 
@@ -129,15 +113,12 @@ def next_code_line(context: PromptContext) -> str:
 def stop_rule_for(context: PromptContext) -> StopRule:
     """The rule matching the context's completion mode.
 
-    In FILL mode the floor is the indentation of the next code line: a middle never
-    goes left of the code that follows it, which would then belong to another block.
+    FILL has no indentation floor: a middle may close blocks and open others that the
+    code below continues, so only the model knows where it ends.
     """
     below = next_code_line(context)
     if context.mode is CompletionMode.BLOCK:
         return make_block_stop(block_base_indent(context), next_code=below)
     if context.mode is CompletionMode.FILL:
-        spec = spec_for(context.language)
-        return make_block_stop(
-            indent_width(below), next_code=below, opens_block=lambda line: is_opener(line, spec)
-        )
+        return make_block_stop(None, max_lines=MAX_FILL_LINES, next_code=below)
     return stop_at_newline

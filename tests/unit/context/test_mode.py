@@ -63,3 +63,15 @@ def test_block_needs_multiline_setting() -> None:
 def test_detect_indent(text: str, expected: str) -> None:
     lines = text.split("\n")
     assert detect_indent(lambda r: lines[r], len(lines), "    ") == expected
+
+
+def test_a_fim_model_fills_blank_lines_and_a_prefix_only_model_does_not() -> None:
+    from ghost_ls.context.mode import mode_for_model
+
+    line = CompletionMode.LINE
+    assert mode_for_model(line, "    ", "", reads_suffix=True) is CompletionMode.FILL
+    assert mode_for_model(line, "", "", reads_suffix=True) is CompletionMode.FILL
+    assert mode_for_model(line, "    ", "", reads_suffix=False) is line
+    assert mode_for_model(line, "    x = ", "", reads_suffix=True) is line  # mid-line: finish it
+    block = CompletionMode.BLOCK
+    assert mode_for_model(block, "    ", "", reads_suffix=True) is block
