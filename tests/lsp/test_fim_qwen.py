@@ -9,6 +9,7 @@ there is.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,8 +76,15 @@ def test_prompt_uses_file_sep_sections_for_other_files(qwen: LspClient) -> None:
     uri = _uri(qwen, "main.py")
     text = "from shapes_util import polygon_area\n\n\ndef total(shapes):\n    return sum(\n"
     qwen.open(uri, text)
-    qwen.inline(uri, 4, 15, timeout=120)
-    prompt = qwen.request("ghost/status")["lastPrompt"]
+    # The index reads the opened helper on a background thread, which announces
+    # nothing: ask again (past the typing-through cache) until its snippet is there.
+    deadline = time.monotonic() + 60
+    while True:
+        qwen.inline(uri, 4, 15, timeout=120)
+        prompt = qwen.request("ghost/status")["lastPrompt"]
+        if "<|file_sep|>shapes_util.py" in prompt or time.monotonic() > deadline:
+            break
+        qwen.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
     assert prompt.startswith("<|repo_name|>"), prompt[:200]
     assert "<|file_sep|>shapes_util.py\ndef polygon_area(" in prompt, prompt[:400]
     _, current = prompt.rsplit("<|file_sep|>", 1)

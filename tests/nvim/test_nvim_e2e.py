@@ -1,4 +1,4 @@
-"""The Neovim plugin against the real `ghost-ls serve` and a real code model (the 0.5B).
+"""The Neovim plugin against the real `ghost-ls serve` and the default code model (the 1.5B).
 
 One headless Neovim runs clients/neovim/tests/e2e.lua (one server, model loaded once);
 each scenario is reported as its own test. Slow on CPU: about a minute on 2 cores.

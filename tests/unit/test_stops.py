@@ -100,3 +100,13 @@ def test_fill_rule_lets_the_model_write_several_lines() -> None:
     suffix = "\n    return total\n"
     stop = stop_rule_for(_fill_context(prefix, suffix))
     assert stop("    total = 0\n    for x in xs:\n        total += x\n") is None
+
+
+def test_fill_rule_does_not_go_left_of_the_cursor() -> None:
+    context = PromptContext(
+        uri="file:///t.py", path="t.py", language="python", prefix="def f(n):\n    ",
+        suffix="", mode=CompletionMode.FILL, line_prefix="    ", line_suffix="",
+    )
+    text = "if n:\n        return 1\n```\n"
+    keep = stop_rule_for(context)(text)
+    assert keep is not None and text[:keep] == "if n:\n        return 1"

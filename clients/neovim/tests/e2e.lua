@@ -1,4 +1,4 @@
---- End-to-end: the plugin driving the real `ghost-ls serve` with a real code model (Qwen2.5-Coder-0.5B-Instruct),
+--- End-to-end: the plugin driving the real `ghost-ls serve` with the default code model (Qwen2.5-Coder-1.5B-Instruct),
 --- in a real headless Neovim, typing as a user would. Model output varies, so the
 --- tests check relations (buffer = old text + the accepted part of what was shown),
 --- not exact suggestions. Run by tests/nvim/test_nvim_e2e.py.
@@ -7,7 +7,7 @@ local H = dofile(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":h") .
 vim.o.showmode = false
 local workdir = assert(os.getenv("GHOST_LS_TEST_DIR"), "GHOST_LS_TEST_DIR not set")
 local server = os.getenv("GHOST_LS_SERVER")
-local SUGGESTION_TIMEOUT = tonumber(os.getenv("GHOST_LS_SUGGESTION_TIMEOUT_MS") or "") or 30000
+local SUGGESTION_TIMEOUT = tonumber(os.getenv("GHOST_LS_SUGGESTION_TIMEOUT_MS") or "") or 90000
 
 local ghost = require("ghost_ls")
 local suggestion = require("ghost_ls.suggestion")
@@ -105,9 +105,9 @@ local FIZZ = {
   "    for i in range(1, n + 1):",
 }
 
--- The LSP tests' model (the fastest real code model); every setup() below names it,
--- since a setup() that leaves a server setting out restores its default.
-local MODEL = "qwen2.5-coder-0.5b-instruct"
+-- The default model (what a user gets); every setup() below names it, since a
+-- setup() that leaves a server setting out restores its default.
+local MODEL = "qwen2.5-coder-1.5b-instruct"
 
 H.run(function()
   local cmd = server and { server, "serve" } or nil

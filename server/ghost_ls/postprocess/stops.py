@@ -3,8 +3,8 @@
 A rule sees the cumulative text and answers None (go on) or the length to keep.
 - LINE mode: the first newline ends it.
 - FILL mode (a blank line, FIM models): the model's end-of-middle token ends it; the
-  BLOCK rules below bound it, except the dedent rule (a middle may close blocks the
-  code below does not continue) and with a cap of ``MAX_FILL_LINES`` lines.
+  BLOCK rules below bound it, the dedent floor being the cursor's column, with a cap
+  of ``MAX_FILL_LINES`` lines.
 - BLOCK and FILL: a generated line equal to the next code line below the cursor means
   the suggestion has reached the code that follows: it ends before that line.
 - BLOCK mode: a closing bracket the suggestion did not open ends it at once (it
@@ -113,12 +113,14 @@ def next_code_line(context: PromptContext) -> str:
 def stop_rule_for(context: PromptContext) -> StopRule:
     """The rule matching the context's completion mode.
 
-    FILL has no indentation floor: a middle may close blocks and open others that the
-    code below continues, so only the model knows where it ends.
+    FILL's floor is the cursor's own column (llama.vim's ``n_indent``): a middle may
+    close blocks and open others that the code below continues, so only the model
+    knows where it ends, but it does not go left of where the user put the cursor.
     """
     below = next_code_line(context)
     if context.mode is CompletionMode.BLOCK:
         return make_block_stop(block_base_indent(context), next_code=below)
     if context.mode is CompletionMode.FILL:
-        return make_block_stop(None, max_lines=MAX_FILL_LINES, next_code=below)
+        floor = indent_width(context.line_prefix) if context.line_prefix else None
+        return make_block_stop(floor, max_lines=MAX_FILL_LINES, next_code=below)
     return stop_at_newline
