@@ -105,9 +105,11 @@ local FIZZ = {
   "    for i in range(1, n + 1):",
 }
 
--- The default model (what a user gets); every setup() below names it, since a
--- setup() that leaves a server setting out restores its default.
+-- The default model (what a user gets), with time to finish a suggestion on a slow
+-- shared CPU; every setup() below names both, since a setup() that leaves a server
+-- setting out restores its default.
 local MODEL = "qwen2.5-coder-1.5b-instruct"
+local TIMEOUT_MS = 30000
 
 H.run(function()
   local cmd = server and { server, "serve" } or nil
@@ -115,7 +117,7 @@ H.run(function()
     cmd = cmd,
     disabled_filetypes = { "markdown", "help" },
     debounce_ms = 100,
-    server_settings = { model = MODEL },
+    server_settings = { model = MODEL, timeoutMs = TIMEOUT_MS },
   })
   vim.cmd("edit " .. vim.fn.fnameescape(write_file("sample.py", IS_EVEN)))
   buf = vim.api.nvim_get_current_buf()
@@ -304,7 +306,7 @@ H.run(function()
 
   H.test("manual_trigger", function(d)
     ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, auto_trigger = false,
-      server_settings = { model = MODEL } })
+      server_settings = { model = MODEL, timeoutMs = TIMEOUT_MS } })
     fresh(IS_EVEN)
     H.input("A")
     H.type(" n")
@@ -314,7 +316,7 @@ H.run(function()
     H.input("<M-\\>", 30)
     H.truthy(wait_suggestion(), "a suggestion after <M-\\>")
     ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100,
-      server_settings = { model = MODEL } })
+      server_settings = { model = MODEL, timeoutMs = TIMEOUT_MS } })
   end)
 
   H.test("disabled_filetype_gets_nothing", function(d)
@@ -340,7 +342,7 @@ H.run(function()
     H.truthy(lsp.get_client(), "client")
     -- setup() again with other server settings sends workspace/didChangeConfiguration.
     ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100,
-      server_settings = { model = MODEL, streaming = true } })
+      server_settings = { model = MODEL, timeoutMs = TIMEOUT_MS, streaming = true } })
     H.sleep(200)
     partials = 0
     -- A context not asked before: a cached answer is not streamed.
@@ -359,7 +361,7 @@ H.run(function()
     d.partials = partials
     d.suggestion = view.text
     ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100,
-      server_settings = { model = MODEL } })
+      server_settings = { model = MODEL, timeoutMs = TIMEOUT_MS } })
     H.truthy(partials > 0, "ghost/partialCompletion notifications arrived")
     local resp = lsp.get_client():request_sync("ghost/status", vim.empty_dict(), 5000)
     d.streaming_after = resp and resp.result and resp.result.settings.streaming
