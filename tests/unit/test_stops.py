@@ -110,3 +110,22 @@ def test_fill_rule_does_not_go_left_of_the_cursor() -> None:
     text = "if n:\n        return 1\n```\n"
     keep = stop_rule_for(context)(text)
     assert keep is not None and text[:keep] == "if n:\n        return 1"
+
+
+def test_the_last_line_is_judged_when_the_model_ends() -> None:
+    """At end-of-generation the last line is complete: a dedent there ends the block too."""
+    import threading
+
+    from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
+    from ghost_ls.engine.streaming import StreamDriver
+
+    request = GenerationRequest(
+        prompt=Prompt(text=""), max_tokens=64, stop=make_block_stop(4), cancel=threading.Event()
+    )
+    driver = StreamDriver(request, GenerationResult(text="", stop_reason=""))
+    driver.start_sampling()
+    for piece in ("if n:\n", "        return 1\n", "```"):
+        assert driver.feed(piece)
+    driver.end_of_stream()
+    result = driver.finish()
+    assert (result.text, result.stop_reason) == ("if n:\n        return 1", "eos")

@@ -69,9 +69,16 @@ class StreamDriver:
         return True
 
     def end_of_stream(self) -> None:
-        """The backend has no more to give (an end-of-generation token, the stream closed)."""
+        """The backend has no more to give (an end-of-generation token, the stream closed).
+
+        The last line is complete now: the stop rule gets to judge it as such.
+        """
         if not self.result.stop_reason:
             self.result.stop_reason = "eos"
+        if self.request.stop and self.text:
+            keep = self.request.stop(self.text + "\n")
+            if keep is not None and keep < len(self.text):
+                self.text = self.text[:keep]
 
     def fail(self, message: str) -> None:
         self.result.stop_reason = "error"
