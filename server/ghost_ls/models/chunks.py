@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ghost_ls.errors import ModelError
 from ghost_ls.models.catalog import Chunk, ModelEntry
-from ghost_ls.models.store import Progress, local_path, mark_verified, verify
+from ghost_ls.models.store import Progress, local_path, mark_verified, sha256_of, verify
 
 Say = Callable[[str], None]
 """Receives one line of news (which chunk is being fetched)."""
@@ -35,16 +35,8 @@ def work_dir(entry: ModelEntry) -> Path:
     return local_path(entry).with_name(f".{entry.file}.chunks")
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _chunk_ok(path: Path, chunk: Chunk) -> bool:
-    return path.is_file() and path.stat().st_size == chunk.size and _sha256_file(path) == chunk.sha256
+    return path.is_file() and path.stat().st_size == chunk.size and sha256_of(path) == chunk.sha256
 
 
 def _pip_download(chunk: Chunk, into: Path, pip_args: Sequence[str]) -> Path:
