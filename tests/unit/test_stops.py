@@ -102,6 +102,17 @@ def test_fill_rule_lets_the_model_write_several_lines() -> None:
     assert stop("    total = 0\n    for x in xs:\n        total += x\n") is None
 
 
+def test_fill_rule_lets_the_model_close_a_bracket_opened_above() -> None:
+    """A multi-line list the suffix does not close: FILL keeps the `]`, BLOCK cuts there."""
+    prefix = "def roman(n):\n    sym = [\"I\", \"IV\",\n"
+    suffix = "\n    i = 12\n    return sym[i]\n"
+    text = '           "L", "XC", "C"]\n    i = 12\n'
+    keep = stop_rule_for(_fill_context(prefix, suffix))(text)
+    assert keep is not None and text[:keep] == '           "L", "XC", "C"]'
+    block_keep = make_block_stop(4)(text)
+    assert block_keep is not None and text[:block_keep] == '           "L", "XC", "C"'
+
+
 def test_fill_rule_does_not_go_left_of_the_cursor() -> None:
     context = PromptContext(
         uri="file:///t.py", path="t.py", language="python", prefix="def f(n):\n    ",

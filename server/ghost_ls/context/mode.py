@@ -11,8 +11,11 @@ The rule, after Cody (docs/ARCHITECTURE.md, "Completion modes"):
   it further down (for braces: the next code is the closing ``}``);
 * LINE otherwise;
 * and, once the model is known (:func:`mode_for_model`): FILL instead of LINE on a
-  blank line when the model reads the suffix (FIM).  It knows where
-  the middle ends, which may be several lines on; a prefix-only model would not.
+  blank line, and instead of BLOCK when nothing but whitespace is right of the cursor,
+  when the model reads the suffix (FIM).  It knows where the middle ends, which may be
+  several lines on and past the end of the block (``else:``, the ``return`` after a
+  loop); a prefix-only model would not.  BLOCK stays for ``{|}``: the closer right of
+  the cursor is the block's end.
 
 The checks are textual on purpose: half-typed code is exactly where the tree is full of
 error nodes, while the opener line and the indentation are always there.
@@ -56,12 +59,14 @@ def completion_mode(line_prefix: str, line_suffix: str, line_at: LineAt, row: in
 
 def mode_for_model(mode: CompletionMode, line_prefix: str, line_suffix: str,
                    reads_suffix: bool) -> CompletionMode:
-    """The mode once the model is known: FILL for a FIM model on a blank line in LINE mode.
+    """The mode once the model is known: FILL for a FIM model on a blank line or after an opener.
 
     Also at the end of a file (nothing below): the model still says where it ends.
     """
-    blank_line = not line_prefix.strip() and not line_suffix.strip()
-    if reads_suffix and mode is CompletionMode.LINE and blank_line:
+    if not reads_suffix or line_suffix.strip():
+        return mode
+    blank_line = not line_prefix.strip()
+    if (mode is CompletionMode.LINE and blank_line) or mode is CompletionMode.BLOCK:
         return CompletionMode.FILL
     return mode
 

@@ -2,9 +2,13 @@
 
 A rule sees the cumulative text and answers None (go on) or the length to keep.
 - LINE mode: the first newline ends it.
-- FILL mode (a blank line, FIM models): the model's end-of-middle token ends it; the
-  BLOCK rules below bound it, the dedent floor being the cursor's column, with a cap
-  of ``MAX_FILL_LINES`` lines.
+- FILL mode (FIM models on a blank line or after an empty block opener): the model's
+  end-of-middle token ends it; the BLOCK rules below bound it, the dedent floor being
+  the cursor's column (the opener's, after an opener), with a cap of
+  ``MAX_FILL_LINES`` lines, and without the stray-closer rule: the model sees the
+  suffix, so a bracket it closes that was opened above the cursor is one the suffix
+  does not close (a multi-line list's ``]``); one the suffix does close shows up as
+  the next code line and is cut by that rule.
 - BLOCK and FILL: a generated line equal to the next code line below the cursor means
   the suggestion has reached the code that follows: it ends before that line.
 - BLOCK mode: a closing bracket the suggestion did not open ends it at once (it
@@ -61,19 +65,21 @@ def _opener_body_indent(context: PromptContext) -> int:
 
 
 def make_block_stop(
-    base_indent: int | None, max_lines: int = MAX_BLOCK_LINES, next_code: str = ""
+    base_indent: int | None, max_lines: int = MAX_BLOCK_LINES, next_code: str = "",
+    stray_closer_ends: bool = True,
 ) -> StopRule:
     """Stop rule for BLOCK and FILL mode (see module docstring).
 
     ``base_indent``: lines indented less end the suggestion (None: no such floor).
     ``next_code``: the first code line below the cursor, as the document has it.  A
     generated line equal to it means the suggestion has reached the code that follows,
-    and ends before it.
+    and ends before it.  ``stray_closer_ends``: a closing bracket the text did not open
+    ends it (BLOCK); FILL turns this off.
     """
     next_stripped = next_code.strip()
 
     def stop(text: str) -> int | None:
-        closer = first_stray_closer(text)
+        closer = first_stray_closer(text) if stray_closer_ends else None
         if closer is not None:
             return len(text[:closer].rstrip())
         lines = text.split("\n")
@@ -122,5 +128,6 @@ def stop_rule_for(context: PromptContext) -> StopRule:
         return make_block_stop(block_base_indent(context), next_code=below)
     if context.mode is CompletionMode.FILL:
         floor = indent_width(context.line_prefix) if context.line_prefix else None
-        return make_block_stop(floor, max_lines=MAX_FILL_LINES, next_code=below)
+        return make_block_stop(floor, max_lines=MAX_FILL_LINES, next_code=below,
+                               stray_closer_ends=False)
     return stop_at_newline

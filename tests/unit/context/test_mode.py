@@ -74,4 +74,7 @@ def test_a_fim_model_fills_blank_lines_and_a_prefix_only_model_does_not() -> Non
     assert mode_for_model(line, "    ", "", reads_suffix=False) is line
     assert mode_for_model(line, "    x = ", "", reads_suffix=True) is line  # mid-line: finish it
     block = CompletionMode.BLOCK
-    assert mode_for_model(block, "    ", "", reads_suffix=True) is block
+    assert mode_for_model(block, "    ", "", reads_suffix=True) is CompletionMode.FILL
+    assert mode_for_model(block, "    if x:", "", reads_suffix=True) is CompletionMode.FILL
+    assert mode_for_model(block, "f() {", "}", reads_suffix=True) is block  # the } ends it
+    assert mode_for_model(block, "    ", "", reads_suffix=False) is block
