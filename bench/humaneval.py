@@ -53,7 +53,7 @@ DATA = ROOT.parent / "shared" / "bench"
 FILES = {"single": "HumanEval-SingleLineInfilling.jsonl.gz",
          "multi": "HumanEval-MultiLineInfilling.jsonl.gz"}
 DEFAULT_LIMITS = {"single": 100, "multi": 50}
-SYSTEMS = ("ghost", "plain")
+BASELINE = "plain"
 
 
 def load_tasks(subset: str, limit: int, seed: int, data: Path) -> list[dict[str, Any]]:
@@ -65,10 +65,17 @@ def load_tasks(subset: str, limit: int, seed: int, data: Path) -> list[dict[str,
     return [tasks[index] for index in chosen]
 
 
-def document_of(task: dict[str, Any]) -> tuple[str, int]:
-    """The document an editor would hold, and the cursor's (empty) line."""
+def document_of(task: dict[str, Any], cursor: str = "column0") -> tuple[str, int, int]:
+    """The document an editor would hold, the cursor's line and its column.
+
+    ``column0``: the cursor line is empty; ``indent``: it holds the indentation of the
+    solution's first line and the cursor is after it (what an auto-indenting editor
+    leaves after Enter).
+    """
     prompt = task["prompt"] if task["prompt"].endswith("\n") else task["prompt"] + "\n"
-    return prompt + "\n" + task["suffix"], prompt.count("\n")
+    first = task["canonical_solution"].split("\n", 1)[0]
+    indent = first[: len(first) - len(first.lstrip(" \t"))] if cursor == "indent" else ""
+    return prompt + indent + "\n" + task["suffix"], prompt.count("\n"), len(indent)
 
 
 def apply_item(text: str, item: dict[str, Any] | None, line: int) -> str:
@@ -104,12 +111,23 @@ class System:
             if status["params"]["kind"] != "ready":
                 raise SystemExit(f"{name} did not load its model: {status['params']}")
 
-    def complete(self, uri: str, text: str, line: int) -> tuple[dict[str, Any] | None, float]:
+    def complete(self, uri: str, text: str, line: int, column: int = 0,
+                 history_lines: int = 0) -> tuple[dict[str, Any] | None, float]:
+        """The first item for the cursor at (line, column), and the seconds it took.
+
+        ``history_lines``: first ask at the start of the line that many lines above and
+        wait for the answer, as if the user had typed from there (the ``anchored``
+        prompt layout keeps that line as its anchor); not timed.
+        """
         self.client.open(uri, text, "python", 1)
+        if history_lines and line - history_lines >= 0:
+            self.client.request("textDocument/inlineCompletion",
+                                LspClient.inline_params(uri, line - history_lines, 0), timeout=600)
         started = time.perf_counter()
         try:
             result = self.client.request(
-                "textDocument/inlineCompletion", LspClient.inline_params(uri, line, 0), timeout=600
+                "textDocument/inlineCompletion", LspClient.inline_params(uri, line, column),
+                timeout=600,
             )
         finally:
             seconds = time.perf_counter() - started
@@ -126,10 +144,16 @@ class System:
         self.client.close()
 
 
-def ghost_system(args: argparse.Namespace) -> System:
-    options = {"model": args.model, "maxTokens": args.max_tokens, "threads": args.threads,
-               "indexWorkspace": False, "timeoutMs": 60000}
-    return System("ghost", [sys.executable, "-m", "ghost_ls", "serve"], options, ready=True)
+def ghost_systems(args: argparse.Namespace) -> dict[str, System]:
+    """``ghost`` (with ``--ghost-settings``) and one ``ghost-NAME`` per ``--ghost-variant``."""
+    base = {"model": args.model, "maxTokens": args.max_tokens, "threads": args.threads,
+            "indexWorkspace": False, "timeoutMs": 60000, **json.loads(args.ghost_settings)}
+    variants = {"ghost": base}
+    for spec in args.ghost_variant:
+        name, _, settings = spec.partition("=")
+        variants[f"ghost-{name}"] = {**base, **json.loads(settings)}
+    return {name: System(name, [sys.executable, "-m", "ghost_ls", "serve"], options, ready=True)
+            for name, options in variants.items()}
 
 
 def plain_system(args: argparse.Namespace, subset: str) -> System:
@@ -158,15 +182,18 @@ def run_subset(subset: str, systems: dict[str, System], args: argparse.Namespace
     canonical = []
     rows: list[dict[str, Any]] = []
     for number, task in enumerate(tasks):
-        text, line = document_of(task)
+        text, line, column = document_of(task, args.cursor)
         lines = text.split("\n")
         lines[line] = task["canonical_solution"].rstrip("\n")
         canonical.append(run_program(program("\n".join(lines), task), args.timeout)[0])
         row: dict[str, Any] = {"task": task["task_id"], "results": {}}
-        order = SYSTEMS if number % 2 == 0 else SYSTEMS[::-1]
+        names = list(systems)
+        shift = number % len(names)
+        order = names[shift:] + names[:shift]  # each system goes first in turn
         for name in order:
             uri = f"file:///humaneval/{subset}/{number}/{name}/main.py"
-            item, seconds = systems[name].complete(uri, text, line)
+            history = args.history_lines if name != BASELINE else 0
+            item, seconds = systems[name].complete(uri, text, line, column, history)
             completed = apply_item(text, item, line)
             passed, reason = run_program(program(completed, task), args.timeout)
             inserted = (item or {}).get("insertText", "")
@@ -174,33 +201,54 @@ def run_subset(subset: str, systems: dict[str, System], args: argparse.Namespace
                                     "text": inserted if isinstance(inserted, str) else str(inserted)}
         rows.append(row)
         log(f"{subset} {number + 1}/{len(tasks)} {task['task_id']} "
-            + " ".join(f"{name}={int(row['results'][name]['passed'])}" for name in SYSTEMS))
-    scores = score(rows, canonical)
+            + " ".join(f"{name}={int(row['results'][name]['passed'])}" for name in systems))
+    scores = score(rows, canonical, list(systems))
     if args.rows:
         scores["rows"] = rows
     return scores
 
 
-def score(rows: list[dict[str, Any]], canonical: list[bool]) -> dict[str, Any]:
+def score(rows: list[dict[str, Any]], canonical: list[bool], systems: list[str]) -> dict[str, Any]:
+    """pass@1 and latency per system; each ghost system paired with the plain server.
+
+    ``ghost``'s comparison sits at the top level (``paired``, ``ghostMinusPlain``,
+    ``latencyRatioP50``, ``differences``); each ``ghost-NAME`` variant's under
+    ``variants``.
+    """
     n = len(rows)
     out: dict[str, Any] = {"n": n, "canonicalPassRate": ratio(sum(canonical), len(canonical))}
-    for system in SYSTEMS:
+    for system in systems:
         passed = sum(1 for row in rows if row["results"][system]["passed"])
         seconds = [row["results"][system]["seconds"] for row in rows]
         out[system] = {"passed": passed, "passAt1": ratio(passed, n), "seconds": summary(seconds, 3)}
-    wins = [r for r in rows if r["results"]["ghost"]["passed"] and not r["results"]["plain"]["passed"]]
-    losses = [r for r in rows if r["results"]["plain"]["passed"] and not r["results"]["ghost"]["passed"]]
-    out["paired"] = {"ghostOnly": len(wins), "plainOnly": len(losses),
-                     "signTestP": sign_test(len(wins), len(losses))}
-    out["ghostMinusPlain"] = round(out["ghost"]["passAt1"] - out["plain"]["passAt1"], 3) if n else None
-    out["latencyRatioP50"] = ratio(out["ghost"]["seconds"]["p50"], out["plain"]["seconds"]["p50"])
-    out["differences"] = [
-        {"task": r["task"], "ghostPassed": r["results"]["ghost"]["passed"],
-         "ghost": r["results"]["ghost"]["text"][:200], "plain": r["results"]["plain"]["text"][:200],
-         "ghostReason": r["results"]["ghost"]["reason"], "plainReason": r["results"]["plain"]["reason"]}
-        for r in wins + losses
-    ]
+    for system in (name for name in systems if name != BASELINE):
+        target = out if system == "ghost" else out.setdefault("variants", {}).setdefault(system, {})
+        target.update(compare(rows, out, system))
     return out
+
+
+def compare(rows: list[dict[str, Any]], out: dict[str, Any], system: str) -> dict[str, Any]:
+    """One system against the plain server on the same tasks."""
+    def passed(row: dict[str, Any], name: str) -> bool:
+        return bool(row["results"][name]["passed"])
+
+    wins = [r for r in rows if passed(r, system) and not passed(r, BASELINE)]
+    losses = [r for r in rows if passed(r, BASELINE) and not passed(r, system)]
+    return {
+        "paired": {"ghostOnly": len(wins), "plainOnly": len(losses),
+                   "signTestP": sign_test(len(wins), len(losses))},
+        "ghostMinusPlain": (round(out[system]["passAt1"] - out[BASELINE]["passAt1"], 3)
+                            if rows else None),
+        "latencyRatioP50": ratio(out[system]["seconds"]["p50"], out[BASELINE]["seconds"]["p50"]),
+        "differences": [
+            {"task": r["task"], "ghostPassed": passed(r, system),
+             "ghost": r["results"][system]["text"][:200],
+             "plain": r["results"][BASELINE]["text"][:200],
+             "ghostReason": r["results"][system]["reason"],
+             "plainReason": r["results"][BASELINE]["reason"]}
+            for r in wins + losses
+        ],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,26 +263,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per program")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--rows", action="store_true", help="include per-task rows")
+    parser.add_argument("--cursor", choices=["column0", "indent"], default="column0",
+                        help="cursor at column 0 of the empty line, or after the solution's "
+                             "indentation typed on it (what an auto-indenting editor leaves)")
+    parser.add_argument("--ghost-settings", default="{}",
+                        help="JSON merged into ghost-ls' settings, e.g. '{\"promptLayout\": \"line\"}'")
+    parser.add_argument("--ghost-variant", action="append", default=[], metavar="NAME=JSON",
+                        help="also run ghost-ls with these settings as system ghost-NAME")
+    parser.add_argument("--history-lines", type=int, default=0,
+                        help="ghost systems first get a request K lines above (waited for, "
+                             "not timed), as if the user had typed from there")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     result = header("humaneval-lsp")
     result["settings"] = {k: str(v) if isinstance(v, Path) else v
                           for k, v in vars(args).items() if k != "json_out"}
-    ghost = ghost_system(args)
+    ghosts = ghost_systems(args)
     try:
-        status = ghost.status()
+        status = ghosts["ghost"].status()
         result["model"] = {"name": args.model, "promptFormat": status.get("promptFormat"),
                            "path": status.get("modelPath")}
         for subset in (s for s in args.subsets.split(",") if s):
             tokens = args.max_tokens if subset == "single" else args.multi_max_tokens
-            ghost.client.notify("workspace/didChangeConfiguration", {"settings": {"maxTokens": tokens}})
+            for ghost in ghosts.values():
+                ghost.client.notify("workspace/didChangeConfiguration",
+                                    {"settings": {"maxTokens": tokens}})
             plain = plain_system(args, subset)
             try:
-                result[subset] = run_subset(subset, {"ghost": ghost, "plain": plain}, args)
+                result[subset] = run_subset(subset, {**ghosts, BASELINE: plain}, args)
             finally:
                 plain.close()
     finally:
-        ghost.close()
+        for ghost in ghosts.values():
+            ghost.close()
     emit(result, args.json_out)
     return 0
 

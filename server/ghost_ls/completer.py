@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ghost_ls.config import Settings
 from ghost_ls.context.types import CompletionMode, PromptContext
-from ghost_ls.engine.backend import GenerationRequest, GenerationResult
+from ghost_ls.engine.backend import GenerationRequest, GenerationResult, without_held_back
 from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.engine.stats import Stats
@@ -72,6 +72,12 @@ class Completer:
             return Outcome()
         prompt = self.host.format.render(context)
         self.stats.last_prompt = prompt.text
+        held_back = prompt.held_back
+        if on_text is not None and held_back:
+            show = on_text
+
+            def on_text(text: str) -> None:
+                show(without_held_back(text, held_back))
         outcome = Outcome(source="model")
         raw_texts: list[str] = []
         started = time.monotonic()
@@ -96,7 +102,7 @@ class Completer:
                 break
             if result.stop_reason == "error":  # the next candidate would fail the same way
                 break
-            cleaned = clean(result.text, context)
+            cleaned = clean(without_held_back(result.text, held_back), context)
             if cleaned.text and cleaned.text not in {item.text for item in outcome.suggestions}:
                 outcome.suggestions.append(cleaned)
                 raw_texts.append(cleaned.text)

@@ -59,6 +59,14 @@ class Settings:
     """Clients wait this long after a keystroke before asking (the server only publishes it)."""
     multiline: bool = True
     """Allow block (multi-line) suggestions after a block opener."""
+    prompt_layout: str = "psm"
+    """Where the text typed at the cursor goes in a FIM prompt: ``psm`` (all of it at
+    the end of the prefix), ``line`` (the cursor line's typed part after the middle
+    marker, as llama.cpp's ``/infill`` does: typing within a line only appends to the
+    prompt) or ``anchored`` (everything typed since an anchor up to ``anchorLines``
+    lines above goes after the middle marker: typing whole lines only appends)."""
+    anchor_lines: int = 8
+    """``anchored`` layout: most lines the typed middle may span before it re-anchors."""
     streaming: bool = False
     """Send ``ghost/partialCompletion`` notifications while a suggestion is generated."""
     enabled_languages: tuple[str, ...] = ("*",)
@@ -81,6 +89,7 @@ class Settings:
 _CHOICES: dict[str, tuple[str, ...]] = {
     "backend": ("local", "llama-server", "openai"),
     "extra_buffers": ("auto", "on", "off"),
+    "prompt_layout": ("psm", "line", "anchored"),
 }
 
 # Settings that may be empty strings.
@@ -97,6 +106,7 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "candidates": (1, 10),
     "timeout_ms": (50, 600_000),
     "debounce_ms": (0, 10_000),
+    "anchor_lines": (0, 1000),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ghost_ls.context.types import CompletionMode, PromptContext, Snippet
 from ghost_ls.engine.templates import PromptFormat
 from ghost_ls.models.catalog import load_catalog
@@ -60,3 +62,36 @@ def test_fim_without_repo_format_uses_comment_headers() -> None:
 
 def test_snippets_can_be_left_out() -> None:
     assert "util.py" not in PromptFormat(None).render(context(), with_snippets=False).text
+
+
+def test_the_typed_middle_goes_after_the_middle_marker() -> None:
+    qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
+    typed = dataclasses.replace(context(), middle_chars=len("    return "), snippets=())
+    prompt = PromptFormat(qwen).render(typed)
+    # the typed trailing space is held back: a prompt ending in one makes the model
+    # start with a second
+    assert prompt.text == (
+        "<|fim_prefix|># app.py\ndef f():\n<|fim_suffix|>\n\nprint(f())\n<|fim_middle|>    return"
+    )
+    assert (prompt.prefix, prompt.middle, prompt.held_back) == ("def f():\n", "    return", " ")
+
+
+def test_held_back_whitespace_comes_off_what_the_model_wrote() -> None:
+    from ghost_ls.engine.backend import without_held_back
+
+    assert without_held_back(" x + 1", " ") == "x + 1"
+    assert without_held_back("    for c in s:", "    ") == "for c in s:"
+    assert without_held_back("  for c in s:", "    ") == "for c in s:"  # wrote less than typed
+    assert without_held_back("x + 1", " ") == "x + 1"
+    assert without_held_back("\n    y", " ") == "\n    y"
+    assert without_held_back(" x", "") == " x"
+
+
+def test_typing_after_the_middle_marker_only_appends() -> None:
+    qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
+    fmt = PromptFormat(qwen)
+    before = fmt.render(dataclasses.replace(context(), middle_chars=11)).text
+    typed = context(prefix="def f():\n    return 4")
+    after = fmt.render(dataclasses.replace(typed, middle_chars=12)).text
+    assert after.startswith(before)
+    assert not fmt.render(typed).text.startswith(fmt.render(context()).text)  # psm: it does not

@@ -27,6 +27,7 @@ from ghost_ls.context.background import PARSE, Worker
 from ghost_ls.context.documents import Document
 from ghost_ls.context.indexer import Indexer
 from ghost_ls.context.languages import spec_for
+from ghost_ls.context.layout import MiddleAnchors
 from ghost_ls.context.mode import completion_mode, mode_for_model
 from ghost_ls.context.recent import RecentRing
 from ghost_ls.context.state import DocState, stability
@@ -68,6 +69,7 @@ class ContextBuilder:
         self._last_uri: str | None = None
         self._logged: dict[str, float] = {}
         self._reads_suffix = False
+        self._anchors = MiddleAnchors()
         self._configure()
 
     # -- configuration -------------------------------------------------------------
@@ -147,6 +149,7 @@ class ContextBuilder:
     def did_close(self, uri: str) -> None:
         state = self._docs.pop(uri, None)
         self._stats.pop(uri, None)
+        self._anchors.forget(uri)
         if state is not None:
             self._guard("did_close", lambda: self._indexer.document_closed(uri))
 
@@ -180,6 +183,8 @@ class ContextBuilder:
                                   self._reads_suffix and self._settings.multiline)
             if mode is not context.mode:
                 context = dataclasses.replace(context, mode=mode)
+            if self._reads_suffix:
+                context = self._split_middle(uri, context, line)
         except Exception:
             self._log_error("build")
             return self._fallback(state, line, column)
@@ -190,6 +195,13 @@ class ContextBuilder:
                     prefix_chars=len(context.prefix), token_calls=self._tokens.calls)
         self._stats[uri] = info
         return context
+
+    def _split_middle(self, uri: str, context: PromptContext, row: int) -> PromptContext:
+        settings = self._settings
+        chars = self._anchors.middle_chars(uri, settings.prompt_layout, settings.anchor_lines,
+                                           context.prefix, context.line_prefix, row,
+                                           context.window_start)
+        return dataclasses.replace(context, middle_chars=chars) if chars else context
 
     def last_stats(self, uri: str | None = None) -> dict[str, Any]:
         """Numbers about the last build (of ``uri``, or the last document built).

@@ -66,5 +66,8 @@ class PromptContext:
     """True when the document has text before ``prefix`` that the budget left out."""
     window_start: int = 0
     """Document line where the window part of ``prefix`` starts (after imports/headers)."""
+    middle_chars: int = 0
+    """How many trailing characters of ``prefix`` a FIM prompt puts after the middle
+    marker (``context/layout.py``); 0 puts all of ``prefix`` before the suffix."""
     line_ending: str = "\n"
     """The document's line break; ``prefix``/``suffix`` always use ``\n``."""

@@ -51,7 +51,10 @@ class Prompt:
     a server that renders the FIM prompt itself (llama-server ``/infill``) is sent:
     ``prefix`` before the cursor, ``suffix`` after it, ``middle`` the part of the
     prompt after the middle marker (usually empty), ``extra`` the cross-file
-    snippets as (path, text) pairs, ``path`` the file's path.
+    snippets as (path, text) pairs, ``path`` the file's path.  ``held_back``: the
+    whitespace typed at the end of the middle that the prompt leaves out (a prompt
+    ending in a space makes a model start with a second one); the model writes it
+    again and :func:`without_held_back` removes it from what it wrote.
     """
 
     text: str
@@ -60,6 +63,21 @@ class Prompt:
     middle: str = ""
     extra: tuple[tuple[str, str], ...] = ()
     path: str = ""
+    held_back: str = ""
+
+
+def without_held_back(text: str, held_back: str) -> str:
+    """``text`` the model wrote without the whitespace the user had already typed.
+
+    When the model wrote less of it than was typed, all its leading whitespace goes
+    (the user's is already there).
+    """
+    if not held_back:
+        return text
+    if text.startswith(held_back):
+        return text[len(held_back):]
+    stripped = text.lstrip(" \t")
+    return stripped if held_back.startswith(text[: len(text) - len(stripped)]) else text
 
 
 @dataclass

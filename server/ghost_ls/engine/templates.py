@@ -6,7 +6,9 @@ the end of the prompt and llama.cpp reuses the KV cache for the rest
 then the prefix window.
 
 - Models without FIM tokens (the embedded Gemma): comment headers and the prefix only.
-- FIM models, ``psm`` order: ``<pre>`` context+prefix ``<suf>`` suffix ``<mid>``.
+- FIM models, ``psm`` order: ``<pre>`` context+prefix ``<suf>`` suffix ``<mid>``, the
+  last ``middle_chars`` characters of the prefix (what was just typed,
+  ``context/layout.py``) after ``<mid>`` instead.
 - FIM models, ``spm`` order: ``<suf>`` suffix ``<pre>`` context+prefix ``<mid>``; typing
   appends to the prompt, but only models trained on it should use it.
 - Repo-level formats (Qwen2.5-Coder, StarCoder2) put snippets and the file path between
@@ -63,13 +65,23 @@ class PromptFormat:
         """The prompt: its text (special markers included as text) and its parts."""
         snippets = context.snippets if with_snippets else ()
         text = self._plain(context, snippets) if self.fim is None else self._fim(context, snippets, self.fim)
+        before, middle = self._split(context)
+        typed = middle.rstrip(" \t")
         return Prompt(
             text=text,
-            prefix=context.prefix,
+            prefix=before,
             suffix=context.suffix if self.fim is not None else "",
+            middle=typed,
+            held_back=middle[len(typed):],
             extra=tuple((snippet.path, snippet.text) for snippet in snippets),
             path=context.path,
         )
+
+    def _split(self, context: PromptContext) -> tuple[str, str]:
+        """(prefix before the suffix, typed middle after the middle marker)."""
+        cut = context.middle_chars if self.fim is not None and self.fim.order == "psm" else 0
+        cut = min(max(cut, 0), len(context.prefix))
+        return context.prefix[: len(context.prefix) - cut], context.prefix[len(context.prefix) - cut:]
 
     def stop_strings(self) -> tuple[str, ...]:
         """End markers of the template, for servers that stream them as text."""
@@ -91,7 +103,9 @@ class PromptFormat:
             marker = comment_marker(context.language)
             inner = "".join(_commented(s, marker) for s in snippets)
             inner += f"{marker} {context.path}\n" if context.path else ""
-        prefix = inner + context.prefix
-        if fim.order == "spm":
+        if fim.order == "spm":  # typing already only appends: no split
+            prefix = inner + context.prefix
             return f"{outer}{fim.suffix}{context.suffix}{fim.prefix}{prefix}{fim.middle}"
-        return f"{outer}{fim.prefix}{prefix}{fim.suffix}{context.suffix}{fim.middle}"
+        before, middle = self._split(context)
+        typed = middle.rstrip(" \t")
+        return f"{outer}{fim.prefix}{inner}{before}{fim.suffix}{context.suffix}{fim.middle}{typed}"
