@@ -106,6 +106,8 @@ class Request(threading.Thread):
                 self.answer.extra["error"] = response.read().decode("utf-8", "replace")[:300]
                 return
             self._read_stream(response)
+            if self.answer.status == "pending":  # the stream ended without its last chunk
+                self.answer.status = "cancelled" if self.cancelled else "error"
         except (OSError, http.client.HTTPException, ValueError, AttributeError):
             # a cancel closes the socket under the reader: http.client fails in several ways
             self.answer.status = "cancelled" if self.cancelled else "error"
