@@ -213,7 +213,8 @@ def build_replays(args: argparse.Namespace, count: int) -> list[Replay]:
     replays = []
     for number in range(count):
         start = starts[(number * max(1, len(starts) // count)) % len(starts)]
-        replay = plan(str(path), text, start, 4, pause_at="none", every=args.pause_every)
+        replay = plan(str(path), text, start, 4, pause_at="none", every=args.pause_every,
+                      mid_file=False)
         keys = replay.keystrokes[: args.keystrokes]
         replays.append(Replay(replay.path, replay.start_line, replay.initial_text, replay.cursor, keys))
     return replays

@@ -95,11 +95,12 @@ class LspDriver:
         result: dict[str, Any] = self.client.request(self.status_method, None, timeout=120)
         return result
 
-    def open(self, path: str, text: str) -> None:
+    def open(self, path: str, text: str, language: str = "python") -> None:
+        """``textDocument/didOpen`` of ``text`` as ``path`` (its extension too) in ``language``."""
         self.uri = Path(path).resolve().as_uri()
         self.version = 1
         self.mirror = Mirror(text)
-        self.client.open(self.uri, text, "python", self.version)
+        self.client.open(self.uri, text, language, self.version)
 
     def _position(self, line: int, column: int) -> dict[str, int]:
         return {"line": line, "character": utf16_column(self.mirror.lines[line], column)}

@@ -1,8 +1,14 @@
-"""llama.cpp's own tools, built by ``bench/setup_llama_cpp.sh``: llama-server and llama-bench."""
+"""llama.cpp's own tools, built by ``bench/setup_llama_cpp.sh``: llama-server and llama-bench.
+
+The binaries are looked up in ``$GHOST_LS_LLAMA_CPP_BIN`` when that is set (a ``bin``
+folder, e.g. another checkout's ``bench/.work/llama.cpp-build/bin``), else in this
+checkout's ``bench/.work/llama.cpp-build/bin``.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import time
@@ -14,11 +20,18 @@ from typing import Any
 from benchlib.common import WORK, log
 
 BIN = WORK / "llama.cpp-build" / "bin"
+BIN_ENV = "GHOST_LS_LLAMA_CPP_BIN"
+
+
+def bin_dir() -> Path:
+    """Where llama-server and llama-bench are looked up (``$GHOST_LS_LLAMA_CPP_BIN`` first)."""
+    override = os.environ.get(BIN_ENV)
+    return Path(override).expanduser() if override else BIN
 
 
 def binary(name: str) -> Path | None:
-    path = BIN / name
-    return path if path.is_file() else None
+    path = bin_dir() / name
+    return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
 def free_port() -> int:
@@ -52,16 +65,23 @@ def llama_bench(model: Path, threads: int, prompt_sizes: str = "32,512", gen: in
 
 
 class LlamaServer:
-    """A llama-server process on 127.0.0.1 with metrics enabled."""
+    """A llama-server process on 127.0.0.1 with metrics enabled.
 
-    def __init__(self, model: Path, threads: int, context: int, extra: list[str]) -> None:
+    ``slots``: passed as ``-np`` when given; None leaves llama-server's own default
+    (``-1`` = auto: 4 slots with a unified KV cache in the build setup_llama_cpp.sh makes).
+    """
+
+    def __init__(self, model: Path, threads: int, context: int, extra: list[str],
+                 slots: int | None = None) -> None:
         tool = binary("llama-server")
         if tool is None:
             raise FileNotFoundError("llama-server is not built; run bench/setup_llama_cpp.sh")
         self.port = free_port()
         self.command = [str(tool), "-m", str(model), "--host", "127.0.0.1",
                         "--port", str(self.port), "-t", str(threads), "-tb", str(threads),
-                        "-c", str(context), "-np", "1", "--metrics", *extra]
+                        "-c", str(context), *(["-np", str(slots)] if slots else []),
+                        "--metrics", *extra]
+        WORK.mkdir(parents=True, exist_ok=True)
         self.log_path = WORK / "llama-server.log"
         self.log_file = self.log_path.open("w")
         log("starting " + " ".join(self.command))

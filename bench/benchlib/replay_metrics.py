@@ -1,8 +1,14 @@
-"""Numbers of one typing replay: time-to-suggestion, work per keystroke, overheads, floor."""
+"""Numbers of a typing replay: time-to-suggestion, work per keystroke, overheads, floor.
+
+Each function takes the answers of one or more runs (pooled) and the counters summed
+over those runs (``delta``/``http_delta`` of each run's before/after, then ``add``);
+``spread`` and ``over_rounds`` turn per-round p50s and ratios into median/min/max.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import statistics
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from benchlib.common import ratio, summary
@@ -18,6 +24,34 @@ def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
         for key in COUNTERS
         if isinstance(after.get(key), int | float)
     }
+
+
+def http_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """llama-server's ``/metrics`` counters the replay reads, as after - before."""
+    return {key: after.get(key, 0) - before.get(key, 0)
+            for key in ("prompt_tokens_total", "tokens_predicted_total")}
+
+
+def add(total: dict[str, float], counters: Mapping[str, float]) -> dict[str, float]:
+    """``total`` += ``counters`` key by key (in place; returned)."""
+    for key, value in counters.items():
+        total[key] = total.get(key, 0) + value
+    return total
+
+
+def p50(values: Iterable[float]) -> float | None:
+    ordered = list(values)
+    return summary(ordered)["p50"] if ordered else None
+
+
+def spread(values: list[float | None], digits: int = 3) -> dict[str, Any]:
+    """Median, min and max of per-round values (rounds without a value are left out)."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return {"n": 0, "median": None, "min": None, "max": None, "perRound": values}
+    return {"n": len(present), "median": round(statistics.median(present), digits),
+            "min": round(min(present), digits), "max": round(max(present), digits),
+            "perRound": values}
 
 
 def pause_latencies(answers: list[Answer]) -> list[float]:
@@ -44,8 +78,7 @@ def common_metrics(answers: list[Answer], keystrokes: int) -> dict[str, Any]:
 
 
 def lsp_metrics(
-    answers: list[Answer], keystrokes: int, before: dict[str, Any], after: dict[str, Any],
-    *, overhead: bool = True,
+    answers: list[Answer], keystrokes: int, counters: dict[str, float], *, overhead: bool = True,
 ) -> dict[str, Any]:
     """ghost-ls / naive server: counters from their status request, overheads.
 
@@ -55,7 +88,6 @@ def lsp_metrics(
     ``lastLatencyMs`` leaves out the wait behind an earlier uninterruptible job.
     """
     result = common_metrics(answers, keystrokes)
-    counters = delta(before, after)
     calls = counters.get("modelCalls", 0)
     hits = counters.get("cacheHits", 0)
     model_pauses = [a for a in answers if a.pause and a.status == "answered"
@@ -81,14 +113,12 @@ def lsp_metrics(
     return result
 
 
-def http_metrics(
-    answers: list[Answer], keystrokes: int, before: dict[str, float], after: dict[str, float]
-) -> dict[str, Any]:
-    """llama-server: prompt tokens and cache reuse from each answer and from /metrics."""
+def http_metrics(answers: list[Answer], keystrokes: int, counters: dict[str, float]) -> dict[str, Any]:
+    """llama-server: prompt tokens and cache reuse from each answer and ``/metrics`` (``http_delta``)."""
     result = common_metrics(answers, keystrokes)
     pauses = [a for a in answers if a.pause and a.status == "answered"]
-    evaluated = after.get("prompt_tokens_total", 0) - before.get("prompt_tokens_total", 0)
-    predicted = after.get("tokens_predicted_total", 0) - before.get("tokens_predicted_total", 0)
+    evaluated = counters.get("prompt_tokens_total", 0)
+    predicted = counters.get("tokens_predicted_total", 0)
     result.update(
         counters={"promptTokensTotal": evaluated, "tokensPredictedTotal": predicted},
         tokensEvaluatedPerKeystroke=ratio(evaluated, keystrokes, 1),

@@ -56,7 +56,7 @@ def embedded_model() -> str:
 
 def test_keystrokes_retype_the_file_exactly() -> None:
     source = "def f(x):\n    if x:\n        return 1\n\n    return 'é'\n"
-    replay = plan("f.py", source, 1, 4)
+    replay = plan("f.py", source, 1, 4, mid_file=False)  # truncated: the cursor ends the document
     mirror = Mirror(replay.initial_text)
     for key in replay.keystrokes:
         mirror.insert(key)
@@ -98,9 +98,13 @@ def test_typing_replay(embedded_model: str) -> None:
     result = run_script(
         "typing_replay.py", "--model", embedded_model, "--files", str(source),
         "--lines", "2", "--window-lines", "8", "--interval-ms", "40", "--systems", systems,
-        *extra,
+        "--rounds", "2", *extra,
     )
+    assert result["replay"][0]["language"] == "python" and result["replay"][0]["midFile"]
+    orders = [entry["order"] for entry in result["schedule"]]
+    assert len(orders) == 2 and orders[0] != orders[1]  # the system order rotates per round
     ghost = result["systems"]["ghost"]
+    assert ghost["perRoundP50Ms"]["n"] == 2
     assert ghost["keystrokes"] > 10 and ghost["pauses"] >= 1
     assert ghost["timeToSuggestionMs"]["n"] == ghost["pauses"] - ghost["pausesNotAnswered"]
     assert ghost["timeToSuggestionMs"]["p50"] > 0
