@@ -127,3 +127,19 @@ def test_auto_start_is_a_function_body_past_40_percent() -> None:
 def test_language_ids() -> None:
     assert [language_id(p) for p in ("a.py", "b/c.ts", "d.go", "e.txt")] == [
         "python", "typescript", "go", "plaintext"]
+
+
+def test_the_infill_payload_is_llama_vims() -> None:
+    """What llama.vim sends to /infill: the line up to the cursor as ``prompt``, the rest below."""
+    from benchlib.http_driver import HttpDriver
+
+    driver = HttpDriver(0, "infill", max_tokens=32, window_lines=60)
+    lines = ["def f(xs):", "    total = 0", "    for x in xs:", "        tot", "    return total"]
+    mid_line = driver.infill_payload(lines, 3, 11)
+    assert mid_line["input_prefix"] == "def f(xs):\n    total = 0\n    for x in xs:\n"
+    assert mid_line["prompt"] == "        tot"
+    assert mid_line["input_suffix"] == "\n    return total\n"
+    assert mid_line["n_indent"] == 8 and mid_line["cache_prompt"] is True
+    assert mid_line["t_max_predict_ms"] == 250
+    blank = driver.infill_payload([*lines[:3], "        ", *lines[4:]], 3, 8)
+    assert (blank["prompt"], blank["n_indent"]) == ("", 0)  # a blank line starts from column 0
