@@ -104,6 +104,7 @@ class System:
 
     def __init__(self, name: str, command: list[str], options: dict[str, Any], ready: bool) -> None:
         self.name = name
+        self.anchored = options.get("promptLayout") == "anchored"
         self.client = LspClient(command)
         self.client.initialize(options)
         if ready:
@@ -192,7 +193,8 @@ def run_subset(subset: str, systems: dict[str, System], args: argparse.Namespace
         order = names[shift:] + names[:shift]  # each system goes first in turn
         for name in order:
             uri = f"file:///humaneval/{subset}/{number}/{name}/main.py"
-            history = args.history_lines if name != BASELINE else 0
+            # only the anchored layout remembers where the user started typing
+            history = args.history_lines if systems[name].anchored else 0
             item, seconds = systems[name].complete(uri, text, line, column, history)
             completed = apply_item(text, item, line)
             passed, reason = run_program(program(completed, task), args.timeout)
@@ -271,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ghost-variant", action="append", default=[], metavar="NAME=JSON",
                         help="also run ghost-ls with these settings as system ghost-NAME")
     parser.add_argument("--history-lines", type=int, default=0,
-                        help="ghost systems first get a request K lines above (waited for, "
-                             "not timed), as if the user had typed from there")
+                        help="systems with promptLayout anchored first get a request K lines "
+                             "above (waited for, not timed), as if the user had typed from there")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     result = header("humaneval-lsp")
