@@ -47,7 +47,7 @@ class Completer:
 
     def suggest_from_cache(self, context: PromptContext) -> Outcome | None:
         """Suggestions the user is typing through, without a model call."""
-        texts = self.cache.get(context.prefix, context.line_suffix)
+        texts = self.cache.get(context.prefix, context.suffix)
         if texts is None:
             return None
         cleaned = [clean(text, context) for text in texts]
@@ -109,5 +109,5 @@ class Completer:
             if index > 0 and time.monotonic() - started > budget:
                 break
         if raw_texts and not outcome.cancelled:
-            self.cache.put(context.prefix, context.line_suffix, raw_texts)
+            self.cache.put(context.prefix, context.suffix, raw_texts)
         return outcome

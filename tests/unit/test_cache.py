@@ -35,6 +35,23 @@ def test_text_right_of_the_cursor_is_part_of_the_key() -> None:
     assert cache.get("f(", "") is None
 
 
+def test_the_code_below_the_cursor_is_part_of_the_key() -> None:
+    """A FIM model's answer depends on the lines below: the same prefix above other code misses."""
+    cache = CompletionCache()
+    prefix = "def longest(strings):\n    "
+    cache.put(prefix, "\n    for s in strings:\n", ["if not strings:\n        return None"])
+    assert cache.get(prefix, "\n        return None\n") is None
+    assert cache.get(prefix + "if not", "\n    for s in strings:\n") == [
+        " strings:\n        return None"]
+
+
+def test_edits_far_below_do_not_invalidate() -> None:
+    cache = CompletionCache()
+    below = "\n" + "y = 2\n" * 100
+    cache.put("x = ", below + "z = 1\n", ["1"])
+    assert cache.get("x = ", below + "z = 3\n") == ["1"]
+
+
 def test_edits_far_above_do_not_invalidate() -> None:
     cache = CompletionCache()
     body = "y = 2\n" * 100 + "x = "

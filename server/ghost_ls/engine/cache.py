@@ -1,10 +1,13 @@
 """Typing-through cache: answer without the model while the user types what we suggested.
 
 Each shown suggestion is stored under a key made of the text just before the cursor
-(its last ``KEY_CHARS`` characters) and the rest of the cursor's line.  A later request
-whose prefix is an earlier key's prefix plus some typed characters, where the typed
-characters are the start of that suggestion, gets the rest of the suggestion.  Keys
-look only at the text near the cursor, so edits far away do not invalidate them.
+(its last ``KEY_CHARS`` characters) and the text just after it (its first
+``KEY_CHARS``: the rest of the line and the lines below, which a FIM model's answer
+depends on — the same prefix above different code gets a different answer).  A later
+request whose prefix is an earlier key's prefix plus some typed characters, where the
+typed characters are the start of that suggestion, gets the rest of the suggestion;
+typing leaves the text after the cursor as it was.  Keys look only at the text near
+the cursor, so edits far away do not invalidate them.
 """
 
 from __future__ import annotations
@@ -23,24 +26,24 @@ class CompletionCache:
         self._entries: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
 
     @staticmethod
-    def _key(prefix: str, line_suffix: str) -> tuple[str, str]:
-        return prefix[-KEY_CHARS:], line_suffix
+    def _key(prefix: str, suffix: str) -> tuple[str, str]:
+        return prefix[-KEY_CHARS:], suffix[:KEY_CHARS]
 
-    def put(self, prefix: str, line_suffix: str, texts: list[str]) -> None:
+    def put(self, prefix: str, suffix: str, texts: list[str]) -> None:
         texts = [text for text in texts if text]
         if not texts:
             return
-        key = self._key(prefix, line_suffix)
+        key = self._key(prefix, suffix)
         self._entries[key] = tuple(texts)
         self._entries.move_to_end(key)
         while len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
 
-    def get(self, prefix: str, line_suffix: str) -> list[str] | None:
+    def get(self, prefix: str, suffix: str) -> list[str] | None:
         """Suggestions still valid after typing; None when nothing matches."""
         for typed_count in range(min(MAX_TYPED, len(prefix)) + 1):
             base = prefix[: len(prefix) - typed_count]
-            key = self._key(base, line_suffix)
+            key = self._key(base, suffix)
             texts = self._entries.get(key)
             if texts is None:
                 continue
@@ -52,9 +55,9 @@ class CompletionCache:
                 return rest
         return None
 
-    def peek(self, prefix: str, line_suffix: str) -> bool:
+    def peek(self, prefix: str, suffix: str) -> bool:
         """Whether ``prefix`` has suggestions stored exactly for it (no typing-through)."""
-        return self._key(prefix, line_suffix) in self._entries
+        return self._key(prefix, suffix) in self._entries
 
     def clear(self) -> None:
         self._entries.clear()

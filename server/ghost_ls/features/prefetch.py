@@ -65,7 +65,7 @@ def prefetch(session: Session, params: Any) -> None:
     if document is None or document.version != shown.version:
         return
     context = after_accepting(shown)
-    if context is None or session.cache.peek(context.prefix, ""):
+    if context is None or session.cache.peek(context.prefix, context.suffix):
         return
     cancel = session.worker.new_cancel_event(shown.uri)
     settings = session.settings
