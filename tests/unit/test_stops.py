@@ -140,3 +140,23 @@ def test_the_last_line_is_judged_when_the_model_ends() -> None:
     driver.end_of_stream()
     result = driver.finish()
     assert (result.text, result.stop_reason) == ("if n:\n        return 1", "eos")
+
+
+def test_fill_rule_knows_the_next_line_without_its_trailing_comma() -> None:
+    prefix = "dic = {\n    7: 'Seven',\n"
+    suffix = "\n    9: 'Nine',\n}\n"
+    text = "    8: 'Eight',\n    9: 'Nine'\n}\n"
+    keep = stop_rule_for(_fill_context(prefix, suffix))(text)
+    assert keep is not None and text[:keep] == "    8: 'Eight',"
+
+
+def test_fill_rule_ends_where_the_model_leaves_the_function() -> None:
+    """Inside a function with nothing below: test code after a blank line is not the middle."""
+    prefix = "def get_row(lst, x):\n    coords = [c for c in lst]\n"
+    text = "    coords.sort()\n    return coords\n\n# Test cases\nprint(get_row([], 1))\n"
+    keep = stop_rule_for(_fill_context(prefix, ""))(text)
+    assert keep is not None and text[:keep] == "    coords.sort()\n    return coords"
+    # at top level (the code above is not indented) a new definition may follow
+    top = "import os\n"
+    new_def = "def f():\n    return 1\n\ndef g():\n    return 2\n"
+    assert stop_rule_for(_fill_context(top, ""))(new_def) is None

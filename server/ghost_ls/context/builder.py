@@ -180,7 +180,8 @@ class ContextBuilder:
             self._note_view(uri)
             context, info = self._assembler.build(state, self._settings, line, column)
             mode = mode_for_model(context.mode, context.line_prefix, context.line_suffix,
-                                  self._reads_suffix and self._settings.multiline)
+                                  self._reads_suffix and self._settings.multiline,
+                                  context.prefix, context.suffix)
             if mode is not context.mode:
                 context = dataclasses.replace(context, mode=mode)
             if self._reads_suffix:

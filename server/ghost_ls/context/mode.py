@@ -10,12 +10,13 @@ The rule, after Cody (docs/ARCHITECTURE.md, "Completion modes"):
   at the end of that line or on the blank line below it, and nothing indented under
   it further down (for braces: the next code is the closing ``}``);
 * LINE otherwise;
-* and, once the model is known (:func:`mode_for_model`): FILL instead of LINE on a
-  blank line, and instead of BLOCK when nothing but whitespace is right of the cursor,
-  when the model reads the suffix (FIM).  It knows where the middle ends, which may be
-  several lines on and past the end of the block (``else:``, the ``return`` after a
-  loop); a prefix-only model would not.  BLOCK stays for ``{|}``: the closer right of
-  the cursor is the block's end.
+* and, once the model is known (:func:`mode_for_model`), when it reads the suffix
+  (FIM): FILL instead of LINE on a blank line, and instead of BLOCK when no code of
+  the opener's scope follows (nothing below at the opener's indentation) and nothing
+  but whitespace is right of the cursor.  The model knows where the middle ends,
+  which may be several lines on and past the end of the block (``else:``, the
+  ``return`` after a loop); a prefix-only model would not.  BLOCK stays where the code
+  after the block is already there, and for ``{|}``.
 
 The checks are textual on purpose: half-typed code is exactly where the tree is full of
 error nodes, while the opener line and the indentation are always there.
@@ -58,17 +59,33 @@ def completion_mode(line_prefix: str, line_suffix: str, line_at: LineAt, row: in
 
 
 def mode_for_model(mode: CompletionMode, line_prefix: str, line_suffix: str,
-                   reads_suffix: bool) -> CompletionMode:
-    """The mode once the model is known: FILL for a FIM model on a blank line or after an opener.
+                   reads_suffix: bool, prefix: str = "", suffix: str = "") -> CompletionMode:
+    """The mode once the model is known: FILL for a FIM model on a blank line, or after
+    an opener whose scope has no code below (``prefix``/``suffix``: the text around the
+    cursor).  Where the code after the block is already there (the next code line is
+    at the opener's indentation), the missing part is the block's body, and BLOCK's
+    rules (not left of the body) stay.
 
     Also at the end of a file (nothing below): the model still says where it ends.
     """
     if not reads_suffix or line_suffix.strip():
         return mode
-    blank_line = not line_prefix.strip()
-    if (mode is CompletionMode.LINE and blank_line) or mode is CompletionMode.BLOCK:
+    if mode is CompletionMode.LINE and not line_prefix.strip():
+        return CompletionMode.FILL
+    if mode is CompletionMode.BLOCK and not _scope_continues_below(prefix, suffix, line_prefix):
         return CompletionMode.FILL
     return mode
+
+
+def _scope_continues_below(prefix: str, suffix: str, line_prefix: str) -> bool:
+    """Whether the next code line below is at the opener's indentation or deeper."""
+    if line_prefix.strip():
+        opener = line_prefix
+    else:
+        above = [line for line in prefix.split("\n")[:-1] if line.strip()]
+        opener = above[-1] if above else ""
+    below = next((line for line in suffix.split("\n")[1:] if line.strip()), None)
+    return below is not None and _width(below) >= _width(opener)
 
 
 def _mid_word(line_prefix: str, line_suffix: str) -> bool:

@@ -9,8 +9,12 @@ A rule sees the cumulative text and answers None (go on) or the length to keep.
   suffix, so a bracket it closes that was opened above the cursor is one the suffix
   does not close (a multi-line list's ``]``); one the suffix does close shows up as
   the next code line and is cut by that rule.
-- BLOCK and FILL: a generated line equal to the next code line below the cursor means
-  the suggestion has reached the code that follows: it ends before that line.
+- BLOCK and FILL: a generated line equal to the next code line below the cursor (but
+  for a trailing ``,`` or ``;``) means the suggestion has reached the code that
+  follows: it ends before that line.
+- FILL inside an indented block: once the suggestion has written indented code, a line
+  at column 0 after a blank line starts a new top-level construct (the test code an
+  Instruct model likes to add after a function): it ends before the blank line.
 - BLOCK mode: a closing bracket the suggestion did not open ends it at once (it
   closes the block the cursor is in: ``}`` in C-like languages); so does a completed
   line that dedents below the block's indentation (the code after the block belongs
@@ -64,9 +68,15 @@ def _opener_body_indent(context: PromptContext) -> int:
     return indent_width(above) + indent_width(context.indent_unit)
 
 
+def same_code(line: str, other: str) -> bool:
+    """Whether two lines are the same code, but for indentation and a trailing separator."""
+    first, second = line.strip().rstrip(",;").rstrip(), other.strip().rstrip(",;").rstrip()
+    return bool(first) and first == second
+
+
 def make_block_stop(
     base_indent: int | None, max_lines: int = MAX_BLOCK_LINES, next_code: str = "",
-    stray_closer_ends: bool = True,
+    stray_closer_ends: bool = True, top_level_ends: bool = False,
 ) -> StopRule:
     """Stop rule for BLOCK and FILL mode (see module docstring).
 
@@ -74,7 +84,8 @@ def make_block_stop(
     ``next_code``: the first code line below the cursor, as the document has it.  A
     generated line equal to it means the suggestion has reached the code that follows,
     and ends before it.  ``stray_closer_ends``: a closing bracket the text did not open
-    ends it (BLOCK); FILL turns this off.
+    ends it (BLOCK); FILL turns this off.  ``top_level_ends``: after indented code, a
+    line at column 0 that follows a blank line ends it (FILL inside a block).
     """
     next_stripped = next_code.strip()
 
@@ -90,22 +101,36 @@ def make_block_stop(
         def cut_before(number: int) -> int:
             return max(starts[number] - 1, 0)
 
+        wrote_indented = False
         for number, line in enumerate(lines[:-1]):  # only lines ended by a newline
             if number >= max_lines:
                 return cut_before(number)
-            if next_stripped and line.strip() == next_stripped:
+            if next_stripped and same_code(line, next_stripped):
                 return cut_before(number)
             if number == 0:
+                wrote_indented = bool(line.strip())
                 continue
             previous = lines[number - 1]
             if not line.strip() and not previous.strip():
                 return cut_before(number - 1)
+            if (top_level_ends and wrote_indented and line.strip() and not previous.strip()
+                    and indent_width(line) == 0):
+                return cut_before(number - 1)
+            wrote_indented = wrote_indented or (bool(line.strip()) and indent_width(line) > 0)
             dedented = base_indent is not None and indent_width(line) < base_indent
             if line.strip() and (dedented or line == previous):
                 return cut_before(number)
         return None
 
     return stop
+
+
+def _inside_block(context: PromptContext) -> bool:
+    """Whether the cursor is inside an indented construct (its line or the code above)."""
+    if context.line_prefix.strip():
+        return indent_width(context.line_prefix) > 0
+    above = [line for line in context.prefix.split("\n")[:-1] if line.strip()]
+    return (bool(above) and indent_width(above[-1]) > 0) or indent_width(context.line_prefix) > 0
 
 
 def next_code_line(context: PromptContext) -> str:
@@ -129,5 +154,5 @@ def stop_rule_for(context: PromptContext) -> StopRule:
     if context.mode is CompletionMode.FILL:
         floor = indent_width(context.line_prefix) if context.line_prefix else None
         return make_block_stop(floor, max_lines=MAX_FILL_LINES, next_code=below,
-                               stray_closer_ends=False)
+                               stray_closer_ends=False, top_level_ends=_inside_block(context))
     return stop_at_newline

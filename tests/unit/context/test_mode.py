@@ -78,3 +78,19 @@ def test_a_fim_model_fills_blank_lines_and_a_prefix_only_model_does_not() -> Non
     assert mode_for_model(block, "    if x:", "", reads_suffix=True) is CompletionMode.FILL
     assert mode_for_model(block, "f() {", "}", reads_suffix=True) is block  # the } ends it
     assert mode_for_model(block, "    ", "", reads_suffix=False) is block
+
+
+def test_after_an_opener_fill_only_where_no_code_follows_in_its_scope() -> None:
+    """The code after the block is already there: only the body is missing (BLOCK)."""
+    from ghost_ls.context.mode import mode_for_model
+
+    block = CompletionMode.BLOCK
+    prefix = "def f(x, y):\n    if y % 2 == 0:\n"
+    below_same_scope = "\n    if x == y:\n        return -1\n"
+    below_outer_scope = "\n\ndef g():\n    pass\n"
+    assert mode_for_model(block, "", "", True, prefix, below_same_scope) is block
+    assert mode_for_model(block, "", "", True, prefix, below_outer_scope) is CompletionMode.FILL
+    assert mode_for_model(block, "", "", True, prefix, "\n") is CompletionMode.FILL
+    opener_line = "def f(x, y):\n    if y % 2 == 0:"
+    assert mode_for_model(block, "    if y % 2 == 0:", "", True, opener_line,
+                          below_same_scope) is block
