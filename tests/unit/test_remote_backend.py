@@ -96,7 +96,7 @@ def test_llama_server_request_body_and_timings(fake: FakeInferenceServer) -> Non
     assert (body["input_prefix"], body["input_suffix"], body["prompt"]) == (PROMPT.prefix, "\n", "")
     assert body["input_extra"] == [{"filename": "util.py", "text": "def helper(): ...\n"}]
     assert (body["n_predict"], body["stream"], body["cache_prompt"]) == (32, True, True)
-    assert body["samplers"] == ["top_k", "top_p", "infill"]
+    assert body["samplers"] == ["top_k", "top_p", "temperature"]
     assert body["t_max_predict_ms"] == 1500
     assert "prompt_text" not in body and "text" not in body  # only the parts, not the FIM text
     assert result.stop_reason == "stop-rule"

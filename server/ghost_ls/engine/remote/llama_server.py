@@ -34,7 +34,10 @@ class LlamaServerApi:
             "seed": request.seed,
             "top_k": 40,
             "top_p": 0.99,
-            "samplers": ["top_k", "top_p", "infill"],
+            # greedy at temperature 0, as the local engine: llama.vim's ``infill`` sampler
+            # ends at once where the end of the middle is likely (an empty answer for
+            # ``return [|`` above ``print(...)`` with Qwen2.5-Coder-0.5B)
+            "samplers": ["top_k", "top_p", "temperature"],
             "stream": True,
             "cache_prompt": True,
             "stop": list(request.stop_strings),
@@ -49,7 +52,9 @@ class LlamaServerApi:
         if not isinstance(content, str):
             raise malformed(payload)
         if not event.get("stop"):
-            return Piece(text=content)
+            # every event says how long the prompt is; what was read (not cached) comes
+            # only with the last one, which a stream closed early never gets
+            return Piece(text=content, prompt_tokens=as_int(event.get("tokens_evaluated")))
         timings = event.get("timings")
         timings = timings if isinstance(timings, dict) else {}
         prompt_tokens = as_int(event.get("tokens_evaluated"))
