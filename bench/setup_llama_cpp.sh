@@ -4,33 +4,47 @@
 # What: fetches the llama-cpp-python 0.3.36 sdist (the same llama.cpp that the
 # ghost-ls engine links through llama-cpp-python) and builds only the
 # `llama-server` and `llama-bench` targets with cmake (Release, native CPU,
-# no curl) into bench/.work/llama.cpp-build. Idempotent: exits early when
-# both binaries already exist.
+# no curl) into a cache folder outside the checkout,
+# ~/.cache/ghost-ls/llama.cpp-VERSION-CPUKEY (CPUKEY: a hash of this CPU's flags, as
+# the build is native), linked as bench/.work/llama.cpp-build. Idempotent: exits
+# early when both binaries already exist, so a second checkout or CI run on the same
+# machine reuses them.
 #
 # Run:   bash bench/setup_llama_cpp.sh          (from the repo root)
 # Env:   JOBS (default 2), SDIST_DIR (an unpacked sdist to reuse; default
 #        /tmp/sdist/llama_cpp_python-0.3.36 if present, else downloaded into
-#        bench/.work with pip).
+#        bench/.work with pip), GHOST_LS_CACHE (default ~/.cache/ghost-ls).
 # Prints the bin directory on stdout; progress goes to stderr.
 set -euo pipefail
 
 VERSION=0.3.36
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="$ROOT/bench/.work"
-BUILD="$WORK/llama.cpp-build"
+CPU_KEY="$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | sha256sum | cut -c1-12)"
+CACHE="${GHOST_LS_CACHE:-$HOME/.cache/ghost-ls}"
+BUILD="$CACHE/llama.cpp-$VERSION-$CPU_KEY"
+LINK="$WORK/llama.cpp-build"
 BIN="$BUILD/bin"
 JOBS="${JOBS:-2}"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 
 log() { echo "[setup_llama_cpp] $*" >&2; }
 
+link_build() {
+    mkdir -p "$WORK"
+    if [[ -L "$LINK" || ! -e "$LINK" ]]; then
+        ln -sfn "$BUILD" "$LINK"
+    fi
+}
+
 if [[ -x "$BIN/llama-server" && -x "$BIN/llama-bench" ]]; then
+    link_build
     log "already built: $BIN"
     echo "$BIN"
     exit 0
 fi
 
-mkdir -p "$WORK"
+mkdir -p "$WORK" "$CACHE"
 SDIST_DIR="${SDIST_DIR:-}"
 if [[ -z "$SDIST_DIR" ]]; then
     for cand in "/tmp/sdist/llama_cpp_python-$VERSION" "$WORK/llama_cpp_python-$VERSION"; do
@@ -53,6 +67,7 @@ GEN=()
 if command -v ninja >/dev/null 2>&1; then GEN=(-G Ninja); fi
 cmake -S "$SRC" -B "$BUILD" "${GEN[@]}" \
     -DCMAKE_BUILD_TYPE=Release \
+    -DBUILD_SHARED_LIBS=OFF \
     -DLLAMA_CURL=OFF \
     -DGGML_NATIVE=ON \
     -DLLAMA_BUILD_TESTS=OFF \
@@ -65,5 +80,6 @@ if [[ ! -x "$BIN/llama-server" || ! -x "$BIN/llama-bench" ]]; then
     log "build finished but binaries are missing under $BIN"
     exit 1
 fi
+link_build
 log "built: $BIN"
 echo "$BIN"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlib.common import WORK, log
+from ghost_ls.engine.cpu_features import llama_server_flags
 
 BIN = WORK / "llama.cpp-build" / "bin"
 BIN_ENV = "GHOST_LS_LLAMA_CPP_BIN"
@@ -80,7 +81,7 @@ class LlamaServer:
         self.command = [str(tool), "-m", str(model), "--host", "127.0.0.1",
                         "--port", str(self.port), "-t", str(threads), "-tb", str(threads),
                         "-c", str(context), *(["-np", str(slots)] if slots else []),
-                        "--metrics", *extra]
+                        "--metrics", *llama_server_flags(), *extra]
         WORK.mkdir(parents=True, exist_ok=True)
         self.log_path = WORK / "llama-server.log"
         self.log_file = self.log_path.open("w")

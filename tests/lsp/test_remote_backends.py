@@ -26,6 +26,7 @@ import pytest
 
 from fake_inference import FakeInferenceServer, free_port
 from ghost_ls.devtools.lsp_client import LspClient
+from ghost_ls.engine.cpu_features import llama_server_flags
 from support import REPO, start_server
 
 MODEL = "qwen2.5-coder-0.5b-instruct"
@@ -161,7 +162,8 @@ def llama_server() -> Iterator[str]:
         )
     port = free_port()
     server = ServerProcess(
-        [str(LLAMA_SERVER), "-m", model_path(), "--host", "127.0.0.1", "--port", str(port), "-c", "4096"],
+        [str(LLAMA_SERVER), "-m", model_path(), "--host", "127.0.0.1", "--port", str(port),
+         "-c", "4096", *llama_server_flags()],
         "listening on http",
     )
     try:

@@ -73,3 +73,13 @@ def test_test_hook_line_replaces_this_cpus(monkeypatch: pytest.MonkeyPatch) -> N
     assert not choose_for_this_cpu("auto").enabled
     monkeypatch.setenv("GHOST_LS_TEST_SYSTEM_INFO", EPYC)
     assert choose_for_this_cpu("auto").enabled
+
+
+def test_a_llama_server_started_on_an_amx_cpu_gets_no_repack(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ghost_ls.engine.cpu_features import TEST_SYSTEM_INFO_ENV, llama_server_flags
+
+    monkeypatch.setenv(TEST_SYSTEM_INFO_ENV, "CPU : AVX512 = 1 | AMX_INT8 = 1 | REPACK = 1 |")
+    assert llama_server_flags() == ["--no-repack"]
+    assert llama_server_flags("on") == []
+    monkeypatch.setenv(TEST_SYSTEM_INFO_ENV, "CPU : AVX2 = 1 | REPACK = 1 |")
+    assert llama_server_flags() == []

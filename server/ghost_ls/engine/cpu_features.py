@@ -71,3 +71,12 @@ def choose_for_this_cpu(setting: str) -> ExtraBuffersChoice:
 
         info = system_info()
     return choose_extra_buffers(setting, info)
+
+
+def llama_server_flags(setting: str = "auto") -> list[str]:
+    """Flags that give a llama-server started on this CPU the same choice.
+
+    llama-server's ``--no-repack`` turns the extra buffer types off (its
+    ``no_extra_bufts``), so it does not crash on AMX CPUs either.
+    """
+    return [] if choose_for_this_cpu(setting).enabled else ["--no-repack"]
