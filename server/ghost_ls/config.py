@@ -59,7 +59,7 @@ class Settings:
     """Clients wait this long after a keystroke before asking (the server only publishes it)."""
     multiline: bool = True
     """Allow block (multi-line) suggestions after a block opener."""
-    prompt_layout: str = "psm"
+    prompt_layout: str = "anchored"
     """Where the text typed at the cursor goes in a FIM prompt: ``psm`` (all of it at
     the end of the prefix), ``line`` (the cursor line's typed part after the middle
     marker, as llama.cpp's ``/infill`` does: typing within a line only appends to the
