@@ -52,3 +52,21 @@ def test_a_multi_line_suggestion_is_not_prefetched() -> None:
         mode=CompletionMode.LINE, line_prefix="    ", line_suffix="",
     )
     assert after_accepting(ShownItem("file:///w/a", 1, context, Cleaned("a = 1\nb = 2"))) is None
+
+
+def test_the_prefetch_splits_its_prompt_as_the_next_request_will() -> None:
+    import dataclasses
+
+    context = PromptContext(
+        uri="file:///w/a", path="a", language="python", prefix="def f():\n    x = ",
+        suffix="\nlast()\n", mode=CompletionMode.LINE, line_prefix="    x = ", line_suffix="",
+        middle_chars=len("    x = "),
+    )
+    item = ShownItem("file:///w/a", 1, context, Cleaned("1"))
+    anchored = after_accepting(item, "anchored")
+    assert anchored is not None
+    assert anchored.prefix[len(anchored.prefix) - anchored.middle_chars:] == "    x = 1\n    "
+    line = after_accepting(item, "line")
+    assert line is not None and line.middle_chars == len("    ")
+    psm = after_accepting(dataclasses.replace(item, context=dataclasses.replace(context, middle_chars=0)))
+    assert psm is not None and psm.middle_chars == 0

@@ -25,8 +25,13 @@ OPEN_BRACKETS = ("(", "[")
 """A line ending in an open bracket continues one level deeper in every language."""
 
 
-def after_accepting(item: ShownItem) -> PromptContext | None:
-    """The context at the start of the line after the accepted suggestion, or None."""
+def after_accepting(item: ShownItem, layout: str = "psm") -> PromptContext | None:
+    """The context at the start of the line after the accepted suggestion, or None.
+
+    ``layout`` (setting ``promptLayout``) splits it as the next request will be split:
+    ``anchored`` keeps the anchor (the prompt up to the middle marker is unchanged, so
+    the prefetch re-reads nothing), ``line`` starts a new line's middle.
+    """
     context, text = item.context, item.suggestion.text
     if "\n" in text or context.mode is not CompletionMode.LINE:
         return None
@@ -38,8 +43,11 @@ def after_accepting(item: ShownItem) -> PromptContext | None:
         context.suffix[len(context.line_suffix) :] if item.suggestion.replaces_line_suffix else context.suffix
     )
     rest = rest.split("\n", 1)[1] if "\n" in rest else ""
+    added = len(text) + 1 + len(indent)
+    middle = {"anchored": context.middle_chars + added, "line": len(indent)}.get(layout, 0)
     return dataclasses.replace(
         context,
+        middle_chars=middle,
         prefix=context.prefix + text + "\n" + indent,
         suffix="\n" + rest if rest else "",
         line_prefix=indent,
@@ -64,7 +72,7 @@ def prefetch(session: Session, params: Any) -> None:
     document = session.editor.document(shown.uri)
     if document is None or document.version != shown.version:
         return
-    context = after_accepting(shown)
+    context = after_accepting(shown, session.settings.prompt_layout)
     if context is None or session.cache.peek(context.prefix, context.suffix):
         return
     cancel = session.worker.new_cancel_event(shown.uri)
