@@ -218,7 +218,8 @@ def test_server_down_at_start_then_up(tmp_path: Path) -> None:
             fake.pieces = ["value", " * factor for value in values]", "\n"]
             assert suggestion(client, uri) == "value * factor for value in values]"
             assert statuses(client)[-1] == ("ready", f"{MODEL} on {url}")
-            assert fake.bodies[0]["prompt"].endswith("<|fim_middle|>")
+            # the default anchored layout: the typed part of the line after the marker
+            assert fake.bodies[0]["prompt"].endswith("<|fim_middle|>    return [")
     finally:
         client.close()
 
