@@ -37,6 +37,7 @@ from benchlib.drivers import Answer, LspDriver
 from benchlib.keystrokes import Replay, plan
 from benchlib.llamacpp import binary, free_port
 from benchlib.sources import source_file
+from ghost_ls.engine.cpu_features import llama_server_flags
 
 DEFAULT_FILE = "requests==2.32.3:requests/sessions.py"
 
@@ -52,8 +53,9 @@ class InferenceServer:
             if tool is None:
                 raise SystemExit("llama-server is not built; run bench/setup_llama_cpp.sh")
             self.command = [str(tool), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port),
-                            "-t", str(threads), "-c", str(context), "--cache-reuse", "256"]
-            marker = "server is listening"
+                            "-t", str(threads), "-c", str(context), "--cache-reuse", "256",
+                            *llama_server_flags()]
+            marker = "listening on http"  # this llama.cpp logs it once the model is loaded
         else:
             self.command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
                             "--host", "127.0.0.1", "--port", str(self.port), "--n_threads",
