@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from ghost_ls.context.languages import LanguageSpec
-from ghost_ls.context.text import indentation
+from ghost_ls.context.text import code_line_above, code_line_below, indentation
 from ghost_ls.context.types import CompletionMode
 
 LineAt = Callable[[int], str]
@@ -79,13 +79,9 @@ def mode_for_model(mode: CompletionMode, line_prefix: str, line_suffix: str,
 
 def _scope_continues_below(prefix: str, suffix: str, line_prefix: str) -> bool:
     """Whether the next code line below is at the opener's indentation or deeper."""
-    if line_prefix.strip():
-        opener = line_prefix
-    else:
-        above = [line for line in prefix.split("\n")[:-1] if line.strip()]
-        opener = above[-1] if above else ""
-    below = next((line for line in suffix.split("\n")[1:] if line.strip()), None)
-    return below is not None and _width(below) >= _width(opener)
+    opener = line_prefix if line_prefix.strip() else code_line_above(prefix)
+    below = code_line_below(suffix)
+    return bool(below) and _width(below) >= _width(opener)
 
 
 def _mid_word(line_prefix: str, line_suffix: str) -> bool:

@@ -99,3 +99,33 @@ def common_prefix_length(a: str, b: str) -> int:
         else:
             high = mid - 1
     return low
+
+
+def code_line_above(prefix: str) -> str:
+    """The last non-blank line before the cursor's line in ``prefix`` ('' if none).
+
+    Walks back line by line from the end instead of splitting the whole prefix: it runs
+    on every request.
+    """
+    end = prefix.rfind("\n")
+    while end > 0:
+        start = prefix.rfind("\n", 0, end) + 1
+        line = prefix[start:end]
+        if line.strip():
+            return line
+        end = start - 1
+    return ""
+
+
+def code_line_below(suffix: str) -> str:
+    """The first non-blank line after the cursor's line in ``suffix`` ('' if none)."""
+    start = suffix.find("\n") + 1
+    while 0 < start <= len(suffix):
+        end = suffix.find("\n", start)
+        line = suffix[start:] if end < 0 else suffix[start:end]
+        if line.strip():
+            return line
+        if end < 0:
+            break
+        start = end + 1
+    return ""

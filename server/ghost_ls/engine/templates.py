@@ -64,9 +64,12 @@ class PromptFormat:
     def render(self, context: PromptContext, *, with_snippets: bool = True) -> Prompt:
         """The prompt: its text (special markers included as text) and its parts."""
         snippets = context.snippets if with_snippets else ()
-        text = self._plain(context, snippets) if self.fim is None else self._fim(context, snippets, self.fim)
         before, middle = self._split(context)
         typed = middle.rstrip(" \t")
+        if self.fim is None:
+            text = self._plain(context, snippets)
+        else:
+            text = self._fim(context, snippets, self.fim, before, typed)
         return Prompt(
             text=text,
             prefix=before,
@@ -93,7 +96,10 @@ class PromptFormat:
         header = f"{marker} {context.path}\n" if context.path else ""
         return head + header + context.prefix
 
-    def _fim(self, context: PromptContext, snippets: tuple[Snippet, ...], fim: FimTemplate) -> str:
+    def _fim(self, context: PromptContext, snippets: tuple[Snippet, ...], fim: FimTemplate,
+             before: str, typed: str) -> str:
+        """``before``: the prefix up to the typed middle; ``typed``: the middle, less its
+        trailing whitespace (see :meth:`render`)."""
         outer, inner = "", ""
         if fim.file_sep and snippets:
             repo = f"{fim.repo_name}workspace\n" if fim.repo_name else ""
@@ -106,6 +112,4 @@ class PromptFormat:
         if fim.order == "spm":  # typing already only appends: no split
             prefix = inner + context.prefix
             return f"{outer}{fim.suffix}{context.suffix}{fim.prefix}{prefix}{fim.middle}"
-        before, middle = self._split(context)
-        typed = middle.rstrip(" \t")
         return f"{outer}{fim.prefix}{inner}{before}{fim.suffix}{context.suffix}{fim.middle}{typed}"

@@ -26,6 +26,7 @@ Checking is linear in the text and runs on the worker thread between tokens.
 
 from __future__ import annotations
 
+from ghost_ls.context.text import code_line_above, code_line_below
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.engine.backend import StopRule
 from ghost_ls.postprocess.brackets import first_stray_closer
@@ -129,16 +130,12 @@ def _inside_block(context: PromptContext) -> bool:
     """Whether the cursor is inside an indented construct (its line or the code above)."""
     if context.line_prefix.strip():
         return indent_width(context.line_prefix) > 0
-    above = [line for line in context.prefix.split("\n")[:-1] if line.strip()]
-    return (bool(above) and indent_width(above[-1]) > 0) or indent_width(context.line_prefix) > 0
+    return indent_width(code_line_above(context.prefix)) > 0 or indent_width(context.line_prefix) > 0
 
 
 def next_code_line(context: PromptContext) -> str:
     """The first non-blank line below the cursor's line, as the document has it ('' if none)."""
-    for line in context.suffix.split("\n")[1:]:
-        if line.strip():
-            return line
-    return ""
+    return code_line_below(context.suffix)
 
 
 def stop_rule_for(context: PromptContext) -> StopRule:

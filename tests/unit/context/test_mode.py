@@ -94,3 +94,27 @@ def test_after_an_opener_fill_only_where_no_code_follows_in_its_scope() -> None:
     opener_line = "def f(x, y):\n    if y % 2 == 0:"
     assert mode_for_model(block, "    if y % 2 == 0:", "", True, opener_line,
                           below_same_scope) is block
+
+
+@pytest.mark.parametrize(("prefix", "above"), [
+    ("def f():\n    x = 1\n\n   \n    ", "    x = 1"),
+    ("x = 1\n", "x = 1"),
+    ("only the cursor line", ""),
+    ("\n\n    ", ""),
+])
+def test_code_line_above_skips_blank_lines_and_the_cursor_line(prefix: str, above: str) -> None:
+    from ghost_ls.context.text import code_line_above
+
+    assert code_line_above(prefix) == above
+
+
+@pytest.mark.parametrize(("suffix", "below"), [
+    (")\n\n  \n    return x\nmore", "    return x"),
+    ("\nlast", "last"),
+    ("rest of the line only", ""),
+    ("\n\n\n", ""),
+])
+def test_code_line_below_skips_the_rest_of_the_line_and_blank_lines(suffix: str, below: str) -> None:
+    from ghost_ls.context.text import code_line_below
+
+    assert code_line_below(suffix) == below
