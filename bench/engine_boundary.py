@@ -7,13 +7,12 @@
    prefix reuse is the realistic one; each generates to the line end (at most
    ``--tokens``), ``--gap-ms`` after the previous one (an editor's debounce).
    Reported per request: the boundary's own cost (the child process' wall time minus
-   the parent's tokenizing and the child's llama.cpp time, waits for the parent's
-   verdicts excluded: messages, pickling, waking the other process), the wall time of
-   each backend and their paired difference (process minus in-process; on a loaded
-   machine mostly noise), the no-op round trip to the child (``ping``, back to back
-   and after a pause), and ``round trip x messages`` (G, S, one P per token, D), what
-   a strict lock-step would add: the child evaluates a token while its verdict is on
-   the way (``engine/child.py``), so only the first and the last message wait.
+   the parent's tokenizing and the child's time from reading the request to sending
+   the result: messages, pickling, waking the other process), the wall time of each
+   backend and their paired difference (process minus in-process; on a loaded machine
+   mostly noise), and the no-op round trip to the child (``ping``, back to back and
+   after a pause).  A generation is one message each way (``engine/child.py``), so the
+   boundary should cost about one round trip after a pause.
 2. Extra buffers (``--buffers-model``, default the 1.5B): the same model loaded with
    ``use_extra_bufts`` on and off (in-process, both loaded), interleaved, ``--reps``
    times: prompt tok/s on a fresh ~300-token prompt and generation tok/s for 32 tokens.
@@ -114,8 +113,6 @@ def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) 
         for _ in range(30):  # after an idle pause, as a request after a keystroke finds it
             time.sleep(gap)
             cold.append(child.ping() * 1000)
-        ping_p50 = sorted(pings)[len(pings) // 2]
-        messages = [2 + 1 + n for n in generated]  # G, S, one P per token, D
         return {
             "model": model.name,
             "requests": requests,
@@ -129,7 +126,6 @@ def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) 
             "childMinusInProcessMs": summary(differences, 3),
             "pingRoundTripMs": summary(pings, 4),
             "pingAfterPauseRoundTripMs": summary(cold, 4),
-            "strictLockStepEstimateMs": summary([ping_p50 * m for m in messages], 3),
             "textMismatches": mismatches,
         }
     finally:

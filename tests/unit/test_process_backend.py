@@ -100,9 +100,11 @@ def test_sigsegv_during_a_generation_is_an_error_then_a_restart(
 ) -> None:
     assert generate(backend, PROMPTS[0]).text.strip()
     old_pid = backend.info().process_id
+    # a long generation: the child runs on without waiting for this process, so it must
+    # still be generating when the signal comes
     request = GenerationRequest(
-        Prompt(PROMPTS[2]),
-        max_tokens=12,
+        Prompt("# the numbers from 1 to 500, one per line\n1\n2\n3\n4\n"),
+        max_tokens=256,
         on_text=lambda text: os.kill(old_pid, signal.SIGSEGV),  # at the first piece
     )
     result = backend.generate(request)

@@ -1,5 +1,5 @@
 """The parts of the engine's process boundary that need no model: exit descriptions, the
-shared cancel flag, the lock-step verdicts, the child's stderr, the load-error messages."""
+shared cancel flag, one generation (stop rule in the child), the stderr, the load errors."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from multiprocessing.connection import Pipe
 from pathlib import Path
 
@@ -18,9 +19,10 @@ import pytest
 from ghost_ls.config import Settings
 from ghost_ls.engine import child as protocol
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
-from ghost_ls.engine.child import ProxyDriver
+from ghost_ls.engine.child import Engine, SharedFlag
 from ghost_ls.engine.llama import gguf_tensor_count, load_failure
 from ghost_ls.engine.process import (
+    EngineProcess,
     ProcessBackend,
     StderrTail,
     child_environment,
@@ -29,6 +31,7 @@ from ghost_ls.engine.process import (
 )
 from ghost_ls.engine.streaming import StreamDriver
 from ghost_ls.errors import ModelError
+from ghost_ls.postprocess.stops import make_block_stop, stop_at_newline
 
 
 def test_exit_is_described_by_signal_name_or_status() -> None:
@@ -66,123 +69,151 @@ class PipeChild:
         self.conn, self.child_end = Pipe()
         self.flag = create_shared_flag()
         self.decoded = False
-        self.done_pending = False
 
     def send(self, message: bytes) -> None:
         self.conn.send_bytes(message)
 
     def receive(self, cancel: threading.Event | None = None) -> bytes:
-        return self.conn.recv_bytes()
+        return EngineProcess.receive(self, cancel)  # type: ignore[arg-type]  # the real copy of cancel
+
+
+class ScriptedLlama:
+    """Stands in for ``LlamaBackend.run`` in the child: ``pieces`` are the model's tokens,
+    fed to the driver as its sampling loop feeds them (a token is evaluated once kept)."""
+
+    def __init__(self, pieces: list[str], slow_after: int | None = None) -> None:
+        self.pieces = pieces
+        self.slow_after = slow_after
+        """After this many tokens each one takes until the shared flag is set (at most 10 s)."""
+        self.evaluated: list[str] = []
+
+    def run(self, tokens: list[int], result: GenerationResult, driver: StreamDriver, cancel: SharedFlag,
+            **_: object) -> None:
+        result.prompt_tokens = result.evaluated_tokens = len(tokens)
+        driver.start_sampling()
+        for piece in self.pieces:
+            if not driver.should_continue():
+                return
+            if not driver.feed(piece):
+                return
+            self.evaluated.append(piece)
+            if self.slow_after is not None and len(self.evaluated) >= self.slow_after:
+                deadline = time.monotonic() + 10
+                while not cancel.is_set() and time.monotonic() < deadline:
+                    time.sleep(0.001)  # a token being evaluated
+        driver.end_of_stream()
+
+    def close(self) -> None:
+        pass
 
 
 def _drive(
-    pieces: list[str], request: GenerationRequest
-) -> tuple[dict[str, list[str]], str, GenerationResult]:
-    """The parent's real exchange against the child's real ProxyDriver running the
-    loop of ``LlamaBackend._sample_loop`` (speculative form) over ``pieces``.
-
-    Returns the pieces the child evaluated (``evaluated``), evaluated and then took
-    out of its cache again (``dropped``), or never evaluated because the verdict came
-    first (``refused``); how its loop ended; and the parent's result.
-    """
+    pieces: list[str], request: GenerationRequest, slow_after: int | None = None
+) -> tuple[list[str], list[bytes], GenerationResult]:
+    """The parent's real exchange against the child's real ``Engine.generate`` (with the
+    scripted model) over a Pipe; returns the pieces the child evaluated, the kinds of
+    the messages the child sent, and the parent's result."""
     child = PipeChild()
-    seen: dict[str, list[str]] = {"evaluated": [], "dropped": [], "refused": []}
-    ended: list[str] = []
+    model = ScriptedLlama(pieces, slow_after)
+    sent: list[bytes] = []
+
+    class Spy:
+        def send_bytes(self, message: bytes) -> None:
+            sent.append(message[:1])
+            child.child_end.send_bytes(message)
+
+    engine = Engine(Spy(), SharedFlag(os.dup(child.flag.fd)))  # type: ignore[arg-type]
+    engine._backend = model
 
     def child_side() -> None:
         job = child.child_end.recv_bytes()
         assert job[:1] == protocol.GENERATE
-        ending = pickle.loads(job[1:])[4]
-        proxy = ProxyDriver(child.child_end, child.flag, GenerationResult("", "", prompt_tokens=5), ending)
-        proxy.start_sampling()
-        for piece in pieces:
-            if not proxy.should_continue():
-                break
-            proxy.send_piece(piece)
-            if proxy.may_end(piece):  # wait for the verdict first
-                if not proxy.piece_kept():
-                    seen["refused"].append(piece)
-                    break
-                seen["evaluated"].append(piece)
-                continue
-            seen["evaluated"].append(piece)  # evaluated while the verdict is on its way
-            if not proxy.piece_kept():
-                seen["dropped"].append(piece)
-                break
-        else:
-            proxy.end_of_stream()
-        ended.append(proxy.ended)
-        fields = {
-            "prompt_tokens": 5,
-            "reused_tokens": 0,
-            "evaluated_tokens": 5,
-            "prompt_seconds": 0.0,
-            "stop_reason": "",
-            "ended": proxy.ended,
-            "error": "",
-            "compute_seconds": 0.0,
-        }
-        child.child_end.send_bytes(protocol.DONE + pickle.dumps(fields))
+        engine.generate(pickle.loads(job[1:]))
 
-    parent = ProcessBackend.__new__(ProcessBackend)  # only the exchange, no process
-    result = GenerationResult(text="", stop_reason="")
-    driver = StreamDriver(request, result)
     thread = threading.Thread(target=child_side)
     thread.start()
-    parent._exchange(child, [1, 2, 3], request, driver, result)  # type: ignore[arg-type]
+    parent = ProcessBackend.__new__(ProcessBackend)  # only the exchange, no process
+    job = pickle.dumps(protocol.Job.of(request, [1, 2, 3]))
+    result = parent._exchange(child, job, request)  # type: ignore[arg-type]
     thread.join(10)
-    if child.done_pending:  # answered early: the next exchange would read this DONE
-        parent._drain(child, None)  # type: ignore[arg-type]
-    assert not child.done_pending
+    assert child.decoded  # SAMPLING (or DONE) marked the decode
     child.flag.close()
-    return seen, ended[0], driver.finish()
+    return model.evaluated, sent, result
 
 
-def test_a_newline_piece_waits_for_its_verdict_and_is_never_evaluated() -> None:
-    request = GenerationRequest(Prompt("x"), max_tokens=10, stop=lambda text: 3 if "\n" in text else None)
-    seen, ended, result = _drive(["abc", "\n", "never"], request)
-    assert seen == {"evaluated": ["abc"], "dropped": [], "refused": ["\n"]}
-    assert ended == "stopped"
+def test_the_stop_rule_runs_in_the_child_and_the_cut_token_is_never_evaluated() -> None:
+    request = GenerationRequest(Prompt("x"), max_tokens=10, stop=stop_at_newline)
+    evaluated, sent, result = _drive(["abc", "\n", "never"], request)
+    assert evaluated == ["abc"]
+    assert sent == [protocol.SAMPLING, protocol.DONE]  # nothing per token when not streaming
     assert result.text == "abc" and result.stop_reason == "stop-rule"
-    assert result.prompt_tokens == 5  # the statistics came with SAMPLING
+    assert result.prompt_tokens == 3 and result.generated_tokens == 2
 
 
-def test_a_piece_cut_without_warning_is_taken_out_of_the_cache_again() -> None:
-    request = GenerationRequest(Prompt("x"), max_tokens=10, stop=lambda text: 2 if "cd" in text else None)
-    seen, ended, result = _drive(["ab", "cd", "never"], request)
-    assert seen == {"evaluated": ["ab", "cd"], "dropped": ["cd"], "refused": []}
-    assert ended == "stopped"
-    assert result.text == "ab" and result.stop_reason == "stop-rule"
+def test_a_block_rule_travels_to_the_child_with_its_parameters() -> None:
+    rule = make_block_stop(4, next_code="    return total")
+    request = GenerationRequest(Prompt("x"), max_tokens=20, stop=rule)
+    pieces = ["    total = 0\n", "    return total\n", "never"]
+    evaluated, _, result = _drive(pieces, request)
+    assert result.text == "    total = 0" and result.stop_reason == "stop-rule"
+    assert evaluated == ["    total = 0\n"]
 
 
-def test_the_last_character_of_a_stop_string_makes_a_piece_wait() -> None:
+def test_streamed_text_reaches_on_text_as_it_grows() -> None:
+    seen: list[str] = []
+    request = GenerationRequest(Prompt("x"), max_tokens=10, stop=stop_at_newline, on_text=seen.append)
+    _, sent, result = _drive(["a", "b", "\n"], request)
+    assert seen == ["a", "ab"]
+    assert sent == [protocol.SAMPLING, protocol.TEXT, protocol.TEXT, protocol.DONE]
+    assert result.text == "ab"
+
+
+def test_a_stop_string_ends_the_text_where_it_begins() -> None:
     request = GenerationRequest(Prompt("x"), max_tokens=10, stop_strings=("<END>",))
-    seen, _, result = _drive(["ab", "<EN", "D>", "never"], request)
-    assert seen == {"evaluated": ["ab", "<EN"], "dropped": [], "refused": ["D>"]}
+    evaluated, _, result = _drive(["ab", "<EN", "D>", "never"], request)
+    assert evaluated == ["ab", "<EN"]
     assert result.text == "ab" and result.stop_reason == "eos"
 
 
 def test_max_tokens_keeps_the_last_piece_then_stops() -> None:
     request = GenerationRequest(Prompt("x"), max_tokens=2)
-    seen, ended, result = _drive(["a", "b", "c"], request)
-    assert seen == {"evaluated": ["a", "b"], "dropped": [], "refused": []}  # as in-process
-    assert ended == "stopped"
+    evaluated, _, result = _drive(["a", "b", "c"], request)
+    assert evaluated == ["a", "b"]  # as in-process
     assert result.text == "ab" and result.stop_reason == "max-tokens"
 
 
-def test_end_of_stream_waits_for_done() -> None:
-    request = GenerationRequest(Prompt("x"), max_tokens=10)
-    seen, ended, result = _drive(["a", "b"], request)
-    assert seen["evaluated"] == ["a", "b"] and ended == "eos"
+def test_end_of_stream_is_eos() -> None:
+    evaluated, _, result = _drive(["a", "b"], GenerationRequest(Prompt("x"), max_tokens=10))
+    assert evaluated == ["a", "b"]
     assert result.text == "ab" and result.stop_reason == "eos"
 
 
-def test_cancel_before_sampling_refuses_the_first_piece() -> None:
-    request = GenerationRequest(Prompt("x"), max_tokens=10)
-    request.cancel.set()
-    seen, _, result = _drive(["a"], request)
-    assert seen["dropped"] == ["a"]  # evaluated, then taken out: in-process never evaluates it
-    assert result.text == "" and result.stop_reason == "cancelled"
+def test_a_cancel_reaches_the_child_through_the_shared_flag() -> None:
+    request = GenerationRequest(Prompt("x"), max_tokens=100)
+
+    def cancel_at_three(text: str) -> None:
+        if len(text) == 3:
+            request.cancel.set()  # the parent copies it to the shared flag while it waits
+
+    request.on_text = cancel_at_three
+    evaluated, _, result = _drive(["a"] * 100, request, slow_after=3)
+    assert result.stop_reason == "cancelled"
+    assert evaluated == ["a"] * 3
+
+
+def test_a_stop_rule_that_cannot_be_pickled_is_a_clear_error() -> None:
+    class Vocab:
+        def prompt_tokens(self, text: str) -> list[int]:
+            return [1]
+
+    parent = ProcessBackend.__new__(ProcessBackend)
+    parent._vocab_lock = threading.Lock()
+    parent._closed = False
+    parent._vocab = Vocab()  # type: ignore[assignment]
+    request = GenerationRequest(Prompt("x"), max_tokens=4, stop=lambda text: None)
+    result = parent.generate(request)
+    assert result.stop_reason == "error"
+    assert "stop rule cannot be sent to the engine process" in result.error
 
 
 def test_stderr_tail_finds_the_failed_assertion() -> None:
@@ -259,18 +290,3 @@ def test_a_child_that_dies_while_loading_is_a_model_error(
     assert str(model) in message
     assert "GGML_ASSERT(n_layer > 0) failed" in message
     assert "ghost-ls doctor --model" in message
-
-
-def test_proxy_stops_when_the_shared_flag_is_set() -> None:
-    parent_end, child_end = Pipe()
-    flag = create_shared_flag()
-    try:
-        proxy = ProxyDriver(child_end, flag, GenerationResult("", ""))
-        proxy.start_sampling()
-        assert parent_end.recv_bytes()[:1] == protocol.SAMPLING
-        assert proxy.should_continue()
-        flag.set()  # the parent copies request.cancel here while the child decodes
-        assert not proxy.should_continue()
-        assert proxy.ended == "cancelled"
-    finally:
-        flag.close()

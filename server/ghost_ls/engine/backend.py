@@ -24,7 +24,17 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 StopRule = Callable[[str], int | None]
-"""Given the text generated so far, the length to keep if the suggestion is complete."""
+"""Given the text generated so far, the length to keep if the suggestion is complete.
+
+The local engine runs the rule in its child process, so it must pickle: a module-level
+function, or an instance of a module-level class (``postprocess/stops.py``'s)."""
+
+
+class CancelFlag(Protocol):
+    """What a generation looks at to know it was cancelled: a ``threading.Event``, or
+    the engine process' shared flag (``engine/child.py``)."""
+
+    def is_set(self) -> bool: ...
 
 TextSink = Callable[[str], None]
 """Receives the cumulative generated text while streaming."""

@@ -6,11 +6,13 @@
 byte is the cancel flag, read between 32-token prompt chunks and before each token.
 
 Messages are byte strings whose first byte says what they are (listed below).  The
-child loads the model once, then runs one generation at a time, in step with the
-parent: it sends each decoded piece, evaluates its token while the parent runs
-``StreamDriver.feed`` and ``should_continue`` on it, then reads the verdict; a piece the
-parent did not keep has its token removed from the KV cache again, so the cache holds
-exactly what the in-process backend's would, and the round trip costs no time.
+child loads the model once, then runs one generation at a time.  A generation is one
+message each way, plus notifications that nobody waits for: the request (``G``: the
+prompt's token ids and the request's rules, the stop rule included, pickled) and the
+result (``D``).  The child runs the same :class:`StreamDriver` as the in-process
+backend, so the stop rule is checked here, between tokens, and the KV cache ends as
+the in-process loop leaves it; a round trip per token would cost a wake-up of each
+process on every newline or bracket.
 
 Nothing is ever written to stdout (the server's stdout is JSON-RPC; the parent gives
 the child /dev/null there); logs go through Python logging to stderr, which the parent
@@ -31,15 +33,16 @@ import mmap
 import os
 import pickle
 import signal
-import struct
 import sys
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ghost_ls.engine.backend import GenerationResult
-from ghost_ls.errors import GhostError
+from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt, StopRule, TextSink
+from ghost_ls.engine.streaming import StreamDriver
+from ghost_ls.errors import BackendError, GhostError
 
 log = logging.getLogger("ghost_ls.engine.child")
 
@@ -49,22 +52,53 @@ CRASH_HOOK_ENV = "GHOST_LS_TEST_CRASH_AT_FIRST_DECODE"
 LOAD = b"L"  # parent -> child: pickled load parameters
 LOADED = b"K"  # child -> parent: pickled BackendInfo fields
 LOAD_FAILED = b"F"  # child -> parent: pickled message; the child then exits
-GENERATE = b"G"  # parent -> child: pickled (tokens, max_tokens, temperature, seed, ending_chars)
-SAMPLING = b"S"  # child -> parent: the prompt is read; pickled prompt statistics
-PIECE = b"P"  # child -> parent: compute seconds so far (COMPUTE), then one token's UTF-8
-# text; answered with a verdict byte, read once the token is evaluated
-DONE = b"D"  # child -> parent: pickled result fields; ends every generation
+GENERATE = b"G"  # parent -> child: a pickled Job
+SAMPLING = b"S"  # child -> parent, not answered: the prompt is read (a decode finished)
+TEXT = b"T"  # child -> parent, not answered: the text kept so far, UTF-8 (Job.stream only)
+DONE = b"D"  # child -> parent: pickled (GenerationResult, compute seconds); ends every generation
 PING = b"N"  # parent -> child, answered with PING: a no-op round trip
 QUIT = b"Q"  # parent -> child: exit
 
-COMPUTE = struct.Struct("<d")
 
-ENDING_CHARS = "\n\r)]}"
-"""Characters of the pieces where stop rules fire (line end, block end, stray closer)."""
+@dataclass(frozen=True)
+class Job:
+    """One generation as the child gets it: the prompt's token ids and the request's rules."""
 
-# Verdict bits (the one byte answering PIECE).
-KEEP = 1  # the piece is kept (feed returned True): evaluate the token
-GO_ON = 2  # produce another token
+    tokens: list[int]
+    max_tokens: int
+    temperature: float
+    seed: int
+    time_budget: float
+    stop: StopRule | None
+    stop_strings: tuple[str, ...]
+    stream: bool
+    """Whether the parent wants the text as it grows (``TEXT``), for ``request.on_text``."""
+
+    @classmethod
+    def of(cls, request: GenerationRequest, tokens: list[int]) -> Job:
+        return cls(
+            tokens=tokens,
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            seed=request.seed,
+            time_budget=request.time_budget,
+            stop=request.stop,
+            stop_strings=request.stop_strings,
+            stream=request.on_text is not None,
+        )
+
+    def request(self, on_text: TextSink | None) -> GenerationRequest:
+        """The child's copy of the request (the prompt is already in ``tokens``)."""
+        return GenerationRequest(
+            prompt=Prompt(""),
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            seed=self.seed,
+            time_budget=self.time_budget,
+            stop=self.stop,
+            on_text=on_text if self.stream else None,
+            stop_strings=self.stop_strings,
+        )
 
 
 class SharedFlag:
@@ -88,69 +122,17 @@ class SharedFlag:
         os.close(self.fd)
 
 
-class ProxyDriver:
-    """The child's stand-in for the parent's ``StreamDriver`` (a ``SpeculativeDriver``).
+class ChildDriver(StreamDriver):
+    """The in-process driver, telling the parent when the prompt is read."""
 
-    Nothing here waits for the parent except ``piece_kept``, which reads the verdict on
-    a piece after its token was evaluated; by then it has usually arrived, so the
-    round trip hides behind the evaluation instead of adding to it.
-    """
-
-    def __init__(
-        self, conn: Connection, cancel: SharedFlag, result: GenerationResult, ending_chars: str = ""
-    ) -> None:
+    def __init__(self, conn: Connection, request: GenerationRequest, result: GenerationResult,
+                 cancel: SharedFlag) -> None:
+        super().__init__(request, result, cancel)
         self._conn = conn
-        self._ending = frozenset(ENDING_CHARS + ending_chars)
-        self._cancel = cancel
-        self._result = result
-        self._go_on = True
-        self._started = time.perf_counter()
-        self.waited = 0.0
-        """Seconds spent waiting for the parent's verdicts (not computing)."""
-        self.ended = ""
-        """Why sampling ended here: ``eos``, ``stopped`` (the parent said so), ``cancelled``."""
-
-    def compute_seconds(self) -> float:
-        """Time since the request arrived, waits for the parent excluded."""
-        return time.perf_counter() - self._started - self.waited
 
     def start_sampling(self) -> None:
-        result = self._result
-        stats = (result.prompt_tokens, result.reused_tokens, result.evaluated_tokens, result.prompt_seconds)
-        self._conn.send_bytes(SAMPLING + pickle.dumps(stats))
-
-    def should_continue(self) -> bool:
-        if not self._go_on:
-            self.ended = self.ended or "stopped"
-            return False
-        if self._cancel.is_set():
-            self.ended = "cancelled"
-            return False
-        return True
-
-    def may_end(self, piece: str) -> bool:
-        return not self._ending.isdisjoint(piece)
-
-    def send_piece(self, piece: str) -> None:
-        self._conn.send_bytes(PIECE + COMPUTE.pack(self.compute_seconds()) + piece.encode("utf-8"))
-
-    def piece_kept(self) -> bool:
-        started = time.perf_counter()
-        verdict = self._conn.recv_bytes()[0]
-        self.waited += time.perf_counter() - started
-        self._go_on = bool(verdict & GO_ON)
-        if not verdict & KEEP:
-            self.ended = "stopped"
-            return False
-        return True
-
-    def feed(self, piece: str, tokens: int = 1) -> bool:
-        """The one-step form (``Driver``): send and wait before the token is evaluated."""
-        self.send_piece(piece)
-        return self.piece_kept()
-
-    def end_of_stream(self) -> None:
-        self.ended = "eos"
+        self._conn.send_bytes(SAMPLING)
+        super().start_sampling()
 
 
 class Engine:
@@ -185,42 +167,31 @@ class Engine:
         log.info("engine process %d loaded %s", os.getpid(), params["model_path"])
         return True
 
-    def generate(
-        self, tokens: list[int], max_tokens: int, temperature: float, seed: int, ending_chars: str
-    ) -> None:
-        from ghost_ls.errors import BackendError
-
+    def generate(self, job: Job) -> None:
+        started = time.perf_counter()
         if not self._decoded and self._extra_buffers and os.environ.get(CRASH_HOOK_ENV) == "1":
             log.warning("test hook %s: crashing at the first decode", CRASH_HOOK_ENV)
             os.kill(os.getpid(), signal.SIGSEGV)
         self._decoded = True
         result = GenerationResult(text="", stop_reason="")
-        driver = ProxyDriver(self._conn, self._cancel, result, ending_chars)
-        error = ""
+        driver = ChildDriver(self._conn, job.request(self._send_text), result, self._cancel)
         try:
             self._backend.run(
-                tokens,
+                job.tokens,
                 result,
                 driver,
                 self._cancel,
-                max_tokens=max_tokens,
-                temperature=temperature,
-                seed=seed,
-                speculative=driver,
+                max_tokens=job.max_tokens,
+                temperature=job.temperature,
+                seed=job.seed,
             )
         except BackendError as failure:
-            error = str(failure)
-        fields = {
-            "prompt_tokens": result.prompt_tokens,
-            "reused_tokens": result.reused_tokens,
-            "evaluated_tokens": result.evaluated_tokens,
-            "prompt_seconds": result.prompt_seconds,
-            "stop_reason": result.stop_reason,
-            "ended": driver.ended,
-            "error": error,
-            "compute_seconds": driver.compute_seconds(),
-        }
-        self._conn.send_bytes(DONE + pickle.dumps(fields))
+            driver.fail(str(failure))
+        driver.finish()
+        self._conn.send_bytes(DONE + pickle.dumps((result, time.perf_counter() - started)))
+
+    def _send_text(self, text: str) -> None:
+        self._conn.send_bytes(TEXT + text.encode("utf-8"))
 
     def serve(self) -> int:
         while True:
@@ -230,7 +201,7 @@ class Engine:
                 return 0  # the parent went away
             kind, body = message[:1], message[1:]
             if kind == GENERATE:
-                self.generate(*pickle.loads(body))
+                self.generate(pickle.loads(body))
             elif kind == PING:
                 self._conn.send_bytes(PING)
             elif kind == LOAD:

@@ -20,10 +20,11 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ghost_ls.engine.backend import (
     BackendInfo,
+    CancelFlag,
     FimTokens,
     GenerationRequest,
     GenerationResult,
@@ -116,41 +117,6 @@ def load_failure(model_path: Path, error: Exception, llama_errors: list[str]) ->
     else:
         advice = "The file may be corrupt or truncated; delete it and run `ghost-ls models pull` again"
     return f"llama.cpp could not load {model_path}: {detail or error}. {advice}."
-
-
-class CancelFlag(Protocol):
-    def is_set(self) -> bool: ...
-
-
-class Driver(Protocol):
-    """What the sampling loop reports to: :class:`StreamDriver` or the child's proxy of it."""
-
-    def start_sampling(self) -> None: ...
-
-    def should_continue(self) -> bool: ...
-
-    def feed(self, piece: str, tokens: int = 1) -> bool: ...
-
-    def end_of_stream(self) -> None: ...
-
-
-class SpeculativeDriver(Driver, Protocol):
-    """A driver whose verdict on a piece arrives while the token is being evaluated.
-
-    The engine's child process uses it: ``send_piece`` hands the piece to the parent
-    without waiting, the token is evaluated meanwhile, and ``piece_kept`` then reads
-    the verdict; a piece that was not kept has its token taken out of the KV cache
-    again, so the cache ends exactly as the one-step loop leaves it.  A piece that
-    ``may_end`` the suggestion (a newline, a closing bracket: where stop rules fire)
-    waits for its verdict first instead, so that the usual last token is not
-    evaluated for nothing while a next request may be waiting.
-    """
-
-    def send_piece(self, piece: str) -> None: ...
-
-    def may_end(self, piece: str) -> bool: ...
-
-    def piece_kept(self) -> bool: ...
 
 
 @contextlib.contextmanager
@@ -343,19 +309,17 @@ class LlamaBackend:
         self,
         tokens: list[int],
         result: GenerationResult,
-        driver: Driver,
+        driver: StreamDriver,
         cancel: CancelFlag,
         *,
         max_tokens: int,
         temperature: float,
         seed: int,
-        speculative: SpeculativeDriver | None = None,
     ) -> None:
         """Evaluate ``tokens`` after the cached prefix, then sample into ``driver``.
 
-        With ``speculative`` (the same object as ``driver``), each token is evaluated
-        while the verdict on its piece is on its way (see :class:`SpeculativeDriver`).
-        """
+        The engine's child process calls this with its own driver, which runs the
+        request's stop rule there (``engine/child.py``)."""
         prompt = self._fit_prompt(tokens, max_tokens)
         result.prompt_tokens = len(prompt)
         started = time.perf_counter()
@@ -367,7 +331,7 @@ class LlamaBackend:
         if not finished:
             result.stop_reason = "cancelled"
             return
-        self._sample_loop(driver, temperature, seed, speculative)
+        self._sample_loop(driver, temperature, seed)
 
     def _fit_prompt(self, prompt: list[int], max_tokens: int) -> list[int]:
         """Drop tokens from the front when prompt + generation would overflow the context."""
@@ -408,9 +372,7 @@ class LlamaBackend:
                 raise BackendError(f"llama.cpp failed to evaluate the prompt: {error}") from error
         return True
 
-    def _sample_loop(
-        self, driver: Driver, temperature: float, seed: int, speculative: SpeculativeDriver | None
-    ) -> None:
+    def _sample_loop(self, driver: StreamDriver, temperature: float, seed: int) -> None:
         llm = self._llm
         llm._sampler = llm._init_sampler(
             temp=temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0
@@ -424,34 +386,11 @@ class LlamaBackend:
                 if self._lib.llama_vocab_is_eog(self._vocab, token) or self._is_control(token):
                     driver.end_of_stream()
                     break
-                piece = decoder.decode(self._piece_bytes(token))
-                if speculative is not None:
-                    speculative.send_piece(piece)
-                    if speculative.may_end(piece):
-                        if not speculative.piece_kept():
-                            break
-                        llm.eval([token])
-                        continue
-                    llm.eval([token])
-                    if not speculative.piece_kept():
-                        self._drop_last_token()
-                        break
-                    continue
-                if not driver.feed(piece):
-                    break
+                if not driver.feed(decoder.decode(self._piece_bytes(token))):
+                    break  # the stop rule cut it: the token is not evaluated
                 llm.eval([token])
         finally:
             llm._sampler = None
-
-    def _drop_last_token(self) -> None:
-        """Take the last evaluated token out of the KV cache (a piece the stop rule cut)."""
-        llm = self._llm
-        last = llm.n_tokens - 1
-        if llm._ctx.kv_cache_seq_rm(-1, last, -1):
-            llm.n_tokens = last
-        else:  # a cache that cannot drop a cell: start from scratch next time
-            llm._ctx.kv_cache_clear()
-            llm.n_tokens = 0
 
     def _is_control(self, token: int) -> bool:
         is_control = getattr(self._lib, "llama_vocab_is_control", None)

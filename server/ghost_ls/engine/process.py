@@ -9,17 +9,13 @@ prompt's token ids and read the FIM markers.  One generation:
 1. the cancel flag (one byte of shared memory) is cleared, the prompt's token ids are
    sent (``G``);
 2. the child reuses the cached prefix, evaluates the rest in 32-token chunks, looking
-   at the flag between chunks, and sends the prompt statistics (``S``) when it is read;
-3. per token it sends the decoded piece (``P``); this process runs
-   :class:`~ghost_ls.engine.streaming.StreamDriver` on it and answers with a verdict
-   byte (keep the piece? go on?).  The child evaluates the token meanwhile and takes
-   it out of its KV cache again when the piece was not kept, so the cache ends as the
-   in-process loop leaves it; a piece where a stop rule may fire (newline, closing
-   bracket) waits for its verdict instead.  The round trip thus hides behind the
-   evaluation: only waking the child for ``G`` and this process for the last ``P``
-   are on the request's path (``bench/engine_boundary.py`` measures it);
-4. the request is answered at the verdict that ends it; the child's ``D`` (why it
-   stopped, its compute time) is read then, or before the next request.
+   at the flag between chunks, and says so (``S``) when it is read;
+3. it samples with the same :class:`~ghost_ls.engine.streaming.StreamDriver` as the
+   in-process backend, running the request's stop rule (pickled with the request)
+   between tokens, and sends the text as it grows (``T``) when ``request.on_text``
+   wants it; nothing in the loop waits for this process;
+4. its result (``D``) answers the request.  Only waking the child for ``G`` and this
+   process for ``D`` are on the request's path (``bench/engine_boundary.py`` measures it).
 
 While waiting, this process copies ``request.cancel`` into the shared flag; a prompt
 evaluation that has not stopped ``KILL_AFTER_SECONDS`` after a cancel gets the child
@@ -64,21 +60,25 @@ from ghost_ls.engine.backend import (
 )
 from ghost_ls.engine.child import SharedFlag
 from ghost_ls.engine.cpu_features import ExtraBuffersChoice, choose_for_this_cpu, crash_fallback
-from ghost_ls.engine.streaming import StreamDriver
 from ghost_ls.errors import BackendError, ModelError
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.02
-"""How often ``request.cancel`` is looked at while the child reads a prompt (during
-sampling every piece's verdict looks at it too).  Each look wakes this process, and a
-wake-up on a busy 2-core machine can stall llama.cpp's threads in the child: 50 a
-second are cheap; the child only reads the flag between 32-token chunks anyway."""
+"""How often ``request.cancel`` is looked at (and copied to the shared flag) while the
+child works.  Each look wakes this process, and a wake-up on a busy 2-core machine can
+stall llama.cpp's threads in the child: 50 a second are cheap, and a cancel reaches the
+child within about one token."""
 KILL_AFTER_SECONDS = 5.0
 """A cancelled child that has not answered by then is killed and restarted."""
 CRASH_LIMIT = 3
 CRASH_WINDOW_SECONDS = 300.0
 EXIT_WAIT_SECONDS = 5.0
+
+
+def failed(message: str) -> GenerationResult:
+    """The result of a generation that could not run: ``error``, saying why."""
+    return GenerationResult(text="", stop_reason="error", error=message)
 
 
 class ChildGone(Exception):
@@ -164,8 +164,6 @@ class EngineProcess:
         """Whether a decode (a whole prompt, or a cancelled part of one) finished in it."""
         self.serving = False
         """Loaded, and not being stopped on purpose: an exit now is a crash."""
-        self.done_pending = False
-        """A generation was answered before its ``DONE`` came; read it before the next."""
         self.crash_claimed = False
         self.crash_message = ""
         self.crash_handled = threading.Event()
@@ -298,7 +296,7 @@ class ProcessBackend:
         self.last_tokenize_seconds = 0.0
         """The last generate's time to tokenize the prompt here (for ``bench/``)."""
         self.last_child_seconds = 0.0
-        """The last generate's compute time in the child, waits for verdicts excluded."""
+        """The last generate's time in the child, from reading the job to sending the result."""
         self._child: EngineProcess | None = self._start(choice or choose_for_this_cpu(settings.extra_buffers))
         from ghost_ls.engine.llama import LlamaBackend
 
@@ -484,34 +482,33 @@ class ProcessBackend:
         child = self._child
         if child is None:
             raise ModelError("the engine process is not running")
-        self._drain(child, None)
         started = time.perf_counter()
         child.send(protocol.PING)
         child.receive()
         return time.perf_counter() - started
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
-        result = GenerationResult(text="", stop_reason="")
-        driver = StreamDriver(request, result)
         started = time.perf_counter()
         self.last_child_seconds = 0.0
         with self._vocab_lock:
             if self._closed:
-                driver.fail("the model is closed")
-                return driver.finish()
+                return failed("the model is closed")
             tokens = self._vocab.prompt_tokens(request.prompt.text)
         self.last_tokenize_seconds = time.perf_counter() - started
+        try:
+            job = pickle.dumps(protocol.Job.of(request, tokens))
+        except (pickle.PicklingError, AttributeError, TypeError) as error:
+            return failed(f"the stop rule cannot be sent to the engine process ({error}): use a "
+                          f"module-level function or class (engine/backend.py StopRule)")
         child = self._serving_child(request.cancel)
         if child is None:
             if request.cancel.is_set():
-                result.stop_reason = "cancelled"
-            else:
-                driver.fail(self._down or "the llama.cpp engine is not running")
-            return driver.finish()
+                return GenerationResult(text="", stop_reason="cancelled")
+            return failed(self._down or "the llama.cpp engine is not running")
         try:
-            self._exchange(child, tokens, request, driver, result)
+            return self._exchange(child, job, request)
         except ChildGone:
-            driver.fail(self._crashed(child))
+            return failed(self._crashed(child))
         except ChildStuck:
             log.warning(
                 "engine process %d did not stop within %.0f s of a cancel; killing it",
@@ -523,80 +520,29 @@ class ProcessBackend:
                     self._child = None
             child.kill()
             child.close()
-            result.stop_reason = "cancelled"
             self._status("loading", "restarting the engine: a cancelled prompt evaluation did not stop")
             self._restart_in_background(child.choice, after_crash=False)
-        return driver.finish()
+            return GenerationResult(text="", stop_reason="cancelled")
 
-    def _exchange(
-        self,
-        child: EngineProcess,
-        tokens: list[int],
-        request: GenerationRequest,
-        driver: StreamDriver,
-        result: GenerationResult,
-    ) -> None:
-        """One generation in step with the child (see the module docstring).
-
-        Returns as soon as the verdict on a piece ends the suggestion: the child then
-        still takes that token out of its cache (or finishes evaluating it) and sends
-        ``DONE``, which the next exchange reads first.
-        """
-        self._drain(child, request.cancel)
+    def _exchange(self, child: EngineProcess, job: bytes, request: GenerationRequest) -> GenerationResult:
+        """One generation: send the job, pass the text on as it grows, return the result."""
         child.flag.clear()
-        # the piece that completes a stop string holds its last character
-        ending = "".join(marker[-1] for marker in request.stop_strings if marker)
-        job = (tokens, request.max_tokens, request.temperature, request.seed, ending)
-        child.send(protocol.GENERATE + pickle.dumps(job))
-        child.done_pending = True
-        go_on = True
+        child.send(protocol.GENERATE + job)
         while True:
             message = child.receive(request.cancel)
             kind = message[:1]
-            if kind == protocol.PIECE:
-                self.last_child_seconds = protocol.COMPUTE.unpack_from(message, 1)[0]
-                keep = go_on and driver.feed(message[1 + protocol.COMPUTE.size :].decode("utf-8", "replace"))
-                go_on = keep and driver.should_continue()
-                child.send(bytes(((protocol.KEEP if keep else 0) | (protocol.GO_ON if go_on else 0),)))
-                if not go_on:
-                    return
+            if kind == protocol.TEXT:
+                if request.on_text is not None:
+                    request.on_text(message[1:].decode("utf-8", "replace"))
             elif kind == protocol.SAMPLING:
                 child.decoded = True
-                stats = pickle.loads(message[1:])
-                result.prompt_tokens, result.reused_tokens, result.evaluated_tokens = stats[:3]
-                result.prompt_seconds = stats[3]
-                driver.start_sampling()
-                go_on = driver.should_continue()  # False: the first piece is refused
             elif kind == protocol.DONE:
-                child.done_pending = False
-                fields = pickle.loads(message[1:])
-                self.last_child_seconds = fields["compute_seconds"]
-                self._finish(fields, driver, result)
+                result, self.last_child_seconds = pickle.loads(message[1:])
                 if result.evaluated_tokens:
                     child.decoded = True
-                return
+                return result  # type: ignore[no-any-return]
             else:
                 raise ChildGone(f"unexpected message {kind!r}")
-
-    @staticmethod
-    def _drain(child: EngineProcess, cancel: threading.Event | None) -> None:
-        """Read the ``DONE`` of a generation that was answered before it arrived."""
-        while child.done_pending:
-            if child.receive(cancel)[:1] == protocol.DONE:
-                child.done_pending = False
-
-    @staticmethod
-    def _finish(fields: dict[str, Any], driver: StreamDriver, result: GenerationResult) -> None:
-        result.prompt_tokens = fields["prompt_tokens"]
-        result.reused_tokens = fields["reused_tokens"]
-        result.evaluated_tokens = fields["evaluated_tokens"]
-        result.prompt_seconds = fields["prompt_seconds"]
-        if fields["error"]:
-            driver.fail(fields["error"])
-        elif fields["ended"] == "eos":
-            driver.end_of_stream()
-        elif "cancelled" in (fields["stop_reason"], fields["ended"]) and not result.stop_reason:
-            result.stop_reason = "cancelled"
 
     def close(self) -> None:
         with self._lock:

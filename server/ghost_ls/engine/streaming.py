@@ -16,15 +16,22 @@ from __future__ import annotations
 
 import time
 
-from ghost_ls.engine.backend import GenerationRequest, GenerationResult
+from ghost_ls.engine.backend import CancelFlag, GenerationRequest, GenerationResult
 
 
 class StreamDriver:
-    """Applies ``request``'s rules to a stream of generated text, filling ``result``."""
+    """Applies ``request``'s rules to a stream of generated text, filling ``result``.
 
-    def __init__(self, request: GenerationRequest, result: GenerationResult) -> None:
+    ``cancel``: the flag to look at instead of ``request.cancel`` (the engine's child
+    process looks at the flag it shares with the language server).
+    """
+
+    def __init__(
+        self, request: GenerationRequest, result: GenerationResult, cancel: CancelFlag | None = None
+    ) -> None:
         self.request = request
         self.result = result
+        self._cancel: CancelFlag = cancel if cancel is not None else request.cancel
         self.text = ""
         self._deadline = float("inf")
         self._sampling_started = 0.0
@@ -37,7 +44,7 @@ class StreamDriver:
 
     def should_continue(self) -> bool:
         """Whether to produce another piece; sets ``stop_reason`` when not."""
-        if self.request.cancel.is_set():
+        if self._cancel.is_set():
             self.result.stop_reason = "cancelled"
             return False
         if time.monotonic() > self._deadline:

@@ -26,6 +26,8 @@ Checking is linear in the text and runs on the worker thread between tokens.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ghost_ls.context.text import code_line_above, code_line_below
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.engine.backend import StopRule
@@ -75,11 +77,10 @@ def same_code(line: str, other: str) -> bool:
     return bool(first) and first == second
 
 
-def make_block_stop(
-    base_indent: int | None, max_lines: int = MAX_BLOCK_LINES, next_code: str = "",
-    stray_closer_ends: bool = True, top_level_ends: bool = False,
-) -> StopRule:
-    """Stop rule for BLOCK and FILL mode (see module docstring).
+@dataclass(frozen=True)
+class BlockStop:
+    """Stop rule for BLOCK and FILL mode (see module docstring); a plain value, so that
+    it pickles and the engine's child process can run it.
 
     ``base_indent``: lines indented less end the suggestion (None: no such floor).
     ``next_code``: the first code line below the cursor, as the document has it.  A
@@ -88,12 +89,18 @@ def make_block_stop(
     ends it (BLOCK); FILL turns this off.  ``top_level_ends``: after indented code, a
     line at column 0 that follows a blank line ends it (FILL inside a block).
     """
-    next_stripped = next_code.strip()
 
-    def stop(text: str) -> int | None:
-        closer = first_stray_closer(text) if stray_closer_ends else None
+    base_indent: int | None
+    max_lines: int = MAX_BLOCK_LINES
+    next_code: str = ""
+    stray_closer_ends: bool = True
+    top_level_ends: bool = False
+
+    def __call__(self, text: str) -> int | None:
+        closer = first_stray_closer(text) if self.stray_closer_ends else None
         if closer is not None:
             return len(text[:closer].rstrip())
+        next_stripped = self.next_code.strip()
         lines = text.split("\n")
         starts = [0]
         for line in lines[:-1]:
@@ -104,7 +111,7 @@ def make_block_stop(
 
         wrote_indented = False
         for number, line in enumerate(lines[:-1]):  # only lines ended by a newline
-            if number >= max_lines:
+            if number >= self.max_lines:
                 return cut_before(number)
             if next_stripped and same_code(line, next_stripped):
                 return cut_before(number)
@@ -114,16 +121,22 @@ def make_block_stop(
             previous = lines[number - 1]
             if not line.strip() and not previous.strip():
                 return cut_before(number - 1)
-            if (top_level_ends and wrote_indented and line.strip() and not previous.strip()
+            if (self.top_level_ends and wrote_indented and line.strip() and not previous.strip()
                     and indent_width(line) == 0):
                 return cut_before(number - 1)
             wrote_indented = wrote_indented or (bool(line.strip()) and indent_width(line) > 0)
-            dedented = base_indent is not None and indent_width(line) < base_indent
+            dedented = self.base_indent is not None and indent_width(line) < self.base_indent
             if line.strip() and (dedented or line == previous):
                 return cut_before(number)
         return None
 
-    return stop
+
+def make_block_stop(
+    base_indent: int | None, max_lines: int = MAX_BLOCK_LINES, next_code: str = "",
+    stray_closer_ends: bool = True, top_level_ends: bool = False,
+) -> StopRule:
+    """The :class:`BlockStop` rule with these parameters."""
+    return BlockStop(base_indent, max_lines, next_code, stray_closer_ends, top_level_ends)
 
 
 def _inside_block(context: PromptContext) -> bool:
