@@ -72,9 +72,9 @@ def test_block_rule_stops_where_the_enclosing_block_is_closed() -> None:
     assert stop("if (x) { y(); }") is None  # braces it opened itself
 
 
-def _fill_context(prefix: str, suffix: str) -> PromptContext:
+def _fill_context(prefix: str, suffix: str, language: str = "python") -> PromptContext:
     return PromptContext(
-        uri="file:///t.py", path="t.py", language="python", prefix=prefix, suffix=suffix,
+        uri="file:///t.py", path="t.py", language=language, prefix=prefix, suffix=suffix,
         mode=CompletionMode.FILL, line_prefix="", line_suffix="",
     )
 
@@ -160,3 +160,18 @@ def test_fill_rule_ends_where_the_model_leaves_the_function() -> None:
     top = "import os\n"
     new_def = "def f():\n    return 1\n\ndef g():\n    return 2\n"
     assert stop_rule_for(_fill_context(top, ""))(new_def) is None
+
+
+def test_in_python_the_code_below_matches_only_at_its_own_indentation() -> None:
+    """The same statement one block deeper is the suggestion's own code, not the suffix."""
+    prefix = "def kind(d):\n    if not d:\n        return 'empty'\n"
+    suffix = "\n                    state = 'mixed'\n                    break\n        return state\n"
+    text = "    else:\n        state = 'mixed'\n        for key in d:\n            if x:\n"
+    assert stop_rule_for(_fill_context(prefix, suffix))(text) is None
+    reached = text + "                    state = 'mixed'\n"
+    keep = stop_rule_for(_fill_context(prefix, suffix))(reached)
+    assert keep is not None and reached[:keep] == text.rstrip("\n")
+    # where indentation is not syntax, the closing line matches at any indentation
+    braces = stop_rule_for(_fill_context("function f() {\n", "\n}\n", "typescript"))
+    keep = braces("  return 1;\n  }\n")
+    assert keep is not None and "}" not in "  return 1;\n  }\n"[:keep]

@@ -11,7 +11,10 @@ A rule sees the cumulative text and answers None (go on) or the length to keep.
   the next code line and is cut by that rule.
 - BLOCK and FILL: a generated line equal to the next code line below the cursor (but
   for a trailing ``,`` or ``;``) means the suggestion has reached the code that
-  follows: it ends before that line.
+  follows: it ends before that line.  In languages where indentation is syntax
+  (Python), a line after the first must also have its indentation: the same
+  statement one block deeper is new code (``state = "mixed"`` inside a loop the
+  suggestion opened, above the one that ends the document's block).
 - FILL inside an indented block: once the suggestion has written indented code, a line
   at column 0 after a blank line starts a new top-level construct (the test code an
   Instruct model likes to add after a function): it ends before the blank line.
@@ -37,6 +40,8 @@ MAX_BLOCK_LINES = 12
 
 MAX_FILL_LINES = 24
 """FILL mode: the model ends the middle; this only bounds a model that does not."""
+
+INDENTATION_IS_SYNTAX = frozenset({"python"})
 
 
 def indent_width(line: str, tab_width: int = 4) -> int:
@@ -88,6 +93,8 @@ class BlockStop:
     and ends before it.  ``stray_closer_ends``: a closing bracket the text did not open
     ends it (BLOCK); FILL turns this off.  ``top_level_ends``: after indented code, a
     line at column 0 that follows a blank line ends it (FILL inside a block).
+    ``same_indent``: a line after the first matches ``next_code`` only at its
+    indentation (languages where indentation is syntax).
     """
 
     base_indent: int | None
@@ -95,12 +102,14 @@ class BlockStop:
     next_code: str = ""
     stray_closer_ends: bool = True
     top_level_ends: bool = False
+    same_indent: bool = False
 
     def __call__(self, text: str) -> int | None:
         closer = first_stray_closer(text) if self.stray_closer_ends else None
         if closer is not None:
             return len(text[:closer].rstrip())
         next_stripped = self.next_code.strip()
+        next_indent = indent_width(self.next_code)
         lines = text.split("\n")
         starts = [0]
         for line in lines[:-1]:
@@ -113,7 +122,8 @@ class BlockStop:
         for number, line in enumerate(lines[:-1]):  # only lines ended by a newline
             if number >= self.max_lines:
                 return cut_before(number)
-            if next_stripped and same_code(line, next_stripped):
+            if next_stripped and same_code(line, next_stripped) and (
+                    number == 0 or not self.same_indent or indent_width(line) == next_indent):
                 return cut_before(number)
             if number == 0:
                 wrote_indented = bool(line.strip())
@@ -133,10 +143,10 @@ class BlockStop:
 
 def make_block_stop(
     base_indent: int | None, max_lines: int = MAX_BLOCK_LINES, next_code: str = "",
-    stray_closer_ends: bool = True, top_level_ends: bool = False,
+    stray_closer_ends: bool = True, top_level_ends: bool = False, same_indent: bool = False,
 ) -> StopRule:
     """The :class:`BlockStop` rule with these parameters."""
-    return BlockStop(base_indent, max_lines, next_code, stray_closer_ends, top_level_ends)
+    return BlockStop(base_indent, max_lines, next_code, stray_closer_ends, top_level_ends, same_indent)
 
 
 def _inside_block(context: PromptContext) -> bool:
@@ -159,10 +169,12 @@ def stop_rule_for(context: PromptContext) -> StopRule:
     knows where it ends, but it does not go left of where the user put the cursor.
     """
     below = next_code_line(context)
+    same_indent = context.language in INDENTATION_IS_SYNTAX
     if context.mode is CompletionMode.BLOCK:
-        return make_block_stop(block_base_indent(context), next_code=below)
+        return make_block_stop(block_base_indent(context), next_code=below, same_indent=same_indent)
     if context.mode is CompletionMode.FILL:
         floor = indent_width(context.line_prefix) if context.line_prefix else None
         return make_block_stop(floor, max_lines=MAX_FILL_LINES, next_code=below,
-                               stray_closer_ends=False, top_level_ends=_inside_block(context))
+                               stray_closer_ends=False, top_level_ends=_inside_block(context),
+                               same_indent=same_indent)
     return stop_at_newline
