@@ -119,13 +119,43 @@ def test_typing_replay(embedded_model: str) -> None:
         assert result["floor"]["perPauseMs"]["n"] >= 1
 
 
-def test_team_backend() -> None:
+@pytest.fixture(scope="module")
+def fim_model() -> str:
     done = subprocess.run(
         [sys.executable, "-m", "ghost_ls", "models", "path", "qwen2.5-coder-0.5b-instruct"],
         capture_output=True, text=True, check=False,
     )
     if done.returncode != 0 or not Path(done.stdout.strip()).is_file():
         pytest.skip("qwen2.5-coder-0.5b-instruct is not available")
+    return done.stdout.strip()
+
+
+needs_llama_server = pytest.mark.skipif(
+    not (BIN / "llama-server").is_file(), reason="llama-server is not built (bench/setup_llama_cpp.sh)"
+)
+
+
+@needs_llama_server
+def test_typing_replay_ghost_and_llama_vim_on_the_same_llama_server(fim_model: str) -> None:
+    source = Path(json.__file__).parent / "decoder.py"
+    result = run_script(
+        "typing_replay.py", "--model", fim_model, "--files", str(source), "--lines", "2",
+        "--interval-ms", "40", "--systems", "ghost-llama-server,llama-server", "--rounds", "1",
+        "--no-floor", "--max-tokens", "16", timeout=600,
+    )
+    ghost = result["systems"]["ghost-llama-server"]
+    assert ghost["settings"]["backend"] == "llama-server", ghost["settings"]
+    assert ghost["timeToSuggestionMs"]["n"] == ghost["pauses"] - ghost["pausesNotAnswered"] >= 1
+    server = ghost["server"]
+    assert "--metrics" in server["command"]
+    assert server["promptTokensTotal"] > 0 and server["tokensPredictedTotal"] > 0
+    per_keystroke = round(server["promptTokensTotal"] / ghost["keystrokes"], 1)
+    assert server["tokensEvaluatedPerKeystroke"] == per_keystroke
+    vim = result["systems"]["llama-server"]
+    assert vim["mode"] == "infill" and vim["counters"]["promptTokensTotal"] > 0
+
+
+def test_team_backend(fim_model: str) -> None:
     source = Path(json.__file__).parent / "decoder.py"  # real code, offline
     result = run_script(
         "team_backend.py", "--editors", "1,2", "--file", str(source), "--keystrokes", "8",
@@ -198,3 +228,19 @@ def test_setup_llama_cpp_is_idempotent() -> None:
     # the build lives in ~/.cache/ghost-ls, linked as bench/.work/llama.cpp-build
     assert done.returncode == 0, done.stderr[-2000:]
     assert Path(done.stdout.strip()).resolve() == BIN.resolve()
+
+
+@needs_llama_server
+def test_team_backend_counts_what_llama_server_evaluated(fim_model: str) -> None:
+    source = Path(json.__file__).parent / "decoder.py"
+    result = run_script(
+        "team_backend.py", "--editors", "2", "--file", str(source), "--keystrokes", "8",
+        "--pause-every", "4", "--max-tokens", "8", "--server", "llama-server",
+        "--ghost-backend", "llama-server", timeout=600,
+    )
+    (run,) = result["runs"]
+    assert all(not user["failure"] for user in run["users"])
+    work = run["serverWork"]
+    assert work["keystrokes"] == 16
+    assert work["promptTokens"] > 0 and work["generatedTokens"] > 0
+    assert work["promptTokensPerKeystroke"] == round(work["promptTokens"] / 16, 1)

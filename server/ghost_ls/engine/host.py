@@ -41,6 +41,7 @@ class LoadKey:
     context_size: int
     threads: int
     extra_buffers: str
+    lookup_draft_tokens: int
 
     @classmethod
     def of(cls, settings: Settings) -> LoadKey:
@@ -53,6 +54,7 @@ class LoadKey:
             settings.context_size,
             settings.threads,
             settings.extra_buffers,
+            settings.lookup_draft_tokens,
         )
 
 
@@ -119,6 +121,7 @@ def create_backend(
         threads=settings.threads,
         extra_buffers=choice.enabled,
         extra_buffers_reason=choice.reason,
+        draft_tokens=settings.lookup_draft_tokens,
     )
     return backend, entry
 

@@ -318,6 +318,7 @@ class ProcessBackend:
             "threads": self._settings.threads,
             "extra_buffers": choice.enabled,
             "extra_buffers_reason": choice.reason,
+            "draft_tokens": self._settings.lookup_draft_tokens,
         }
         try:
             child.send(protocol.LOAD + pickle.dumps(params))

@@ -1,0 +1,139 @@
+"""Prompt-lookup drafts: what they buy in generation speed, and whether text changes.
+
+What it measures: two in-process llama.cpp backends on the same model file, one with
+``lookupDraftTokens`` off and one with it on (``--draft``), complete the same FIM
+prompts: the middle of real files (the typing replay's default sources), cut at the
+start of ``--per-file`` lines inside function bodies, ``--prefix-lines`` above and
+``--suffix-lines`` below, in Qwen2.5-Coder's FIM markers (``--model`` must be one),
+greedy, until the model ends the middle or ``--max-tokens``.
+Interleaved (the order flips every prompt), each prompt read from scratch by both.
+Reported: generation time and tokens per second (the prompt's evaluation excluded: it
+is the same work for both), the paired ratio per prompt, drafted and accepted tokens
+(accepted per decode step), and how many texts differ (a batch of several tokens can
+round differently from one token at a time, so greedy text may change).
+
+Run:  .venv/bin/python bench/lookup_decoding.py --json-out bench/results/DATE-lookup-decoding.json
+JSON on stdout, progress on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from benchlib.common import emit, header, log, ratio, resolve_model, summary
+from benchlib.sources import source_file
+from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
+from ghost_ls.engine.llama import LlamaBackend
+
+DEFAULT_FILES = ",".join([  # three of bench/typing_replay.py's sources
+    "requests==2.32.3:requests/sessions.py",
+    "click==8.1.7:click/parser.py",
+    "npm:immer@10.1.1:src/plugins/patches.ts",
+])
+
+
+def cut_points(lines: list[str], count: int, rng: random.Random) -> list[int]:
+    """Lines inside function bodies (indented, code, not the first of the file's 40%)."""
+    start = int(len(lines) * 0.4)
+    candidates = [i for i in range(start, len(lines) - 1)
+                  if lines[i].startswith((" ", "\t")) and lines[i].strip()
+                  and not lines[i].strip().startswith(("#", "//", "*", '"""'))]
+    return sorted(rng.sample(candidates, min(count, len(candidates))))
+
+
+def fim_prompts(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rng = random.Random(args.seed)
+    prompts = []
+    for spec in (s for s in args.files.split(",") if s):
+        lines = source_file(spec).read_text(encoding="utf-8").split("\n")
+        for row in cut_points(lines, args.per_file, rng):
+            indent = lines[row][: len(lines[row]) - len(lines[row].lstrip())]
+            prefix = "\n".join(lines[max(0, row - args.prefix_lines) : row]) + "\n" + indent
+            suffix = "\n" + "\n".join(lines[row + 1 : row + 1 + args.suffix_lines])
+            text = f"<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"
+            prompts.append({"file": spec, "line": row + 1, "text": text})
+    return prompts
+
+
+def generate(backend: LlamaBackend, text: str, max_tokens: int) -> GenerationResult:
+    request = GenerationRequest(Prompt(text), max_tokens=max_tokens, cancel=threading.Event())
+    return backend.generate(request)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
+    parser.add_argument("--files", default=DEFAULT_FILES)
+    parser.add_argument("--per-file", type=int, default=8)
+    parser.add_argument("--prefix-lines", type=int, default=60)
+    parser.add_argument("--suffix-lines", type=int, default=20)
+    parser.add_argument("--max-tokens", type=int, default=48)
+    parser.add_argument("--draft", type=int, default=6, help="lookupDraftTokens of the 'on' backend")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json-out", type=Path)
+    args = parser.parse_args(argv)
+    model = resolve_model(args.model)
+    prompts = fim_prompts(args)
+    log(f"{len(prompts)} prompts; loading {model.name} twice (draft off / {args.draft})")
+    backends = {
+        "off": LlamaBackend(model, threads=args.threads, context_size=4096),
+        "on": LlamaBackend(model, threads=args.threads, context_size=4096, draft_tokens=args.draft),
+    }
+    rows: list[dict[str, Any]] = []
+    try:
+        generate(backends["off"], prompts[0]["text"], 4)  # warm-up: first decode, page cache
+        generate(backends["on"], prompts[0]["text"], 4)
+        for index, prompt in enumerate(prompts):
+            order = ["off", "on"] if index % 2 == 0 else ["on", "off"]
+            results: dict[str, GenerationResult] = {}
+            for name in order:
+                backends[name].generate(  # a different prompt first: nothing reused
+                    GenerationRequest(Prompt("#"), max_tokens=1, cancel=threading.Event()))
+                results[name] = generate(backends[name], prompt["text"], args.max_tokens)
+            off, on = results["off"], results["on"]
+            rows.append({
+                "file": prompt["file"], "line": prompt["line"],
+                "generatedTokens": {"off": off.generated_tokens, "on": on.generated_tokens},
+                "generateMs": {"off": round(off.generate_seconds * 1000, 1),
+                               "on": round(on.generate_seconds * 1000, 1)},
+                "drafted": on.drafted_tokens, "accepted": on.draft_accepted_tokens,
+                "sameText": off.text == on.text,
+            })
+            log(f"{index + 1}/{len(prompts)} {prompt['file']}:{prompt['line']}: "
+                f"off {rows[-1]['generateMs']['off']} ms, on {rows[-1]['generateMs']['on']} ms, "
+                f"accepted {on.draft_accepted_tokens}/{on.drafted_tokens}")
+    finally:
+        for backend in backends.values():
+            backend.close()
+    result = header("lookup_decoding")
+    result["config"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    result["config"]["modelPath"] = str(model)
+    speed = {name: [r["generatedTokens"][name] / (r["generateMs"][name] / 1000)
+                    for r in rows if r["generateMs"][name] > 0] for name in ("off", "on")}
+    paired = [r["generateMs"]["on"] / r["generateMs"]["off"] for r in rows
+              if r["generateMs"]["off"] > 0 and r["sameText"]]
+    steps = sum(r["generatedTokens"]["on"] - r["accepted"] for r in rows)
+    result["summary"] = {
+        "prompts": len(rows),
+        "generateMs": {name: summary([r["generateMs"][name] for r in rows]) for name in ("off", "on")},
+        "tokensPerSecond": {name: summary(values) for name, values in speed.items()},
+        "onOverOffGenerateMsPaired": summary(paired, 3),
+        "tokensPerSecondOnOverOffP50": ratio(summary(speed["on"])["p50"], summary(speed["off"])["p50"]),
+        "draftedTokens": sum(r["drafted"] for r in rows),
+        "acceptedTokens": sum(r["accepted"] for r in rows),
+        "acceptedPerDecodeStep": ratio(sum(r["accepted"] for r in rows), steps),
+        "textsDiffering": sum(1 for r in rows if not r["sameText"]),
+    }
+    result["rows"] = rows
+    emit(result, args.json_out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
