@@ -40,6 +40,9 @@ class FakeInferenceServer:
         self.pieces: list[str] = ["return ", "a", " +", " b", "\n", "\n", "def", " sub"]
         self.delay = 0.0
         self.bodies: list[dict[str, Any]] = []
+        self.total_slots = 0
+        """What ``GET /props`` reports as llama-server's ``total_slots``; 0: no ``/props``."""
+        self.props_requests = 0
         self.headers: list[dict[str, str]] = []
         self.error_body = "internal error"
         self.requested = threading.Event()
@@ -64,6 +67,18 @@ class FakeInferenceServer:
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
+
+            def do_GET(self) -> None:
+                if self.path != "/props" or not fake.total_slots:
+                    self.send_error(404)
+                    return
+                fake.props_requests += 1
+                data = json.dumps({"total_slots": fake.total_slots}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))

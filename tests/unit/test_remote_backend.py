@@ -8,6 +8,7 @@ the server behaves again.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 
@@ -317,3 +318,16 @@ def test_token_count_is_a_safe_estimate() -> None:
     assert backend.fim_tokens() is None
     info = backend.info()
     assert (info.backend, info.endpoint) == ("llama-server", "http://127.0.0.1:1")
+
+
+def test_llama_server_requests_keep_to_one_slot_per_editor(fake: FakeInferenceServer) -> None:
+    """The slot comes from /props once; without /props the server chooses."""
+    backend = make_backend(fake.url, Statuses(), "llama-server")
+    generate(backend)
+    assert "id_slot" not in fake.bodies[-1]  # no /props: nothing pinned
+    fake.total_slots = 4
+    pinned = make_backend(fake.url, Statuses(), "llama-server")
+    for _ in range(3):
+        generate(pinned)
+    assert [body["id_slot"] for body in fake.bodies[-3:]] == [os.getpid() % 4] * 3
+    assert fake.props_requests == 1  # asked once, not per request

@@ -45,9 +45,10 @@ def api_key(settings: Settings) -> str:
 def create_remote_backend(settings: Settings, on_status: StatusCallback | None = None) -> Backend:
     """The backend ``settings.backend`` names, talking to ``settings.endpoint``."""
     endpoint = Endpoint.parse(settings.endpoint)
+    key = api_key(settings)
     api: ServerApi
     if settings.backend == "llama-server":
-        api = LlamaServerApi()
+        api = LlamaServerApi(endpoint, key)
     elif settings.backend == "openai":
         api = OpenAiApi(settings.model)
     else:
@@ -59,7 +60,7 @@ def create_remote_backend(settings: Settings, on_status: StatusCallback | None =
         api,
         endpoint,
         model=settings.model,
-        api_key=api_key(settings),
+        api_key=key,
         on_status=on_status,
         warning=warning,
     )
