@@ -12,9 +12,13 @@ editors start together (a barrier) and type concurrently.
 Reports per editor count: each user's p50/p95 time-to-suggestion, the median and worst
 of those across users, the pooled distribution, empty/unanswered pauses, model calls,
 cache hits and the error statuses ghost-ls reported (server too slow: no first token
-within the read timeout).  llama-cpp-python's server does not report tokens evaluated
-per request in its stream, so that column of the issue needs the llama-server variant
-(``--server llama-server`` with bench/setup_llama_cpp.sh built).
+within the read timeout).  With ``--server llama-server`` (bench/setup_llama_cpp.sh
+built) the server is started with ``--metrics`` and each run also reports what the
+server itself evaluated: prompt tokens and generated tokens from its ``/metrics``
+counters, per keystroke typed by all editors together.  llama-cpp-python's server has
+no such counters.  ``--ghost-backend`` picks ghost-ls' backend: ``openai``
+(``/v1/completions``, the default, what both servers speak) or ``llama-server``
+(``/infill``, llama-server only).
 
 Run:  .venv/bin/python bench/team_backend.py --editors 1,4,16 --json-out bench/out/team.json
 JSON on stdout, progress on stderr.  Keep runs short on a CPU box: the defaults type 20
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +59,7 @@ class InferenceServer:
                 raise SystemExit("llama-server is not built; run bench/setup_llama_cpp.sh")
             self.command = [str(tool), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port),
                             "-t", str(threads), "-c", str(context), "--cache-reuse", "256",
-                            *llama_server_flags()]
+                            "--metrics", *llama_server_flags()]
             marker = "listening on http"  # this llama.cpp logs it once the model is loaded
         else:
             self.command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
@@ -83,6 +88,19 @@ class InferenceServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def counters(self) -> dict[str, float]:
+        """llama-server's token counters (``/metrics``); empty for llama-cpp-python's server."""
+        if self.kind != "llama-server":
+            return {}
+        with urllib.request.urlopen(self.url + "/metrics", timeout=30) as response:
+            text = response.read().decode("utf-8")
+        values: dict[str, float] = {}
+        for line in text.splitlines():
+            name, _, value = line.rpartition(" ")
+            if name in ("llamacpp:prompt_tokens_total", "llamacpp:tokens_predicted_total"):
+                values[name.split(":", 1)[1]] = float(value)
+        return values
 
     def close(self) -> None:
         self.process.terminate()
@@ -164,10 +182,30 @@ class Editor(threading.Thread):
         }
 
 
-def run_editors(count: int, replays: list[Replay], url: str, args: argparse.Namespace) -> dict[str, Any]:
-    options = {"backend": "openai", "endpoint": url, "model": args.model, "maxTokens": args.max_tokens,
+def server_work(before: dict[str, float], after: dict[str, float], keystrokes: int) -> dict[str, Any]:
+    """What the server evaluated during one run, in all and per keystroke (all editors')."""
+    if not after:
+        return {"skipped": "the server has no token counters (llama-server's /metrics)"}
+    if not before:
+        return {"skipped": "the editors never all started typing (see failures)"}
+    prompt = after["prompt_tokens_total"] - before["prompt_tokens_total"]
+    predicted = after["tokens_predicted_total"] - before["tokens_predicted_total"]
+    return {"keystrokes": keystrokes, "promptTokens": prompt, "generatedTokens": predicted,
+            "promptTokensPerKeystroke": round(prompt / keystrokes, 1) if keystrokes else None,
+            "generatedTokensPerKeystroke": round(predicted / keystrokes, 2) if keystrokes else None}
+
+
+def run_editors(count: int, replays: list[Replay], server: InferenceServer,
+                args: argparse.Namespace) -> dict[str, Any]:
+    options = {"backend": args.ghost_backend, "endpoint": server.url, "model": args.model,
+               "maxTokens": args.max_tokens,
                "promptTokens": args.prompt_tokens, "indexWorkspace": False, "candidates": 1}
-    barrier = threading.Barrier(count)
+    counted: dict[str, dict[str, float]] = {}
+
+    def start_counting() -> None:  # once every editor is warm, before anyone types
+        counted["before"] = server.counters()
+
+    barrier = threading.Barrier(count, action=start_counting)
     editors = [Editor(n, replays[n % len(replays)], options, args, barrier) for n in range(count)]
     log(f"{count} editor(s): starting")
     started = time.perf_counter()
@@ -176,6 +214,7 @@ def run_editors(count: int, replays: list[Replay], url: str, args: argparse.Name
     for editor in editors:
         editor.join()
     wall = time.perf_counter() - started
+    after = server.counters()
     users = []
     for editor in editors:
         users.append(editor.report())
@@ -195,6 +234,8 @@ def run_editors(count: int, replays: list[Replay], url: str, args: argparse.Name
         "modelCalls": sum(u["modelCalls"] for u in users),
         "cacheHits": sum(u["cacheHits"] for u in users),
         "editorsWithErrorStatus": sum(1 for u in users if u["errorStatuses"]),
+        "serverWork": server_work(counted.get("before", {}), after,
+                                  sum(u["keystrokes"] for u in users)),
         "users": users,
     }
     log(f"{count} editor(s): per-user p50 median {result['perUserP50Ms'].get('p50')} ms, "
@@ -236,6 +277,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--context", type=int, default=4096)
     parser.add_argument("--wait-s", type=float, default=300, help="longest wait for one answer")
     parser.add_argument("--server", choices=["llama-cpp-python", "llama-server"], default="llama-cpp-python")
+    parser.add_argument("--ghost-backend", choices=["openai", "llama-server"], default="openai",
+                        help="ghost-ls' backend setting (llama-server: /infill, llama-server only)")
     parser.add_argument("--no-did-show", action="store_true", help="do not send didShowCompletion")
     parser.add_argument("--json-out", type=Path)
     return parser.parse_args(argv)
@@ -243,6 +286,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.ghost_backend == "llama-server" and args.server != "llama-server":
+        raise SystemExit("--ghost-backend llama-server needs --server llama-server")
     counts = [int(c) for c in args.editors.split(",") if c]
     model = resolve_model(args.model)
     server = InferenceServer(args.server, model, args.threads, args.context)
@@ -251,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
                         "modelPath": str(model), "serverCommand": server.command}
     try:
         server.wait_ready()
-        result["runs"] = [run_editors(count, build_replays(args, count), server.url, args)
+        result["runs"] = [run_editors(count, build_replays(args, count), server, args)
                           for count in counts]
     finally:
         server.close()

@@ -29,7 +29,11 @@ that gets the same unmeasured warm-up request at the cursor before typing:
   ``--fim-qwen-*-default`` batch sizes and ``--cache-reuse 256``) and, with
   ``--llama-server-slots N``, ``-np N`` (default: llama-server's own slot count);
 - ``llama-server-nl``: the same with ``stop: ["\\n"]``, to separate what ghost-ls' early
-  stop buys from what its prompt reuse buys.
+  stop buys from what its prompt reuse buys;
+- ``ghost-llama-server`` (opt-in): ghost-ls with ``backend: llama-server`` in front of a
+  llama-server started exactly as for ``llama-server`` (the team-backend issue's
+  comparison: the same shared server, ghost-ls' requests against llama.vim's); its
+  server-side counters (``/metrics``) are reported next to ghost-ls' own.
 Plus the compute floor from ``llama-bench`` (pp/tg tokens/s at ``--threads``, measured
 before and after all systems): for each ghost-ls pause answered by the model, new prompt
 tokens / pp + generated tokens / tg.
@@ -93,7 +97,7 @@ DEFAULT_FILES = ",".join([
     "deb:golang-github-sirupsen-logrus-dev=1.9.0-1:github.com/sirupsen/logrus/text_formatter.go",
     "deb:golang-github-gorilla-mux-dev=1.8.0-1:github.com/gorilla/mux/regexp.go",
 ])
-SYSTEMS = ("ghost", "naive", "naive-nl", "llama-server", "llama-server-nl")
+SYSTEMS = ("ghost", "naive", "naive-nl", "llama-server", "llama-server-nl", "ghost-llama-server")
 DEFAULT_SYSTEMS = "ghost,naive,llama-server,llama-server-nl"
 DEFAULT_LLAMA_SERVER_ARGS = "-b 1024 -ub 1024 --cache-reuse 256 --swa-full"
 
@@ -152,6 +156,10 @@ def is_ghost(system: str) -> bool:
     return system == "ghost" or system.startswith("ghost-")
 
 
+def needs_llama_server(system: str) -> bool:
+    return system.startswith("llama-server") or system == "ghost-llama-server"
+
+
 def build_replays(args: argparse.Namespace) -> list[FileReplay]:
     replays = []
     starts = [s for s in (args.start_lines or "").split(",") if s]
@@ -208,13 +216,15 @@ def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def lsp_command(system: str, args: argparse.Namespace, model: Path
+def lsp_command(system: str, args: argparse.Namespace, model: Path, endpoint: str = ""
                 ) -> tuple[list[str], str, dict[str, Any] | None]:
     if is_ghost(system):
         options: dict[str, Any] = {"model": str(model), "maxTokens": args.max_tokens,
                                    "threads": args.threads, "contextSize": args.context,
                                    "indexWorkspace": False}
-        if system != "ghost":
+        if system == "ghost-llama-server":
+            options.update(backend="llama-server", endpoint=endpoint)
+        elif system != "ghost":
             options = merge(options, args.variants[system])
         return [sys.executable, "-m", "ghost_ls", "serve"], "ghost/status", options
     command = [sys.executable, str(BENCH / "baselines" / "naive_server.py"), "--model",
@@ -226,11 +236,23 @@ def lsp_command(system: str, args: argparse.Namespace, model: Path
     return command, "naive/status", None
 
 
+def start_llama_server(args: argparse.Namespace, model: Path) -> LlamaServer:
+    """llama-server as the ``llama-server`` systems (and ``ghost-llama-server``) get it."""
+    return LlamaServer(model, args.threads, args.context, args.llama_server_args.split(),
+                       slots=args.llama_server_slots or None)
+
+
 def run_lsp(run: Run, args: argparse.Namespace, model: Path, file: FileReplay) -> None:
-    command, status_method, options = lsp_command(run.system, args, model)
+    server = start_llama_server(args, model) if run.system == "ghost-llama-server" else None
+    endpoint = server.url("") if server is not None else ""
+    command, status_method, options = lsp_command(run.system, args, model, endpoint)
     driver = LspDriver(command, status_method, options)
     ghost = is_ghost(run.system)
     try:
+        if server is not None:
+            server.wait_ready()
+            run.info = {"command": " ".join(server.command[1:])}
+            server_before = server.metrics()
         driver.start()
 
         def on_pause(answer: Answer) -> None:
@@ -251,10 +273,15 @@ def run_lsp(run: Run, args: argparse.Namespace, model: Path, file: FileReplay) -
             prefetched = run.after.get("prefetched")
             if isinstance(prefetched, int | float):
                 run.counters["prefetched"] = prefetched - before.get("prefetched", 0)
+            if server is not None:  # before the probe: it asks for nothing from the server
+                add(run.counters, {f"server_{key}": value for key, value
+                                   in http_delta(server_before, server.metrics()).items()})
             run.probe = no_model_probe(driver)
     finally:
         run.answers = driver.answers
         driver.close()
+        if server is not None:
+            server.close()
 
 
 def no_model_probe(driver: LspDriver, count: int = 20) -> dict[str, Any]:
@@ -277,8 +304,7 @@ def no_model_probe(driver: LspDriver, count: int = 20) -> dict[str, Any]:
 def run_llama_server(run: Run, args: argparse.Namespace, model: Path, file: FileReplay,
                      fim: bool) -> None:
     stop = ["\n"] if run.system == "llama-server-nl" else []
-    server = LlamaServer(model, args.threads, args.context, args.llama_server_args.split(),
-                         slots=args.llama_server_slots or None)
+    server = start_llama_server(args, model)
     mode = "infill" if fim else "completion"
     run.info = {"mode": mode, "command": " ".join(server.command[1:]), "stop": stop}
     driver = HttpDriver(server.port, mode, max_tokens=args.max_tokens,
@@ -412,7 +438,7 @@ def run_all(args: argparse.Namespace, model: Path, replays: list[FileReplay], fi
     skipped: dict[str, str] = {}
     systems = []
     for system in args.system_list:
-        if system.startswith("llama-server") and binary("llama-server") is None:
+        if needs_llama_server(system) and binary("llama-server") is None:
             skipped[system] = f"llama-server not built in {bin_dir()} (bench/setup_llama_cpp.sh)"
             log(f"{system}: skipped: {skipped[system]}")
         else:
@@ -496,6 +522,12 @@ def system_metrics(system: str, runs: list[Run], replays: list[FileReplay], roun
         out["promptFormat"] = last.get("promptFormat")
         out["prefetched"] = counters.get("prefetched")
         out["settings"] = last.get("settings")
+    if system == "ghost-llama-server":  # what the shared server itself read and wrote
+        out["server"] = {"command": next((run.info["command"] for run in runs if run.info), ""),
+                         "promptTokensTotal": counters.get("server_prompt_tokens_total", 0),
+                         "tokensPredictedTotal": counters.get("server_tokens_predicted_total", 0),
+                         "tokensEvaluatedPerKeystroke": ratio(
+                             counters.get("server_prompt_tokens_total", 0), keystrokes, 1)}
     return out
 
 

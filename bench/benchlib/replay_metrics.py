@@ -15,7 +15,7 @@ from benchlib.common import ratio, summary
 from benchlib.drivers import Answer
 
 COUNTERS = ("requests", "modelCalls", "cacheHits", "cancelled", "tokensEvaluatedTotal",
-            "tokensReusedTotal")
+            "tokensReusedTotal", "tokensGeneratedTotal", "draftTokensTotal", "draftAcceptedTotal")
 
 
 def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
@@ -106,6 +106,9 @@ def lsp_metrics(
              if "lastEvaluatedTokens" in a.extra], 0),
         generatedTokensPerPause=summary(
             [a.extra["generatedTokens"] for a in model_pauses if "generatedTokens" in a.extra], 0),
+        draftAcceptedPerDecodeStep=ratio(
+            counters.get("draftAcceptedTotal"),
+            counters.get("tokensGeneratedTotal", 0) - counters.get("draftAcceptedTotal", 0)),
         serverOverheadMs=summary(outside, 2),
         typingThroughCacheMs=summary(cache_answers, 2),
         typingThroughCacheAnswers=len(cache_answers),
