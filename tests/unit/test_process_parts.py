@@ -128,12 +128,14 @@ def _drive(
     def child_side() -> None:
         job = child.child_end.recv_bytes()
         assert job[:1] == protocol.GENERATE
-        engine.generate(pickle.loads(job[1:]))
+        tokens, rules = protocol.read_job(job[1:])
+        assert tokens == [1, 2, 3]
+        engine.generate(tokens, rules)
 
     thread = threading.Thread(target=child_side)
     thread.start()
     parent = ProcessBackend.__new__(ProcessBackend)  # only the exchange, no process
-    job = pickle.dumps(protocol.Job.of(request, [1, 2, 3]))
+    job = protocol.job_message([1, 2, 3], pickle.dumps(protocol.Job.of(request)))
     result = parent._exchange(child, job, request)  # type: ignore[arg-type]
     thread.join(10)
     assert child.decoded  # SAMPLING (or DONE) marked the decode

@@ -8,8 +8,8 @@ byte is the cancel flag, read between 32-token prompt chunks and before each tok
 Messages are byte strings whose first byte says what they are (listed below).  The
 child loads the model once, then runs one generation at a time.  A generation is one
 message each way, plus notifications that nobody waits for: the request (``G``: the
-prompt's token ids and the request's rules, the stop rule included, pickled) and the
-result (``D``).  The child runs the same :class:`StreamDriver` as the in-process
+prompt's token ids and the request's rules, the stop rule included) and the result
+(``D``).  The child runs the same :class:`StreamDriver` as the in-process
 backend, so the stop rule is checked here, between tokens, and the KV cache ends as
 the in-process loop leaves it; a round trip per token would cost a wake-up of each
 process on every newline or bracket.
@@ -27,12 +27,14 @@ without AMX.
 from __future__ import annotations
 
 import argparse
+import array
 import dataclasses
 import logging
 import mmap
 import os
 import pickle
 import signal
+import struct
 import sys
 import time
 from dataclasses import dataclass
@@ -52,19 +54,22 @@ CRASH_HOOK_ENV = "GHOST_LS_TEST_CRASH_AT_FIRST_DECODE"
 LOAD = b"L"  # parent -> child: pickled load parameters
 LOADED = b"K"  # child -> parent: pickled BackendInfo fields
 LOAD_FAILED = b"F"  # child -> parent: pickled message; the child then exits
-GENERATE = b"G"  # parent -> child: a pickled Job
+GENERATE = b"G"  # parent -> child: the prompt's token ids and a pickled Job (job_message)
 SAMPLING = b"S"  # child -> parent, not answered: the prompt is read (a decode finished)
 TEXT = b"T"  # child -> parent, not answered: the text kept so far, UTF-8 (Job.stream only)
-DONE = b"D"  # child -> parent: pickled (GenerationResult, compute seconds); ends every generation
+DONE = b"D"  # child -> parent: the result's fields and the compute seconds; ends every generation
 PING = b"N"  # parent -> child, answered with PING: a no-op round trip
 QUIT = b"Q"  # parent -> child: exit
 
 
+COUNT = struct.Struct("<I")
+RESULT_FIELDS = tuple(field.name for field in dataclasses.fields(GenerationResult))
+
+
 @dataclass(frozen=True)
 class Job:
-    """One generation as the child gets it: the prompt's token ids and the request's rules."""
+    """One generation's rules as the child gets them (the prompt travels as token ids)."""
 
-    tokens: list[int]
     max_tokens: int
     temperature: float
     seed: int
@@ -75,9 +80,8 @@ class Job:
     """Whether the parent wants the text as it grows (``TEXT``), for ``request.on_text``."""
 
     @classmethod
-    def of(cls, request: GenerationRequest, tokens: list[int]) -> Job:
+    def of(cls, request: GenerationRequest) -> Job:
         return cls(
-            tokens=tokens,
             max_tokens=request.max_tokens,
             temperature=request.temperature,
             seed=request.seed,
@@ -99,6 +103,33 @@ class Job:
             on_text=on_text if self.stream else None,
             stop_strings=self.stop_strings,
         )
+
+
+def job_message(tokens: list[int], rules: bytes) -> bytes:
+    """``GENERATE``: the token ids as 32-bit integers, then the pickled :class:`Job`.
+
+    Plain arrays and tuples of numbers, not pickled objects, on the request's path: the
+    receiving process has just woken with cold caches, where each pickled object costs."""
+    return GENERATE + COUNT.pack(len(tokens)) + array.array("i", tokens).tobytes() + rules
+
+
+def read_job(body: bytes) -> tuple[list[int], Job]:
+    (count,) = COUNT.unpack_from(body)
+    end = COUNT.size + 4 * count
+    ids = array.array("i")
+    ids.frombytes(body[COUNT.size : end])
+    job: Job = pickle.loads(body[end:])
+    return ids.tolist(), job
+
+
+def result_message(result: GenerationResult, compute_seconds: float) -> bytes:
+    """``DONE``: the compute seconds and the result's fields, as one tuple of plain values."""
+    return DONE + pickle.dumps((compute_seconds, *(getattr(result, name) for name in RESULT_FIELDS)))
+
+
+def read_result(body: bytes) -> tuple[GenerationResult, float]:
+    compute_seconds, *values = pickle.loads(body)
+    return GenerationResult(*values), compute_seconds
 
 
 class SharedFlag:
@@ -168,7 +199,7 @@ class Engine:
         log.info("engine process %d loaded %s", os.getpid(), params["model_path"])
         return True
 
-    def generate(self, job: Job) -> None:
+    def generate(self, tokens: list[int], job: Job) -> None:
         started = time.perf_counter()
         if not self._decoded and self._extra_buffers and os.environ.get(CRASH_HOOK_ENV) == "1":
             log.warning("test hook %s: crashing at the first decode", CRASH_HOOK_ENV)
@@ -178,7 +209,7 @@ class Engine:
         driver = ChildDriver(self._conn, job.request(self._send_text), result, self._cancel)
         try:
             self._backend.run(
-                job.tokens,
+                tokens,
                 result,
                 driver,
                 self._cancel,
@@ -189,7 +220,7 @@ class Engine:
         except BackendError as failure:
             driver.fail(str(failure))
         driver.finish()
-        self._conn.send_bytes(DONE + pickle.dumps((result, time.perf_counter() - started)))
+        self._conn.send_bytes(result_message(result, time.perf_counter() - started))
 
     def _send_text(self, text: str) -> None:
         self._conn.send_bytes(TEXT + text.encode("utf-8"))
@@ -202,7 +233,7 @@ class Engine:
                 return 0  # the parent went away
             kind, body = message[:1], message[1:]
             if kind == GENERATE:
-                self.generate(pickle.loads(body))
+                self.generate(*read_job(body))
             elif kind == PING:
                 self._conn.send_bytes(PING)
             elif kind == LOAD:

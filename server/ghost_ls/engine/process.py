@@ -497,7 +497,7 @@ class ProcessBackend:
             tokens = self._vocab.prompt_tokens(request.prompt.text)
         self.last_tokenize_seconds = time.perf_counter() - started
         try:
-            job = pickle.dumps(protocol.Job.of(request, tokens))
+            job = protocol.job_message(tokens, pickle.dumps(protocol.Job.of(request)))
         except (pickle.PicklingError, AttributeError, TypeError) as error:
             return failed(f"the stop rule cannot be sent to the engine process ({error}): use a "
                           f"module-level function or class (engine/backend.py StopRule)")
@@ -528,7 +528,7 @@ class ProcessBackend:
     def _exchange(self, child: EngineProcess, job: bytes, request: GenerationRequest) -> GenerationResult:
         """One generation: send the job, pass the text on as it grows, return the result."""
         child.flag.clear()
-        child.send(protocol.GENERATE + job)
+        child.send(job)
         while True:
             message = child.receive(request.cancel)
             kind = message[:1]
@@ -538,10 +538,10 @@ class ProcessBackend:
             elif kind == protocol.SAMPLING:
                 child.decoded = True
             elif kind == protocol.DONE:
-                result, self.last_child_seconds = pickle.loads(message[1:])
+                result, self.last_child_seconds = protocol.read_result(message[1:])
                 if result.evaluated_tokens:
                     child.decoded = True
-                return result  # type: ignore[no-any-return]
+                return result
             else:
                 raise ChildGone(f"unexpected message {kind!r}")
 
