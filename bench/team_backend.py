@@ -33,14 +33,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from benchlib.common import BENCH, emit, header, log, resolve_model, summary
 from benchlib.drivers import Answer, LspDriver
 from benchlib.keystrokes import Replay, plan
-from benchlib.llamacpp import binary, free_port
+from benchlib.llamacpp import binary, free_port, read_metrics
 from benchlib.sources import source_file
 from ghost_ls.engine.cpu_features import llama_server_flags
 
@@ -93,14 +92,7 @@ class InferenceServer:
         """llama-server's token counters (``/metrics``); empty for llama-cpp-python's server."""
         if self.kind != "llama-server":
             return {}
-        with urllib.request.urlopen(self.url + "/metrics", timeout=30) as response:
-            text = response.read().decode("utf-8")
-        values: dict[str, float] = {}
-        for line in text.splitlines():
-            name, _, value = line.rpartition(" ")
-            if name in ("llamacpp:prompt_tokens_total", "llamacpp:tokens_predicted_total"):
-                values[name.split(":", 1)[1]] = float(value)
-        return values
+        return read_metrics(self.url)
 
     def close(self) -> None:
         self.process.terminate()

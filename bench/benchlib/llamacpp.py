@@ -65,6 +65,22 @@ def llama_bench(model: Path, threads: int, prompt_sizes: str = "32,512", gen: in
     }
 
 
+def read_metrics(base_url: str) -> dict[str, float]:
+    """llama-server's Prometheus counters (``/metrics``, needs ``--metrics``) as name -> value,
+    without the ``llamacpp:`` prefix."""
+    with urllib.request.urlopen(base_url + "/metrics", timeout=30) as response:
+        text = response.read().decode("utf-8")
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            try:
+                values[name.split(":", 1)[-1]] = float(value)
+            except ValueError:
+                continue
+    return values
+
+
 class LlamaServer:
     """A llama-server process on 127.0.0.1 with metrics enabled.
 
@@ -107,18 +123,7 @@ class LlamaServer:
         raise TimeoutError("llama-server did not become ready")
 
     def metrics(self) -> dict[str, float]:
-        """The Prometheus counters of ``/metrics`` as name -> value."""
-        with urllib.request.urlopen(self.url("/metrics"), timeout=30) as response:
-            text = response.read().decode("utf-8")
-        values: dict[str, float] = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                name, _, value = line.rpartition(" ")
-                try:
-                    values[name.split(":", 1)[-1]] = float(value)
-                except ValueError:
-                    continue
-        return values
+        return read_metrics(self.url(""))
 
     def close(self) -> None:
         self.process.terminate()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -135,7 +134,7 @@ def _drive(
     thread = threading.Thread(target=child_side)
     thread.start()
     parent = ProcessBackend.__new__(ProcessBackend)  # only the exchange, no process
-    job = protocol.job_message([1, 2, 3], pickle.dumps(protocol.Job.of(request)))
+    job = protocol.job_message([1, 2, 3], protocol.Job.of(request))
     result = parent._exchange(child, job, request)  # type: ignore[arg-type]
     thread.join(10)
     assert child.decoded  # SAMPLING (or DONE) marked the decode

@@ -27,14 +27,12 @@ without AMX.
 from __future__ import annotations
 
 import argparse
-import array
 import dataclasses
 import logging
 import mmap
 import os
 import pickle
 import signal
-import struct
 import sys
 import time
 from dataclasses import dataclass
@@ -54,16 +52,12 @@ CRASH_HOOK_ENV = "GHOST_LS_TEST_CRASH_AT_FIRST_DECODE"
 LOAD = b"L"  # parent -> child: pickled load parameters
 LOADED = b"K"  # child -> parent: pickled BackendInfo fields
 LOAD_FAILED = b"F"  # child -> parent: pickled message; the child then exits
-GENERATE = b"G"  # parent -> child: the prompt's token ids and a pickled Job (job_message)
+GENERATE = b"G"  # parent -> child: pickled (the prompt's token ids, Job)
 SAMPLING = b"S"  # child -> parent, not answered: the prompt is read (a decode finished)
 TEXT = b"T"  # child -> parent, not answered: the text kept so far, UTF-8 (Job.stream only)
-DONE = b"D"  # child -> parent: the result's fields and the compute seconds; ends every generation
+DONE = b"D"  # child -> parent: pickled (GenerationResult, compute seconds); ends every generation
 PING = b"N"  # parent -> child, answered with PING: a no-op round trip
 QUIT = b"Q"  # parent -> child: exit
-
-
-COUNT = struct.Struct("<I")
-RESULT_FIELDS = tuple(field.name for field in dataclasses.fields(GenerationResult))
 
 
 @dataclass(frozen=True)
@@ -105,31 +99,24 @@ class Job:
         )
 
 
-def job_message(tokens: list[int], rules: bytes) -> bytes:
-    """``GENERATE``: the token ids as 32-bit integers, then the pickled :class:`Job`.
-
-    Plain arrays and tuples of numbers, not pickled objects, on the request's path: the
-    receiving process has just woken with cold caches, where each pickled object costs."""
-    return GENERATE + COUNT.pack(len(tokens)) + array.array("i", tokens).tobytes() + rules
+def job_message(tokens: list[int], job: Job) -> bytes:
+    """``GENERATE``; pickling fails here (PicklingError, AttributeError, TypeError) when
+    the stop rule cannot travel."""
+    return GENERATE + pickle.dumps((tokens, job))
 
 
 def read_job(body: bytes) -> tuple[list[int], Job]:
-    (count,) = COUNT.unpack_from(body)
-    end = COUNT.size + 4 * count
-    ids = array.array("i")
-    ids.frombytes(body[COUNT.size : end])
-    job: Job = pickle.loads(body[end:])
-    return ids.tolist(), job
+    tokens, job = pickle.loads(body)
+    return tokens, job
 
 
 def result_message(result: GenerationResult, compute_seconds: float) -> bytes:
-    """``DONE``: the compute seconds and the result's fields, as one tuple of plain values."""
-    return DONE + pickle.dumps((compute_seconds, *(getattr(result, name) for name in RESULT_FIELDS)))
+    return DONE + pickle.dumps((result, compute_seconds))
 
 
 def read_result(body: bytes) -> tuple[GenerationResult, float]:
-    compute_seconds, *values = pickle.loads(body)
-    return GenerationResult(*values), compute_seconds
+    result, compute_seconds = pickle.loads(body)
+    return result, compute_seconds
 
 
 class SharedFlag:

@@ -497,7 +497,7 @@ class ProcessBackend:
             tokens = self._vocab.prompt_tokens(request.prompt.text)
         self.last_tokenize_seconds = time.perf_counter() - started
         try:
-            job = protocol.job_message(tokens, pickle.dumps(protocol.Job.of(request)))
+            job = protocol.job_message(tokens, protocol.Job.of(request))
         except (pickle.PicklingError, AttributeError, TypeError) as error:
             return failed(f"the stop rule cannot be sent to the engine process ({error}): use a "
                           f"module-level function or class (engine/backend.py StopRule)")
