@@ -84,8 +84,24 @@ def test_fill_rule_ends_where_the_suggestion_reaches_the_code_below() -> None:
     suffix = "\n        if gpa == 4.0:\n            letters.append('A+')\n    return letters\n"
     stop = stop_rule_for(_fill_context(prefix, suffix))
     text = "    for gpa in gpas:\n        if gpa == 4.0:\n"
+    assert stop(text) is None  # one line like the code below: wait for the next
+    text += "            letters.append('A+')\n"
     keep = stop(text)
     assert keep is not None and text[:keep] == "    for gpa in gpas:"
+
+
+def test_a_short_line_like_the_code_below_is_not_yet_the_code_below() -> None:
+    """`return False` under an `if` the model opened: its own body, not the document's."""
+    prefix = "def valid(date):\n    try:\n"
+    suffix = "\n            return False\n        if day > 31:\n            return False\n"
+    stop = stop_rule_for(_fill_context(prefix, suffix))
+    text = "        month, day = map(int, date.split('-'))\n        if not date:\n            return False\n"
+    assert stop(text) is None
+    text += "        if month > 12:\n"
+    assert stop(text) is None  # it went on with its own code
+    ended = text + "            return False\n        if day > 31:\n"
+    keep = stop(ended)
+    assert keep is not None and ended[:keep] == text.rstrip("\n")
 
 
 def test_fill_rule_has_no_indentation_floor() -> None:
@@ -106,7 +122,7 @@ def test_fill_rule_lets_the_model_close_a_bracket_opened_above() -> None:
     """A multi-line list the suffix does not close: FILL keeps the `]`, BLOCK cuts there."""
     prefix = "def roman(n):\n    sym = [\"I\", \"IV\",\n"
     suffix = "\n    i = 12\n    return sym[i]\n"
-    text = '           "L", "XC", "C"]\n    i = 12\n'
+    text = '           "L", "XC", "C"]\n    i = 12\n    return sym[i]\n'
     keep = stop_rule_for(_fill_context(prefix, suffix))(text)
     assert keep is not None and text[:keep] == '           "L", "XC", "C"]'
     block_keep = make_block_stop(4)(text)
@@ -168,10 +184,36 @@ def test_in_python_the_code_below_matches_only_at_its_own_indentation() -> None:
     suffix = "\n                    state = 'mixed'\n                    break\n        return state\n"
     text = "    else:\n        state = 'mixed'\n        for key in d:\n            if x:\n"
     assert stop_rule_for(_fill_context(prefix, suffix))(text) is None
-    reached = text + "                    state = 'mixed'\n"
+    reached = text + "                    state = 'mixed'\n                    break\n"
     keep = stop_rule_for(_fill_context(prefix, suffix))(reached)
     assert keep is not None and reached[:keep] == text.rstrip("\n")
     # where indentation is not syntax, the closing line matches at any indentation
     braces = stop_rule_for(_fill_context("function f() {\n", "\n}\n", "typescript"))
     keep = braces("  return 1;\n  }\n")
     assert keep is not None and "}" not in "  return 1;\n  }\n"[:keep]
+
+
+def _block_context(prefix: str, suffix: str) -> PromptContext:
+    return PromptContext(
+        uri="file:///t.py", path="t.py", language="python", prefix=prefix, suffix=suffix,
+        mode=CompletionMode.BLOCK, line_prefix="", line_suffix="",
+    )
+
+
+def test_more_branches_of_a_chain_the_code_below_continues_are_not_a_dedent() -> None:
+    """After `if` with an `elif` below at its indentation, the middle may add branches."""
+    prefix = "def grade(gpa):\n    if gpa == 4.0:\n"
+    suffix = "\n    elif gpa > 1.0:\n        return 'D'\n    return 'E'\n"
+    stop = stop_rule_for(_block_context(prefix, suffix))
+    text = "        return 'A+'\n    elif gpa > 3.0:\n        return 'B'\n"
+    assert stop(text) is None
+    reached = text + "    elif gpa > 1.0:\n        return 'D'\n"
+    keep = stop(reached)
+    assert keep is not None and reached[:keep] == text.rstrip("\n")
+    # other code at the opener's indentation still ends the block
+    keep = stop("        return 'A+'\n    x = 1\n")
+    assert keep is not None and "x = 1" not in "        return 'A+'\n    x = 1\n"[:keep]
+    # with plain code below (no clause), a clause line ends it as before
+    plain = stop_rule_for(_block_context(prefix, "\n    return 'E'\n"))
+    keep = plain(text)
+    assert keep is not None and text[:keep] == "        return 'A+'"

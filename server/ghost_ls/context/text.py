@@ -119,13 +119,20 @@ def code_line_above(prefix: str) -> str:
 
 def code_line_below(suffix: str) -> str:
     """The first non-blank line after the cursor's line in ``suffix`` ('' if none)."""
+    below = code_lines_below(suffix, 1)
+    return below[0] if below else ""
+
+
+def code_lines_below(suffix: str, limit: int) -> list[str]:
+    """Up to ``limit`` non-blank lines after the cursor's line in ``suffix``."""
+    found: list[str] = []
     start = suffix.find("\n") + 1
-    while 0 < start <= len(suffix):
+    while 0 < start <= len(suffix) and len(found) < limit:
         end = suffix.find("\n", start)
         line = suffix[start:] if end < 0 else suffix[start:end]
         if line.strip():
-            return line
+            found.append(line)
         if end < 0:
             break
         start = end + 1
-    return ""
+    return found

@@ -9,12 +9,14 @@ A rule sees the cumulative text and answers None (go on) or the length to keep.
   suffix, so a bracket it closes that was opened above the cursor is one the suffix
   does not close (a multi-line list's ``]``); one the suffix does close shows up as
   the next code line and is cut by that rule.
-- BLOCK and FILL: a generated line equal to the next code line below the cursor (but
-  for a trailing ``,`` or ``;``) means the suggestion has reached the code that
-  follows: it ends before that line.  In languages where indentation is syntax
-  (Python), a line after the first must also have its indentation: the same
-  statement one block deeper is new code (``state = "mixed"`` inside a loop the
-  suggestion opened, above the one that ends the document's block).
+- BLOCK and FILL: generated lines equal to the next two code lines below the cursor
+  (but for a trailing ``,`` or ``;``) mean the suggestion has reached the code that
+  follows: it ends before the first of them.  One line alone is not enough where the
+  code below has two: a short line such as ``return False`` is as likely the model's
+  own (the body of an ``if`` it opened) as the document's.  In languages where
+  indentation is syntax (Python), a line after the first must also have its
+  indentation: the same statement one block deeper is new code (``state = "mixed"``
+  inside a loop the suggestion opened, above the one that ends the document's block).
 - FILL inside an indented block: once the suggestion has written indented code, a line
   at column 0 after a blank line starts a new top-level construct (the test code an
   Instruct model likes to add after a function): it ends before the blank line.
@@ -22,16 +24,20 @@ A rule sees the cumulative text and answers None (go on) or the length to keep.
   closes the block the cursor is in: ``}`` in C-like languages); so does a completed
   line that dedents below the block's indentation (the code after the block belongs
   to the document, not to us), two blank lines in a row, a line repeated back to
-  back, or ``max_lines`` lines.  The bracket check decides at the character what a
+  back, or ``max_lines`` lines.  In Python, where the code below continues the
+  opener's statement with a clause (``elif``, ``else``, ``except``, ``finally`` at the
+  opener's indentation), a clause line at that indentation does not end it: the
+  missing part may hold more branches of the same chain.  The bracket check decides at the character what a
   tree-sitter parse of the block would decide at the line, without a parse per token.
 Checking is linear in the text and runs on the worker thread between tokens.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from ghost_ls.context.text import code_line_above, code_line_below
+from ghost_ls.context.text import code_line_above, code_lines_below
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.engine.backend import StopRule
 from ghost_ls.postprocess.brackets import first_stray_closer
@@ -42,6 +48,8 @@ MAX_FILL_LINES = 24
 """FILL mode: the model ends the middle; this only bounds a model that does not."""
 
 INDENTATION_IS_SYNTAX = frozenset({"python"})
+
+_PY_CLAUSE = re.compile(r"\s*(elif\b|else\s*:|except\b|finally\s*:)")
 
 
 def indent_width(line: str, tab_width: int = 4) -> int:
@@ -94,7 +102,10 @@ class BlockStop:
     ends it (BLOCK); FILL turns this off.  ``top_level_ends``: after indented code, a
     line at column 0 that follows a blank line ends it (FILL inside a block).
     ``same_indent``: a line after the first matches ``next_code`` only at its
-    indentation (languages where indentation is syntax).
+    indentation (languages where indentation is syntax).  ``then_code``: the code line
+    after ``next_code``; when given, a match of ``next_code`` counts only once the next
+    generated code line equals it too.  ``clause_indent``: Python clause lines
+    (``elif``, ``else:``, ``except``, ``finally:``) at this indentation are not a dedent.
     """
 
     base_indent: int | None
@@ -103,13 +114,32 @@ class BlockStop:
     stray_closer_ends: bool = True
     top_level_ends: bool = False
     same_indent: bool = False
+    then_code: str = ""
+    clause_indent: int | None = None
+
+    def _matches_below(self, line: str, number: int, code: str) -> bool:
+        return same_code(line, code) and (
+            number == 0 or not self.same_indent or indent_width(line) == indent_width(code))
+
+    def _reaches_code_below(self, lines: list[str], number: int) -> bool:
+        """Whether complete line ``number`` starts the code below (see ``then_code``)."""
+        if not self.next_code.strip() or not self._matches_below(lines[number], number, self.next_code):
+            return False
+        if not self.then_code.strip():
+            return True
+        following = next((line for line in lines[number + 1:-1] if line.strip()), None)
+        return following is not None and self._matches_below(following, number + 1, self.then_code)
+
+    def _is_dedent(self, line: str) -> bool:
+        width = indent_width(line)
+        if self.base_indent is None or width >= self.base_indent:
+            return False
+        return not (width == self.clause_indent and _PY_CLAUSE.match(line))
 
     def __call__(self, text: str) -> int | None:
         closer = first_stray_closer(text) if self.stray_closer_ends else None
         if closer is not None:
             return len(text[:closer].rstrip())
-        next_stripped = self.next_code.strip()
-        next_indent = indent_width(self.next_code)
         lines = text.split("\n")
         starts = [0]
         for line in lines[:-1]:
@@ -122,8 +152,7 @@ class BlockStop:
         for number, line in enumerate(lines[:-1]):  # only lines ended by a newline
             if number >= self.max_lines:
                 return cut_before(number)
-            if next_stripped and same_code(line, next_stripped) and (
-                    number == 0 or not self.same_indent or indent_width(line) == next_indent):
+            if self._reaches_code_below(lines, number):
                 return cut_before(number)
             if number == 0:
                 wrote_indented = bool(line.strip())
@@ -135,8 +164,7 @@ class BlockStop:
                     and indent_width(line) == 0):
                 return cut_before(number - 1)
             wrote_indented = wrote_indented or (bool(line.strip()) and indent_width(line) > 0)
-            dedented = self.base_indent is not None and indent_width(line) < self.base_indent
-            if line.strip() and (dedented or line == previous):
+            if line.strip() and (self._is_dedent(line) or line == previous):
                 return cut_before(number)
         return None
 
@@ -156,9 +184,14 @@ def _inside_block(context: PromptContext) -> bool:
     return indent_width(code_line_above(context.prefix)) > 0 or indent_width(context.line_prefix) > 0
 
 
-def next_code_line(context: PromptContext) -> str:
-    """The first non-blank line below the cursor's line, as the document has it ('' if none)."""
-    return code_line_below(context.suffix)
+def _clause_indent(context: PromptContext, below: str) -> int | None:
+    """The opener's indentation when the code below continues its statement with a
+    clause (Python ``elif``/``else``/``except``/``finally``), else None."""
+    if context.language not in INDENTATION_IS_SYNTAX or not _PY_CLAUSE.match(below):
+        return None
+    line_prefix = context.line_prefix
+    opener = line_prefix if line_prefix.strip() else code_line_above(context.prefix)
+    return indent_width(opener) if indent_width(below) == indent_width(opener) else None
 
 
 def stop_rule_for(context: PromptContext) -> StopRule:
@@ -168,13 +201,14 @@ def stop_rule_for(context: PromptContext) -> StopRule:
     close blocks and open others that the code below continues, so only the model
     knows where it ends, but it does not go left of where the user put the cursor.
     """
-    below = next_code_line(context)
+    below = [*code_lines_below(context.suffix, 2), "", ""]
     same_indent = context.language in INDENTATION_IS_SYNTAX
     if context.mode is CompletionMode.BLOCK:
-        return make_block_stop(block_base_indent(context), next_code=below, same_indent=same_indent)
+        return BlockStop(block_base_indent(context), next_code=below[0], then_code=below[1],
+                         same_indent=same_indent, clause_indent=_clause_indent(context, below[0]))
     if context.mode is CompletionMode.FILL:
         floor = indent_width(context.line_prefix) if context.line_prefix else None
-        return make_block_stop(floor, max_lines=MAX_FILL_LINES, next_code=below,
-                               stray_closer_ends=False, top_level_ends=_inside_block(context),
-                               same_indent=same_indent)
+        return BlockStop(floor, max_lines=MAX_FILL_LINES, next_code=below[0], then_code=below[1],
+                         stray_closer_ends=False, top_level_ends=_inside_block(context),
+                         same_indent=same_indent)
     return stop_at_newline
