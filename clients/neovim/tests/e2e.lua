@@ -105,6 +105,16 @@ local FIZZ = {
   "    for i in range(1, n + 1):",
 }
 
+-- Open-ended: sampled candidates differ from the greedy one (FizzBuzz is so canonical
+-- that samples at the alternatives' temperature often repeat it word for word).
+local GREETING = {
+  "import random",
+  "",
+  "",
+  "def make_greeting(name):",
+  '    """Build a friendly, varied greeting for name."""',
+}
+
 -- The default model (what a user gets), with time to finish a suggestion on a slow
 -- shared CPU; every setup() below names both, since a setup() that leaves a server
 -- setting out restores its default.
@@ -283,7 +293,7 @@ H.run(function()
   end)
 
   H.test("next_candidate_fetches_candidates", function(d)
-    fresh(FIZZ)
+    fresh(GREETING)
     H.input("o")
     H.truthy(wait_suggestion(), "a suggestion within the timeout")
     local before = suggestion.stats.requests
