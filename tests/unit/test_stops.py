@@ -72,10 +72,11 @@ def test_block_rule_stops_where_the_enclosing_block_is_closed() -> None:
     assert stop("if (x) { y(); }") is None  # braces it opened itself
 
 
-def _fill_context(prefix: str, suffix: str, language: str = "python") -> PromptContext:
+def _fill_context(prefix: str, suffix: str, language: str = "python",
+                  mode: CompletionMode = CompletionMode.FILL) -> PromptContext:
     return PromptContext(
         uri="file:///t.py", path="t.py", language=language, prefix=prefix, suffix=suffix,
-        mode=CompletionMode.FILL, line_prefix="", line_suffix="",
+        mode=mode, line_prefix="", line_suffix="",
     )
 
 
@@ -194,10 +195,7 @@ def test_in_python_the_code_below_matches_only_at_its_own_indentation() -> None:
 
 
 def _block_context(prefix: str, suffix: str) -> PromptContext:
-    return PromptContext(
-        uri="file:///t.py", path="t.py", language="python", prefix=prefix, suffix=suffix,
-        mode=CompletionMode.BLOCK, line_prefix="", line_suffix="",
-    )
+    return _fill_context(prefix, suffix, mode=CompletionMode.BLOCK)
 
 
 def test_more_branches_of_a_chain_the_code_below_continues_are_not_a_dedent() -> None:

@@ -27,8 +27,9 @@ A rule sees the cumulative text and answers None (go on) or the length to keep.
   back, or ``max_lines`` lines.  In Python, where the code below continues the
   opener's statement with a clause (``elif``, ``else``, ``except``, ``finally`` at the
   opener's indentation), a clause line at that indentation does not end it: the
-  missing part may hold more branches of the same chain.  The bracket check decides at the character what a
-  tree-sitter parse of the block would decide at the line, without a parse per token.
+  missing part may hold more branches of the same chain.  The bracket check decides
+  at the character what a tree-sitter parse of the block would decide at the line,
+  without a parse per token.
 Checking is linear in the text and runs on the worker thread between tokens.
 """
 
@@ -201,14 +202,14 @@ def stop_rule_for(context: PromptContext) -> StopRule:
     close blocks and open others that the code below continues, so only the model
     knows where it ends, but it does not go left of where the user put the cursor.
     """
-    below = [*code_lines_below(context.suffix, 2), "", ""]
+    next_code, then_code, *_ = [*code_lines_below(context.suffix, 2), "", ""]
     same_indent = context.language in INDENTATION_IS_SYNTAX
     if context.mode is CompletionMode.BLOCK:
-        return BlockStop(block_base_indent(context), next_code=below[0], then_code=below[1],
-                         same_indent=same_indent, clause_indent=_clause_indent(context, below[0]))
+        return BlockStop(block_base_indent(context), next_code=next_code, then_code=then_code,
+                         same_indent=same_indent, clause_indent=_clause_indent(context, next_code))
     if context.mode is CompletionMode.FILL:
         floor = indent_width(context.line_prefix) if context.line_prefix else None
-        return BlockStop(floor, max_lines=MAX_FILL_LINES, next_code=below[0], then_code=below[1],
+        return BlockStop(floor, max_lines=MAX_FILL_LINES, next_code=next_code, then_code=then_code,
                          stray_closer_ends=False, top_level_ends=_inside_block(context),
                          same_indent=same_indent)
     return stop_at_newline
