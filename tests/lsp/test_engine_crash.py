@@ -4,7 +4,9 @@ The engine's process id comes from ``ghost/status`` (``engineProcessId``); the t
 send it real signals and check, over stdio, that the server stays up, reports the
 crash and the restart, and serves suggestions again.  The AMX crash is simulated with
 the child's test hook (``GHOST_LS_TEST_CRASH_AT_FIRST_DECODE``, ``engine/child.py``)
-and the AMX CPU with ``GHOST_LS_TEST_SYSTEM_INFO`` (``engine/cpu_features.py``).
+and the CPU with ``GHOST_LS_TEST_SYSTEM_INFO`` (``engine/cpu_features.py``), so they
+decide the same on every machine; where the CPU really has AMX, one more test meets
+llama.cpp's real crash.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
+from ghost_ls.engine.cpu_features import cpu_flags
+from ghost_ls.engine.llama import system_info
 from support import SAMPLE, SMALL_MODEL, start_server
 
 pytestmark = pytest.mark.model
@@ -26,6 +30,10 @@ SAPPHIRE_RAPIDS = (
     "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX_VNNI = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | "
     "AVX512 = 1 | AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | "
     "OPENMP = 1 | REPACK = 1 | "
+)
+EPYC = (
+    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 1 | "
+    "AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
 )
 OPTIONS = {"model": SMALL_MODEL, "maxTokens": 16, "threads": 1}
 
@@ -86,10 +94,10 @@ def test_sigsegv_to_the_engine_is_survived_and_serving_resumes(tmp_path: Path) -
         client.close()
 
 
-def test_crash_at_the_first_decode_falls_back_to_no_extra_buffers(tmp_path: Path) -> None:
-    client = start_server(OPTIONS, env={"GHOST_LS_TEST_CRASH_AT_FIRST_DECODE": "1"}, root=tmp_path)
+def check_first_decode_crash_falls_back(client: LspClient, tmp_path: Path) -> None:
+    """The first completion crashes the engine; it restarts without extra buffers and serves."""
     try:
-        assert client.request("ghost/status")["extraBuffers"] is True  # auto, no AMX here
+        assert client.request("ghost/status")["extraBuffers"] is True
         uri, line, column = open_sample(client, tmp_path)
         start = len(client.notifications)
         # This request meets the crash; its later candidates may already get the new engine.
@@ -106,6 +114,18 @@ def test_crash_at_the_first_decode_falls_back_to_no_extra_buffers(tmp_path: Path
         assert status["engineRestarts"] == 1
     finally:
         client.close()
+
+
+def test_crash_at_the_first_decode_falls_back_to_no_extra_buffers(tmp_path: Path) -> None:
+    env = {"GHOST_LS_TEST_CRASH_AT_FIRST_DECODE": "1", "GHOST_LS_TEST_SYSTEM_INFO": EPYC}
+    check_first_decode_crash_falls_back(start_server(OPTIONS, env=env, root=tmp_path), tmp_path)
+
+
+@pytest.mark.skipif(not cpu_flags(system_info()).get("AMX_INT8"),
+                    reason="llama.cpp's real AMX crash needs a CPU with AMX")
+def test_the_real_amx_crash_falls_back_to_no_extra_buffers(tmp_path: Path) -> None:
+    options = {**OPTIONS, "extraBuffers": "on"}  # what auto would avoid on this CPU
+    check_first_decode_crash_falls_back(start_server(options, root=tmp_path), tmp_path)
 
 
 def test_an_amx_cpu_loads_without_extra_buffers_and_the_setting_overrides(tmp_path: Path) -> None:
