@@ -16,6 +16,7 @@
 2. Extra buffers (``--buffers-model``, default the 1.5B): the same model loaded with
    ``use_extra_bufts`` on and off (in-process, both loaded), interleaved, ``--reps``
    times: prompt tok/s on a fresh ~300-token prompt and generation tok/s for 32 tokens.
+   Not on a CPU with AMX: "on" would crash this process (the JSON says why it skipped).
 
 Run:  .venv/bin/python bench/engine_boundary.py --json-out bench/results/DATE-engine-boundary.json
 Prints one JSON object on stdout; progress on stderr.
@@ -33,7 +34,8 @@ from typing import Any
 from benchlib.common import emit, header, log, ratio, summary
 from ghost_ls.config import Settings
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt, StopRule
-from ghost_ls.engine.llama import LlamaBackend, system_info
+from ghost_ls.engine.cpu_features import choose_extra_buffers, system_info
+from ghost_ls.engine.llama import LlamaBackend
 from ghost_ls.engine.process import ProcessBackend
 from ghost_ls.models.store import resolve_model
 from ghost_ls.postprocess.stops import stop_at_newline
@@ -189,7 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     result["boundary"] = boundary(
         resolve_model(args.model)[0], args.requests, args.tokens, args.threads, args.gap_ms / 1000
     )
-    if not args.skip_buffers:
+    safe = choose_extra_buffers("auto", result["systemInfo"])
+    if not safe.enabled:  # "on" would crash this process at its first decode
+        log(f"extra buffers: not compared on this CPU ({safe.reason})")
+        result["extraBuffers"] = {"skipped": safe.reason}
+    elif not args.skip_buffers:
         result["extraBuffers"] = extra_buffers(resolve_model(args.buffers_model)[0], args.reps, args.threads)
     emit(result, args.json_out)
     return 0

@@ -285,7 +285,9 @@ def check_loads(path: Path) -> dict[str, Any]:
     """Load the file with llama.cpp, read its FIM ids and generate a few tokens."""
     import llama_cpp
 
-    llm = llama_cpp.Llama(model_path=str(path), n_ctx=512, n_threads=2, verbose=False)
+    from ghost_ls.engine.llama import bare_llama
+
+    llm = bare_llama(str(path), n_ctx=512, n_threads=2, verbose=False)
     vocab = llm._model.vocab
     fim = [
         int(llama_cpp.llama_vocab_fim_pre(vocab)),

@@ -34,6 +34,8 @@ import llama_cpp
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
+from ghost_ls.engine.llama import bare_llama
+
 
 class NaiveEngine:
     """One llama.cpp model, used without any reuse between requests."""
@@ -42,8 +44,8 @@ class NaiveEngine:
         self, model: str, *, threads: int, context: int, max_tokens: int, stop_at_newline: bool = False
     ) -> None:
         self.stop_at_newline = stop_at_newline
-        self.llm = llama_cpp.Llama(
-            model_path=model,
+        self.llm = bare_llama(
+            model,
             n_ctx=context,
             n_batch=512,
             n_threads=threads,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlib.common import WORK, log
-from ghost_ls.engine.cpu_features import llama_server_flags
+from ghost_ls.engine.cpu_features import choose_for_this_cpu, llama_server_flags
 
 BIN = WORK / "llama.cpp-build" / "bin"
 BIN_ENV = "GHOST_LS_LLAMA_CPP_BIN"
@@ -48,7 +48,8 @@ def llama_bench(model: Path, threads: int, prompt_sizes: str = "32,512", gen: in
     if tool is None:
         raise FileNotFoundError("llama-bench is not built; run bench/setup_llama_cpp.sh")
     command = [str(tool), "-m", str(model), "-t", str(threads), "-p", prompt_sizes,
-               "-n", str(gen), "-r", str(repetitions), "-o", "json"]
+               "-n", str(gen), "-r", str(repetitions), "-o", "json",
+               "--repack", "1" if choose_for_this_cpu("auto").enabled else "0"]
     log("running " + " ".join(command))
     out = subprocess.run(command, capture_output=True, text=True, check=True)
     rows = json.loads(out.stdout)

@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
-from ghost_ls.engine.cpu_features import cpu_flags
-from ghost_ls.engine.llama import system_info
+from ghost_ls.engine.cpu_features import cpu_flags, system_info
 from support import SAMPLE, SMALL_MODEL, start_server
 
 pytestmark = pytest.mark.model

@@ -83,3 +83,26 @@ def test_a_llama_server_started_on_an_amx_cpu_gets_no_repack(monkeypatch: pytest
     assert llama_server_flags("on") == []
     monkeypatch.setenv(TEST_SYSTEM_INFO_ENV, "CPU : AVX2 = 1 | REPACK = 1 |")
     assert llama_server_flags() == []
+
+
+@pytest.mark.model
+def test_llama_loaded_without_a_choice_takes_this_cpus_safe_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Benchmarks and tools load ``LlamaBackend``/``bare_llama`` without the setting:
+    on an AMX CPU that must still mean no extra buffers (a plain load crashes there)."""
+    from ghost_ls.engine.llama import LlamaBackend
+    from ghost_ls.models.store import resolve_model
+
+    path = resolve_model("qwen2.5-coder-0.5b-instruct")[0]
+    monkeypatch.setenv("GHOST_LS_TEST_SYSTEM_INFO", SAPPHIRE_RAPIDS)
+    backend = LlamaBackend(path, vocab_only=True)
+    try:
+        assert backend.info().extra_buffers is False
+        assert "AMX" in backend.info().extra_buffers_reason
+    finally:
+        backend.close()
+    monkeypatch.setenv("GHOST_LS_TEST_SYSTEM_INFO", EPYC)
+    backend = LlamaBackend(path, vocab_only=True)
+    try:
+        assert backend.info().extra_buffers is True
+    finally:
+        backend.close()

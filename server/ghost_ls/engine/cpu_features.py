@@ -66,11 +66,15 @@ def crash_fallback(choice: ExtraBuffersChoice) -> ExtraBuffersChoice | None:
 def choose_for_this_cpu(setting: str) -> ExtraBuffersChoice:
     """:func:`choose_extra_buffers` on this build's system info (or the test hook's line)."""
     info = os.environ.get(TEST_SYSTEM_INFO_ENV)
-    if info is None:
-        from ghost_ls.engine.llama import system_info
+    return choose_extra_buffers(setting, system_info() if info is None else info)
 
-        info = system_info()
-    return choose_extra_buffers(setting, info)
+
+def system_info() -> str:
+    """llama.cpp's one-line description of the CPU/GPU features it was built with."""
+    import llama_cpp
+
+    raw = llama_cpp.llama_print_system_info()
+    return raw.decode("utf-8", "replace").strip() if isinstance(raw, bytes) else str(raw)
 
 
 def llama_server_flags(setting: str = "auto") -> list[str]:

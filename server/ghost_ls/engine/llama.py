@@ -32,6 +32,7 @@ from ghost_ls.engine.backend import (
     GenerationRequest,
     GenerationResult,
 )
+from ghost_ls.engine.cpu_features import choose_for_this_cpu, system_info
 from ghost_ls.engine.streaming import StreamDriver
 from ghost_ls.errors import BackendError, ModelError
 
@@ -46,14 +47,6 @@ def gpu_offload_supported() -> bool:
     import llama_cpp
 
     return bool(llama_cpp.llama_supports_gpu_offload())
-
-
-def system_info() -> str:
-    """llama.cpp's one-line description of the CPU/GPU features it was built with."""
-    import llama_cpp
-
-    raw = llama_cpp.llama_print_system_info()
-    return raw.decode("utf-8", "replace").strip() if isinstance(raw, bytes) else str(raw)
 
 
 def default_threads() -> int:
@@ -148,6 +141,16 @@ def _model_params(extra_buffers: bool) -> Iterator[None]:
         llama_module.llama_cpp.llama_model_default_params = original
 
 
+def bare_llama(model_path: str, **options: Any) -> Any:
+    """llama-cpp-python's own ``Llama`` with this CPU's safe extra-buffer choice, for tools
+    that need its API (the benchmarks' plain FIM baseline): a plain ``Llama()`` crashes
+    at its first decode on CPUs with AMX."""
+    import llama_cpp
+
+    with _model_params(choose_for_this_cpu("auto").enabled):
+        return llama_cpp.Llama(model_path=model_path, **options)
+
+
 class LlamaBackend:
     """A GGUF model loaded with llama.cpp, generating with KV-cache prefix reuse."""
 
@@ -159,12 +162,15 @@ class LlamaBackend:
         context_size: int = 4096,
         threads: int = 0,
         vocab_only: bool = False,
-        extra_buffers: bool = True,
+        extra_buffers: bool | None = None,
         extra_buffers_reason: str = "",
         native_stderr: bool = False,
         draft_tokens: int = 0,
     ) -> None:
-        """``native_stderr``: leave fd 2 open while loading, so that llama.cpp's own
+        """``extra_buffers``: llama.cpp's ``use_extra_bufts``; None: this CPU's safe choice
+        (off where AMX would crash, see ``engine/cpu_features.py``).
+
+        ``native_stderr``: leave fd 2 open while loading, so that llama.cpp's own
         messages (a failed ``GGML_ASSERT``) reach it; the engine's child process, whose
         stderr the parent reads, sets it.  Otherwise llama-cpp-python points fd 2 at
         /dev/null for the duration of the load."""
@@ -187,6 +193,9 @@ class LlamaBackend:
         self._path = model_path
         self._threads = threads or default_threads()
         self._gpu_layers = gpu_layers if gpu_offload_supported() else 0
+        if extra_buffers is None:
+            choice = choose_for_this_cpu("auto")
+            extra_buffers, extra_buffers_reason = choice.enabled, choice.reason
         self._extra_buffers = extra_buffers
         self._extra_buffers_reason = extra_buffers_reason
         RECENT_ERRORS.clear()
