@@ -61,7 +61,7 @@ class InferenceServer:
                             "--metrics", *llama_server_flags()]
             marker = "listening on http"  # this llama.cpp logs it once the model is loaded
         else:
-            self.command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
+            self.command = [sys.executable, "-m", "ghost_ls.devtools.llama_cpp_server", "--model", str(model),
                             "--host", "127.0.0.1", "--port", str(self.port), "--n_threads",
                             str(threads), "--n_ctx", str(context)]
             marker = "Uvicorn running on"

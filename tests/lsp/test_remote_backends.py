@@ -116,7 +116,7 @@ def llama_cpp_server() -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            "ghost_ls.devtools.llama_cpp_server",  # llama_cpp.server, safe on AMX CPUs
             "--model",
             model_path(),
             "--host",

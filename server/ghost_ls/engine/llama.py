@@ -32,7 +32,7 @@ from ghost_ls.engine.backend import (
     GenerationRequest,
     GenerationResult,
 )
-from ghost_ls.engine.cpu_features import choose_for_this_cpu, system_info
+from ghost_ls.engine.cpu_features import ExtraBuffersChoice, choose_for_this_cpu, system_info
 from ghost_ls.engine.streaming import StreamDriver
 from ghost_ls.errors import BackendError, ModelError
 
@@ -128,17 +128,31 @@ def _model_params(extra_buffers: bool) -> Iterator[None]:
     if extra_buffers:
         yield
         return
-
-    def patched() -> Any:
-        params = original()
-        params.use_extra_bufts = False
-        return params
-
-    llama_module.llama_cpp.llama_model_default_params = patched
+    llama_module.llama_cpp.llama_model_default_params = _without_extra_buffers(original)
     try:
         yield
     finally:
         llama_module.llama_cpp.llama_model_default_params = original
+
+
+def _without_extra_buffers(default_params: Any) -> Any:
+    def patched() -> Any:
+        params = default_params()
+        params.use_extra_bufts = False
+        return params
+
+    return patched
+
+
+def make_every_load_safe() -> ExtraBuffersChoice:
+    """From now on, every ``Llama()`` this process creates takes this CPU's safe
+    extra-buffer choice; for running llama-cpp-python's own code (its OpenAI server)."""
+    choice = choose_for_this_cpu("auto")
+    if not choice.enabled:
+        llama_module: Any = importlib.import_module("llama_cpp.llama")
+        defaults = llama_module.llama_cpp.llama_model_default_params
+        llama_module.llama_cpp.llama_model_default_params = _without_extra_buffers(defaults)
+    return choice
 
 
 def bare_llama(model_path: str, **options: Any) -> Any:
