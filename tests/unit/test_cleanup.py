@@ -89,3 +89,30 @@ def test_stray_closer_is_the_first_bracket_the_text_did_not_open() -> None:
     assert first_stray_closer("a(b)\n}") == 5
     assert first_stray_closer("x = '}'\ny = [1]") is None
     assert first_stray_closer("# don't\n)") == 8  # an apostrophe in a comment ends at the line
+
+
+def test_python_tail_that_leaves_the_block_the_code_below_continues_is_cut() -> None:
+    # HumanEval/5 L6 with the 0.5B: the loop body goes on below, so `return result`
+    # there would be an IndentationError.
+    below = "        result.append(delimeter)\n\n    result.append(numbers[-1])\n    return result\n"
+    raw = "        result.append(n)\n\n    return result"
+    assert clean(raw, context("", below=below, mode=CompletionMode.FILL)).text == "        result.append(n)"
+
+
+def test_python_suggestion_may_end_on_the_opener_of_the_block_below() -> None:
+    below = "        ans += (c == '7')\n    return ans\n"
+    raw = "    for c in s:\n        if c == '7': ans += 1\n    return ans"
+    assert clean(raw, context("", below=below, mode=CompletionMode.FILL)).text == (
+        "    for c in s:\n        if c == '7': ans += 1")
+    ok = "    for c in s:"
+    assert clean(ok + "\n    x = 1", context("", below=below, mode=CompletionMode.FILL)).text == ok
+
+
+def test_a_suggestion_that_fits_the_code_below_is_kept_whole() -> None:
+    below = "    return total\n"
+    raw = "    for item in items:\n        total += item\n    total *= 2"
+    assert clean(raw, context("", below=below, mode=CompletionMode.FILL)).text == raw
+    # a continuation line inside brackets may be indented less
+    raw = "    total = sum(\n  item for item in items)"
+    assert clean(raw, context("", below=below, mode=CompletionMode.FILL)).text == raw
+    assert clean(raw + "\nprint(x)", context("", below=below, mode=CompletionMode.FILL)).text == raw

@@ -3,8 +3,10 @@
 Applied in order: trailing whitespace and blank tail lines go; text that repeats what
 already follows the cursor goes (closing brackets on the line, the next lines of the
 document); brackets the suggestion opened and left open are closed when that is
-unambiguous; indentation follows the document's (tabs or spaces); a line repeated
-back to back is cut; whitespace-only results become empty.  The result says whether
+unambiguous; in Python, a tail that would not fit the indentation of the code below
+(an IndentationError once that code follows) is cut back to the last line where it
+fits; indentation follows the document's (tabs or spaces); a line repeated back to
+back is cut; whitespace-only results become empty.  The result says whether
 the suggestion replaces the closing characters right of the cursor.
 """
 
@@ -61,6 +63,47 @@ def _drop_suffix_overlap(text: str, context: PromptContext) -> str:
     return text
 
 
+def fit_indentation_below(text: str, line_prefix: str, lines_below: list[str]) -> str:
+    """Python: cut the lines after the last point where the document stays valid.
+
+    The code below the cursor follows the suggestion.  Where its first code line is
+    indented by S, the suggestion may end on a block opener indented less than S (the
+    code below is that block's body) or on any other line indented at least S; ending
+    anywhere else is an ``IndentationError`` once the code below follows, so such a tail
+    is the model writing past the gap (``return result`` above a loop body that goes
+    on).  The suggestion is cut back to its last valid end, if it has one.
+    """
+    below = next((line for line in lines_below if line.strip() and not line.lstrip().startswith("#")), None)
+    lines = text.split("\n")
+    if below is None or len(lines) < 2:
+        return text
+    needed = _indentation(below)
+    last_valid = -1
+    so_far = line_prefix
+    statement_indent: int | None = None  # of the line the current statement started on
+    for index, line in enumerate(lines):
+        so_far = so_far + ("\n" if index else "") + line
+        full = line_prefix + line if index == 0 else line
+        code = full.strip()
+        if not code or code.startswith("#"):
+            continue
+        if statement_indent is None:
+            statement_indent = _indentation(full)
+        if open_brackets(so_far):
+            continue  # a continuation line's indentation is free
+        opener = code.endswith(":")
+        if (opener and statement_indent < needed) or (not opener and statement_indent >= needed):
+            last_valid = index
+        statement_indent = None
+    if last_valid in (-1, len(lines) - 1):
+        return text
+    return "\n".join(lines[: last_valid + 1])
+
+
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def _balance(text: str, line_prefix: str) -> str:
     """Close brackets a one-line suggestion opened and left open.
 
@@ -107,6 +150,8 @@ def clean(text: str, context: PromptContext) -> Cleaned:
     text = _strip_tail(text)
     text = _cut_repeated_lines(text)
     text = _drop_suffix_overlap(text, context)
+    if context.language == "python" and not context.line_suffix.strip():
+        text = fit_indentation_below(text, context.line_prefix, context.suffix.split("\n")[1:])
     text = _reindent(text, context.indent_unit)
     if not text.strip():
         return Cleaned("")
