@@ -12,8 +12,9 @@
 #
 # Run:   bash bench/setup_llama_cpp.sh          (from the repo root)
 # Env:   JOBS (default 2), SDIST_DIR (an unpacked sdist to reuse; default
-#        /tmp/sdist/llama_cpp_python-0.3.36 if present, else downloaded into
-#        bench/.work with pip), GHOST_LS_CACHE (default ~/.cache/ghost-ls).
+#        /tmp/sdist/llama_cpp_python-0.3.36 if present, else downloaded with pip into
+#        the cache and linked as bench/.work/llama_cpp_python-0.3.36, also when the
+#        binaries exist), GHOST_LS_CACHE (default ~/.cache/ghost-ls).
 # Prints the bin directory on stdout; progress goes to stderr.
 set -euo pipefail
 
@@ -30,6 +31,25 @@ PY="${PYTHON:-$ROOT/.venv/bin/python}"
 
 log() { echo "[setup_llama_cpp] $*" >&2; }
 
+SDIST_CACHE="$CACHE/llama_cpp_python-$VERSION"
+SDIST_LINK="$WORK/llama_cpp_python-$VERSION"
+
+# The sdist, unpacked once in the cache and linked into bench/.work: besides the
+# llama.cpp source it holds the vocab-only GGUFs that bench/make_fim_model.py and its
+# smoke test use, so a fresh checkout on a machine with the build gets them too.
+fetch_sdist() {
+    if [[ ! -f "$SDIST_CACHE/vendor/llama.cpp/CMakeLists.txt" ]]; then
+        log "downloading llama-cpp-python==$VERSION sdist with pip"
+        mkdir -p "$CACHE"
+        "$PY" -m pip download --no-deps --no-binary :all: "llama-cpp-python==$VERSION" -d "$CACHE" >&2
+        tar -xzf "$CACHE/llama_cpp_python-$VERSION.tar.gz" -C "$CACHE"
+    fi
+    mkdir -p "$WORK"
+    if [[ -L "$SDIST_LINK" || ! -e "$SDIST_LINK" ]]; then
+        ln -sfn "$SDIST_CACHE" "$SDIST_LINK"
+    fi
+}
+
 link_build() {
     mkdir -p "$WORK"
     if [[ -L "$LINK" || ! -e "$LINK" ]]; then
@@ -39,6 +59,7 @@ link_build() {
 
 if [[ -x "$BIN/llama-server" && -x "$BIN/llama-bench" ]]; then
     link_build
+    fetch_sdist || log "could not fetch the sdist: bench/make_fim_model.py will lack its vocab files"
     log "already built: $BIN"
     echo "$BIN"
     exit 0
@@ -55,10 +76,8 @@ if [[ -z "$SDIST_DIR" ]]; then
     done
 fi
 if [[ -z "$SDIST_DIR" ]]; then
-    log "downloading llama-cpp-python==$VERSION sdist with pip"
-    "$PY" -m pip download --no-deps --no-binary :all: "llama-cpp-python==$VERSION" -d "$WORK" >&2
-    tar -xzf "$WORK/llama_cpp_python-$VERSION.tar.gz" -C "$WORK"
-    SDIST_DIR="$WORK/llama_cpp_python-$VERSION"
+    fetch_sdist
+    SDIST_DIR="$SDIST_LINK"
 fi
 SRC="$SDIST_DIR/vendor/llama.cpp"
 log "source: $SRC"
