@@ -34,7 +34,7 @@ from typing import Any
 from benchlib.common import emit, header, log, ratio, summary
 from ghost_ls.config import Settings
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt, StopRule
-from ghost_ls.engine.cpu_features import choose_extra_buffers, system_info
+from ghost_ls.engine.cpu_features import choose_for_this_cpu, system_info
 from ghost_ls.engine.llama import LlamaBackend
 from ghost_ls.engine.process import ProcessBackend
 from ghost_ls.models.store import resolve_model
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     result["boundary"] = boundary(
         resolve_model(args.model)[0], args.requests, args.tokens, args.threads, args.gap_ms / 1000
     )
-    safe = choose_extra_buffers("auto", result["systemInfo"])
+    safe = choose_for_this_cpu("auto")
     if not safe.enabled:  # "on" would crash this process at its first decode
         log(f"extra buffers: not compared on this CPU ({safe.reason})")
         result["extraBuffers"] = {"skipped": safe.reason}

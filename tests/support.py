@@ -23,6 +23,20 @@ TEST_MODEL = "qwen2.5-coder-0.5b-instruct"
 LSP_MODEL = "qwen2.5-coder-0.5b-instruct"
 """The model the LSP tests load: the smallest real code model in the catalog."""
 
+# llama.cpp system-info lines real builds printed (llama-cpp-python 0.3.36), for tests
+# that decide about extra buffers as on a given CPU (GHOST_LS_TEST_SYSTEM_INFO).
+EPYC = (
+    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 1 | "
+    "AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
+)
+"""AMD EPYC, AVX-512, no AMX."""
+SAPPHIRE_RAPIDS = (
+    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX_VNNI = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | "
+    "AVX512 = 1 | AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | "
+    "OPENMP = 1 | REPACK = 1 | "
+)
+"""Intel Sapphire Rapids (AWS m7i), with AMX, as quoted in issue 10."""
+
 SAMPLE = '''import math
 
 

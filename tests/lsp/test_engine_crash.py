@@ -21,19 +21,10 @@ import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
 from ghost_ls.engine.cpu_features import cpu_flags, system_info
-from support import SAMPLE, SMALL_MODEL, start_server
+from support import EPYC, SAMPLE, SAPPHIRE_RAPIDS, SMALL_MODEL, start_server
 
 pytestmark = pytest.mark.model
 
-SAPPHIRE_RAPIDS = (
-    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX_VNNI = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | "
-    "AVX512 = 1 | AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | "
-    "OPENMP = 1 | REPACK = 1 | "
-)
-EPYC = (
-    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 1 | "
-    "AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
-)
 OPTIONS = {"model": SMALL_MODEL, "maxTokens": 16, "threads": 1}
 
 

@@ -11,22 +11,12 @@ from ghost_ls.engine.cpu_features import (
     cpu_flags,
     crash_fallback,
 )
+from support import EPYC, SAPPHIRE_RAPIDS
 
-# This machine (AMD EPYC, AVX-512, no AMX), llama-cpp-python 0.3.36.
-EPYC = (
-    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 1 | "
-    "AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
-)
-# An AVX2-only EPYC (Zen 2), same build.
+# An AVX2-only EPYC (Zen 2), the same build as support.EPYC's.
 EPYC_AVX2 = (
     "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | "
     "LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
-)
-# Sapphire Rapids (AWS m7i), as quoted in issue 10.
-SAPPHIRE_RAPIDS = (
-    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX_VNNI = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | "
-    "AVX512 = 1 | AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | "
-    "OPENMP = 1 | REPACK = 1 | "
 )
 
 
