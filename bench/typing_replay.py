@@ -30,6 +30,10 @@ that gets the same unmeasured warm-up request at the cursor before typing:
   ``--llama-server-slots N``, ``-np N`` (default: llama-server's own slot count);
 - ``llama-server-nl``: the same with ``stop: ["\\n"]``, to separate what ghost-ls' early
   stop buys from what its prompt reuse buys;
+- ``llama-server-NAME`` (``--llama-server-variant NAME=JSON``): llama-server configured
+  otherwise, for a sweep of its flags in the same run: ``slots`` (``-np``),
+  ``timeLimits`` (llama.vim's ``t_max_*_ms``), ``newlineStop`` (default true) and
+  ``args`` (more flags), e.g. ``np1='{"slots": 1}'``;
 - ``ghost-llama-server`` (opt-in): ghost-ls with ``backend: llama-server`` in front of a
   llama-server started exactly as for ``llama-server`` (the team-backend issue's
   comparison: the same shared server, ghost-ls' requests against llama.vim's); its
@@ -50,7 +54,8 @@ per-round p50 ratio; ``ratios.pooled`` and the older flat keys: pooled p50 over 
 Run:  .venv/bin/python bench/typing_replay.py --json-out bench/results/DATE-typing-replay.json
       (--model NAME|PATH.gguf, --files SPEC,..., --lines 20, --rounds 3,
        --systems ghost,naive,llama-server,llama-server-nl[,naive-nl], --interval-ms 80,
-       --ghost-variant NAME=JSON, --llama-server-slots 1, --no-llama-vim-time-limits,
+       --ghost-variant NAME=JSON, --llama-server-variant NAME=JSON,
+       --llama-server-slots 1, --no-llama-vim-time-limits,
        --truncate)
 llama-server / llama-bench need bench/setup_llama_cpp.sh (or GHOST_LS_LLAMA_CPP_BIN
 pointing at a bin folder with them); without them those parts are skipped and say so.
@@ -100,6 +105,30 @@ DEFAULT_FILES = ",".join([
 SYSTEMS = ("ghost", "naive", "naive-nl", "llama-server", "llama-server-nl", "ghost-llama-server")
 DEFAULT_SYSTEMS = "ghost,naive,llama-server,llama-server-nl"
 DEFAULT_LLAMA_SERVER_ARGS = "-b 1024 -ub 1024 --cache-reuse 256 --swa-full"
+SERVER_VARIANT_KEYS = {"slots": int, "timeLimits": bool, "newlineStop": bool, "args": str}
+
+
+@dataclass(frozen=True)
+class ServerSetup:
+    """How one ``llama-server*`` system starts its server and what it asks of it."""
+
+    slots: int | None
+    time_limits: bool
+    newline_stop: bool
+    extra_args: tuple[str, ...] = ()
+
+
+def server_setup(system: str, args: argparse.Namespace) -> ServerSetup:
+    """The flags of ``llama-server``, ``llama-server-nl`` or a ``--llama-server-variant``."""
+    base = ServerSetup(args.llama_server_slots or None, args.llama_vim_time_limits,
+                       system == "llama-server-nl", tuple(args.llama_server_args.split()))
+    variant = args.server_variants.get(system)
+    if variant is None:
+        return base
+    slots = variant.get("slots", base.slots)
+    return ServerSetup(slots if slots else None, variant.get("timeLimits", base.time_limits),
+                       variant.get("newlineStop", True),
+                       base.extra_args + tuple(str(variant.get("args", "")).split()))
 
 
 class Vocab:
@@ -236,14 +265,15 @@ def lsp_command(system: str, args: argparse.Namespace, model: Path, endpoint: st
     return command, "naive/status", None
 
 
-def start_llama_server(args: argparse.Namespace, model: Path) -> LlamaServer:
-    """llama-server as the ``llama-server`` systems (and ``ghost-llama-server``) get it."""
-    return LlamaServer(model, args.threads, args.context, args.llama_server_args.split(),
-                       slots=args.llama_server_slots or None)
+def start_llama_server(args: argparse.Namespace, model: Path, setup: ServerSetup) -> LlamaServer:
+    """llama-server as a ``llama-server*`` system (or ``ghost-llama-server``) gets it."""
+    return LlamaServer(model, args.threads, args.context, list(setup.extra_args),
+                       slots=setup.slots)
 
 
 def run_lsp(run: Run, args: argparse.Namespace, model: Path, file: FileReplay) -> None:
-    server = start_llama_server(args, model) if run.system == "ghost-llama-server" else None
+    server = (start_llama_server(args, model, server_setup("llama-server", args))
+              if run.system == "ghost-llama-server" else None)
     endpoint = server.url("") if server is not None else ""
     command, status_method, options = lsp_command(run.system, args, model, endpoint)
     driver = LspDriver(command, status_method, options)
@@ -303,13 +333,15 @@ def no_model_probe(driver: LspDriver, count: int = 20) -> dict[str, Any]:
 
 def run_llama_server(run: Run, args: argparse.Namespace, model: Path, file: FileReplay,
                      fim: bool) -> None:
-    stop = ["\n"] if run.system == "llama-server-nl" else []
-    server = start_llama_server(args, model)
+    setup = server_setup(run.system, args)
+    stop = ["\n"] if setup.newline_stop else []
+    server = start_llama_server(args, model, setup)
     mode = "infill" if fim else "completion"
-    run.info = {"mode": mode, "command": " ".join(server.command[1:]), "stop": stop}
+    run.info = {"mode": mode, "command": " ".join(server.command[1:]), "stop": stop,
+                "timeLimits": setup.time_limits}
     driver = HttpDriver(server.port, mode, max_tokens=args.max_tokens,
                         window_lines=args.window_lines, stop=stop,
-                        time_limits=args.llama_vim_time_limits)
+                        time_limits=setup.time_limits)
     try:
         server.wait_ready()
         before = server.metrics()
@@ -331,20 +363,34 @@ def schedule(systems: list[str], rounds: int, files: int) -> list[dict[str, Any]
     return out
 
 
-def parse_variants(parser: argparse.ArgumentParser, values: list[str]) -> dict[str, dict[str, Any]]:
+def parse_variants(parser: argparse.ArgumentParser, values: list[str], flag: str, prefix: str
+                   ) -> dict[str, dict[str, Any]]:
+    """``NAME=JSON`` values of ``flag`` as ``{prefix-NAME: the JSON object}``."""
     variants: dict[str, dict[str, Any]] = {}
     for value in values:
         name, sep, text = value.partition("=")
         if not sep or not re.fullmatch(r"[A-Za-z0-9_.]+", name):
-            parser.error(f"--ghost-variant wants NAME=JSON (NAME: letters, digits, _ .): {value!r}")
+            parser.error(f"{flag} wants NAME=JSON (NAME: letters, digits, _ .): {value!r}")
         try:
             options = json.loads(text)
         except json.JSONDecodeError as error:
-            parser.error(f"--ghost-variant {name}: not JSON: {error}")
+            parser.error(f"{flag} {name}: not JSON: {error}")
         if not isinstance(options, dict):
-            parser.error(f"--ghost-variant {name}: the JSON must be an object")
-        variants[f"ghost-{name}"] = options
+            parser.error(f"{flag} {name}: the JSON must be an object")
+        variants[f"{prefix}-{name}"] = options
     return variants
+
+
+def check_server_variants(parser: argparse.ArgumentParser, variants: dict[str, dict[str, Any]]
+                          ) -> None:
+    for system, options in variants.items():
+        if system in SYSTEMS:
+            parser.error(f"--llama-server-variant: {system} is a built-in system")
+        for key, value in options.items():
+            wanted = SERVER_VARIANT_KEYS.get(key)
+            if wanted is None or type(value) is not wanted:
+                parser.error(f"--llama-server-variant {system}: {key!r} must be one of "
+                             f"{', '.join(f'{k} ({t.__name__})' for k, t in SERVER_VARIANT_KEYS.items())}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -371,6 +417,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ghost-variant", action="append", default=[], metavar="NAME=JSON",
                         help="add system ghost-NAME: ghost-ls with JSON merged into its "
                              "initializationOptions (repeatable)")
+    parser.add_argument("--llama-server-variant", action="append", default=[],
+                        metavar="NAME=JSON",
+                        help="add system llama-server-NAME: /infill with a newline stop on a "
+                             "llama-server configured by JSON keys slots (-np), timeLimits, "
+                             "newlineStop, args (repeatable)")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--window-lines", type=int, default=60)
     parser.add_argument("--threads", type=int, default=2)
@@ -395,12 +446,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "(ghost-ls prefetches the next line after one)")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
-    args.variants = parse_variants(parser, args.ghost_variant)
+    args.variants = parse_variants(parser, args.ghost_variant, "--ghost-variant", "ghost")
+    args.server_variants = parse_variants(parser, args.llama_server_variant,
+                                          "--llama-server-variant", "llama-server")
+    check_server_variants(parser, args.server_variants)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    unknown = set(systems) - set(SYSTEMS) - set(args.variants)
+    unknown = set(systems) - set(SYSTEMS) - set(args.variants) - set(args.server_variants)
     if unknown:
         parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
-    args.system_list = list(dict.fromkeys([*systems, *args.variants]))
+    args.system_list = list(dict.fromkeys([*systems, *args.variants, *args.server_variants]))
     if args.rounds < 1 or args.lines < 1:
         parser.error("--rounds and --lines must be at least 1")
     return args
@@ -597,9 +651,18 @@ def ratios(result: dict[str, Any], ghost_floors: dict[str, dict[str, Any]], roun
     out["perRound"] = per_round
     out["pooled"] = pooled_ratios
     out["perLanguage"] = per_language
+    servers = [name for name in systems if name.startswith("llama-server")
+               and pooled_p50(name) is not None]
+    best = min(servers, key=lambda name: pooled_p50(name) or 0.0) if servers else None
+    best_tts = systems[best]["timeToSuggestionMs"] if best else {}
+    ghost_tts = ghost.get("timeToSuggestionMs") or {}
+    out["bestLlamaServer"] = {"system": best, "p50": best_tts.get("p50"),
+                              "p95": best_tts.get("p95"),
+                              "chosenBy": "lowest pooled p50 of the llama-server systems run"}
     out["targets"] = {
-        "ghostOverLlamaServer<=0.15": (per_round.get("ghost/llama-server") or {}).get("median"),
-        "ghostOverFloor<=1.3": (per_round.get("ghost/floor") or {}).get("median"),
+        "ghostOverBestLlamaServerP50<=0.5": (per_round.get(f"ghost/{best}") or {}).get("median"),
+        "ghostOverBestLlamaServerP95<=0.5": ratio(ghost_tts.get("p95"), best_tts.get("p95")),
+        "ghostOverFloor<=1.2": (per_round.get("ghost/floor") or {}).get("median"),
         "serverOverheadP50Ms<5": (ghost.get("serverOverheadMs") or {}).get("p50"),
         "typingThroughP50Ms<5": (ghost.get("typingThroughCacheMs") or {}).get("p50"),
         "noModelRoundTripP50Ms<5": ((ghost.get("noModelProbe") or {}).get("latencyMs") or {})
@@ -635,8 +698,10 @@ def main(argv: list[str] | None = None) -> int:
     languages = sorted({file.language for file in replays})
     result: dict[str, Any] = header("typing_replay")
     result["model"] = {"name": args.model, "path": str(model), "fimTokens": vocab.fim}
-    result["settings"] = {k: v for k, v in vars(args).items() if k not in ("json_out", "variants")}
+    result["settings"] = {k: v for k, v in vars(args).items()
+                          if k not in ("json_out", "variants", "server_variants")}
     result["settings"]["ghostVariants"] = args.variants
+    result["settings"]["llamaServerVariants"] = args.server_variants
     result["settings"]["llamaCppBin"] = str(bin_dir())
     result["replay"] = [{"file": f.number, "spec": f.spec, "path": f.replay.path,
                          "language": f.language, "midFile": f.replay.mid_file,

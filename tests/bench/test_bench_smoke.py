@@ -141,7 +141,8 @@ def test_typing_replay_ghost_and_llama_vim_on_the_same_llama_server(fim_model: s
     result = run_script(
         "typing_replay.py", "--model", fim_model, "--files", str(source), "--lines", "2",
         "--interval-ms", "40", "--systems", "ghost-llama-server,llama-server", "--rounds", "1",
-        "--no-floor", "--max-tokens", "16", timeout=600,
+        "--no-floor", "--max-tokens", "16",
+        "--llama-server-variant", 'np1={"slots": 1, "timeLimits": false}', timeout=600,
     )
     ghost = result["systems"]["ghost-llama-server"]
     assert ghost["settings"]["backend"] == "llama-server", ghost["settings"]
@@ -153,6 +154,13 @@ def test_typing_replay_ghost_and_llama_vim_on_the_same_llama_server(fim_model: s
     assert server["tokensEvaluatedPerKeystroke"] == per_keystroke
     vim = result["systems"]["llama-server"]
     assert vim["mode"] == "infill" and vim["counters"]["promptTokensTotal"] > 0
+    assert " -np " not in vim["command"] and vim["stop"] == [] and vim["timeLimits"] is True
+    swept = result["systems"]["llama-server-np1"]  # the variant: -np 1, newline stop, no limits
+    assert " -np 1 " in f" {swept['command']} " and swept["stop"] == ["\n"]
+    assert swept["timeLimits"] is False
+    best = result["ratios"]["bestLlamaServer"]
+    assert best["system"] in ("llama-server", "llama-server-np1")
+    assert best["p50"] == result["systems"][best["system"]]["timeToSuggestionMs"]["p50"]
 
 
 def test_team_backend(fim_model: str) -> None:
