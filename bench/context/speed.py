@@ -140,7 +140,7 @@ def type_text(builder: ContextBuilder, uri: str, text: str, row: int, col: int,
         offset += len(insert)
         version += 1
         started = time.perf_counter()
-        builder.did_change(uri, version, [change], text)
+        builder.did_change(uri, version, [change])
         TIMES["did_change"].append((time.perf_counter() - started) * 1000)
         if char == "\n":
             lines[row:row + 1] = [lines[row][:col], indent + lines[row][col:]]
@@ -193,8 +193,7 @@ class TypingRun:
                         if lines[i].strip() == "return None" and lines[i].startswith(" " * 8))
         self.text = "\n".join([*lines[:self.row], " " * 8, *lines[self.row:]])
         self.builder.did_change(self.uri, 1, [TextDocumentContentChangePartial(
-            range=Range(Position(self.row, 0), Position(self.row, 0)), text=" " * 8 + "\n")],
-            self.text)
+            range=Range(Position(self.row, 0), Position(self.row, 0)), text=" " * 8 + "\n")])
         self.builder.wait_idle(60)
         self.doc = self.builder._docs[self.uri].doc
         assert self.doc.spec is not None
@@ -291,7 +290,7 @@ def huge_scenario(counter: Callable[[str], int], lines: int = 200_000) -> dict[s
         change = TextDocumentContentChangePartial(
             range=Range(Position(row, i), Position(row, i)), text="x")
         started = time.perf_counter()
-        builder.did_change(uri, i + 2, [change], text)
+        builder.did_change(uri, i + 2, [change])
         changes.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         builder.build(uri, row, i + 1)

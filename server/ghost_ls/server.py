@@ -9,6 +9,10 @@ interface, which :class:`GhostServer` implements.  The protocol fixes:
   editor waiting forever;
 - a body that is not JSON is answered with ParseError (id null), and serving goes on;
 - a request after ``shutdown`` is answered with InvalidRequest (pygls drops it);
+- pygls keeps no copy of the open documents: the context engine's
+  :class:`~ghost_ls.context.documents.Document` is the one store of their text.  pygls'
+  copy split the whole text again at every ``didChange`` and broke lines where LSP does
+  not (form feed, U+2028), so its positions went wrong after them;
 - over stdio the JSON-RPC channel moves to private file descriptors, and fd 1 is
   pointed at stderr, fd 0 at /dev/null: llama-cpp-python points fd 1 at /dev/null
   while it loads a model, which silently swallowed every answer written meanwhile,
@@ -38,8 +42,8 @@ from pygls.exceptions import (
 )
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
-from pygls.workspace import TextDocument
 
 from ghost_ls import __version__
 from ghost_ls.features import (
@@ -97,6 +101,26 @@ class GhostProtocol(LanguageServerProtocol):
             return
         super().handle_message(message)
 
+    # pygls' built-in document sync stores every open document in its workspace; these
+    # replacements only pass the notification on to ghost-ls' handlers (features/sync.py)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
+        yield from self._to_feature(types.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        yield from self._to_feature(types.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
+        yield from self._to_feature(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    def _to_feature(self, method: str, params: Any) -> Any:
+        handler = self.fm.features.get(method)
+        if handler is not None:
+            yield handler, (params,), None
+
 
 def private_stdio() -> tuple[BinaryIO, BinaryIO]:
     """The JSON-RPC channel on descriptors of its own; fd 0 and 1 no longer carry it.
@@ -150,10 +174,6 @@ class GhostServer(LanguageServer):
         self.call_in_loop(
             lambda: self.window_show_message(types.ShowMessageParams(type=kind, message=f"ghost-ls: {text}"))
         )
-
-    def document(self, uri: str) -> TextDocument | None:
-        document: TextDocument | None = self.workspace.text_documents.get(uri)
-        return document
 
     def request_id(self) -> object:
         return self.protocol.msg_id

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from lsprotocol import types
-from pygls.workspace import TextDocument
 
 from ghost_ls.completer import Completer
 from ghost_ls.config import Settings, parse_settings
@@ -46,10 +45,6 @@ class Editor(Protocol):
 
     def show_message(self, text: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         """``window/showMessage`` (from any thread)."""
-        ...
-
-    def document(self, uri: str) -> TextDocument | None:
-        """The open document ``uri`` as the editor last sent it, or None."""
         ...
 
     def request_id(self) -> object:

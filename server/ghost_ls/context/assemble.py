@@ -119,14 +119,20 @@ class Assembler:
         return state.imports
 
     def _imported(self, state: DocState) -> dict[str, str]:
-        """Imported names, the ones the file uses most first (cached with the imports)."""
+        """Imported names, the ones the file uses most first (cached with the imports).
+
+        The uses are counted over the whole text only when the set of imported names
+        changes, not each time an edit near the imports drops the cache: typing beside
+        the imports costs the import lines, not the document.
+        """
         if state.imported is None:
             found = imported_names(state.doc.line, state.imports or [])
-            text = state.doc.text
-            if len(text) <= MAX_COUNT_CHARS:
-                uses = {name: text.count(name) for name in found}
-                found = dict(sorted(found.items(), key=lambda item: -uses[item[0]]))
-            state.imported = found
+            if state.import_uses is None or state.import_uses.keys() != found.keys():
+                text = state.doc.text
+                counted = len(text) <= MAX_COUNT_CHARS
+                state.import_uses = {name: text.count(name) if counted else 0 for name in found}
+            uses = state.import_uses
+            state.imported = dict(sorted(found.items(), key=lambda item: -uses[item[0]]))
         return state.imported
 
     def _headers(self, state: DocState, tree: Tree | None, row: int,

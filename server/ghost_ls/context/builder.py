@@ -7,7 +7,7 @@ assembles the window, preamble, snippets and mode (:mod:`assemble`).  Parsing of
 documents and all indexing happen on a background thread (:mod:`worker`).
 
 No method raises: an internal error is logged (rate-limited) and ``build`` falls back
-to a plain line window, ``did_change`` to a resync from the server's text.
+to a plain line window, ``did_change`` to a full reparse.
 """
 
 from __future__ import annotations
@@ -112,26 +112,26 @@ class ContextBuilder:
         self._docs[uri] = DocState(doc, self._display_path(uri),
                                    self._indexer.rules.allows_uri(uri))
         doc.tree()  # small files parse now, large ones start in the background
-        self._indexer.document_changed(uri, language_id, text, immediate=True)
+        self._indexer.document_changed(uri, language_id, lambda: doc.text, immediate=True)
 
-    def did_change(self, uri: str, version: int, changes: Sequence[Any], text: str) -> None:
+    def did_change(self, uri: str, version: int, changes: Sequence[Any]) -> None:
         state = self._docs.get(uri)
         if state is None:
             return
         try:
-            self._change(state, version, changes, text)
+            self._change(state, version, changes)
         except Exception:
             self._log_error("did_change")
-            self._guard("resync", lambda: state.doc.reset(text))
+            self._guard("did_change", state.doc.parse.invalidate)
 
-    def _change(self, state: DocState, version: int, changes: Sequence[Any], text: str) -> None:
+    def _change(self, state: DocState, version: int, changes: Sequence[Any]) -> None:
         doc = state.doc
-        shifts = doc.apply_changes(changes, version, text)
+        shifts = doc.apply_changes(changes, version)
         state.follow(shifts)
         self._ring.shift(doc.uri, shifts)
         if state.shareable and shifts and shifts[-1].count < 1 << 20:
             self._ring.record(doc.uri, state.path, doc.line, doc.line_count(), shifts[-1].first)
-        self._indexer.document_changed(doc.uri, doc.language_id, text)
+        self._indexer.document_changed(doc.uri, doc.language_id, lambda: doc.text)
 
     def did_save(self, uri: str, text: str | None = None) -> None:
         state = self._docs.get(uri)
@@ -142,7 +142,7 @@ class ContextBuilder:
             if text is not None and text != state.doc.text:
                 state.doc.reset(text)
                 state.imports = None
-            self._indexer.document_changed(uri, state.doc.language_id, state.doc.text, True)
+            self._indexer.document_changed(uri, state.doc.language_id, lambda: state.doc.text, True)
 
         self._guard("did_save", save)
 
@@ -158,6 +158,11 @@ class ContextBuilder:
         self._guard("close", self._worker.close)
 
     # -- requests ------------------------------------------------------------------
+
+    def document(self, uri: str) -> Document | None:
+        """The open document ``uri`` (the server's one copy of its text), or None."""
+        state = self._docs.get(uri)
+        return state.doc if state is not None else None
 
     def line_text(self, uri: str, line: int) -> str | None:
         """Line ``line`` of an open document without its line break; None if unknown or past the end.

@@ -1,19 +1,24 @@
-"""An open document: its text as LSP lines, kept in step with didChange edits, and its tree.
+"""An open document: the server's one copy of its text, as LSP lines, and its tree.
 
-``did_change`` hands us the lsprotocol change events (ranges in UTF-16 positions) and
-the resulting text.  We apply each event to our line list (a splice, O(edit) plus a
-pointer move), translate it into a tree-sitter edit (byte offsets and row/byte-column
-points) and record which lines moved, so windows and the recent-edits ring can follow.
-After the batch we check our text against the server's; on any disagreement we resync
-from the server's text and reparse from scratch.
+ghost-ls keeps the only store of each open document's text (pygls keeps none, see
+``server.py``).  ``did_change`` hands us the lsprotocol change events (ranges in UTF-16
+positions); we apply each one to our line list (a splice, O(edit) plus a pointer move),
+translate it into a tree-sitter edit (byte offsets and row/byte-column points) and
+record which lines moved, so windows and the recent-edits ring can follow.  The whole
+text is joined only when something asks for it (a parse, the index), never per
+keystroke; sizes in characters and in UTF-8 bytes are kept as running totals.
 
 tree-sitter counts rows at ``\\n`` only; LSP also breaks lines at a lone ``\\r``.  For the
 rare document with lone ``\\r`` we parse a copy where each lone ``\\r`` is a ``\\n`` (same
 length, so offsets agree) and reparse it from scratch after each batch.
+
+Edits arrive on the server's thread; the index thread reads :attr:`Document.text`, so
+the lines and the joined text are guarded by a lock.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -58,11 +63,12 @@ class Document:
         self.uri = uri
         self.language_id = language_id
         self.version = version
-        self.resyncs = 0
         self.parse = ParseState(spec, submit)
         self.lines: list[str] = []
-        self.text = ""
         self.length = 0
+        self.byte_length = 0
+        self._joined: str | None = ""
+        self._lock = threading.Lock()
         self._lone_cr = 0
         self._non_ascii = 0
         self._starts: list[int] = [0]
@@ -73,15 +79,25 @@ class Document:
     def spec(self) -> LanguageSpec | None:
         return self.parse.spec
 
+    @property
+    def text(self) -> str:
+        """The whole text, joined from the lines on the first read after an edit."""
+        with self._lock:
+            if self._joined is None:
+                self._joined = "".join(self.lines)
+            return self._joined
+
     def reset(self, text: str) -> None:
-        """Replace the whole text (open, whole-document change, resync)."""
-        self.text = text
-        self.lines = split_lines(text)
-        self.length = len(text)
-        self._lone_cr = sum(1 for line in self.lines if line.endswith("\r")) if "\r" in text else 0
-        self._non_ascii = 0 if text.isascii() else sum(1 for ln in self.lines if not ln.isascii())
-        self._starts = [0]
-        self._byte_starts = [0]
+        """Replace the whole text (open, whole-document change, save with text)."""
+        with self._lock:
+            self._joined = text
+            self.lines = split_lines(text)
+            self.length = len(text)
+            self.byte_length = utf8_len(text)
+            self._lone_cr = sum(1 for line in self.lines if line.endswith("\r")) if "\r" in text else 0
+            self._non_ascii = 0 if text.isascii() else sum(1 for ln in self.lines if not ln.isascii())
+            self._starts = [0]
+            self._byte_starts = [0]
         self.parse.invalidate()
 
     def line_count(self) -> int:
@@ -95,16 +111,15 @@ class Document:
 
     def source(self) -> bytes:
         """The bytes tree-sitter parses (lone ``\\r`` as ``\\n``, see module docstring)."""
-        text = self.text if not self._lone_cr else lone_cr_to_lf(self.text)
-        return encode(text)
+        text = self.text
+        return encode(lone_cr_to_lf(text) if self._lone_cr else text)
 
     def tree(self, force: bool = False) -> Tree | None:
         """The syntax tree, reparsed lazily (None: no grammar, too large, or not ready)."""
-        size = self.length if not self._non_ascii else len(encode(self.text))
-        return self.parse.tree(self.source, size, force)
+        return self.parse.tree(self.source, self.byte_length, force)
 
-    def apply_changes(self, changes: Sequence[Any], version: int, text: str) -> list[LineShift]:
-        """Apply LSP change events; returns the line shifts, resyncing from ``text`` if needed."""
+    def apply_changes(self, changes: Sequence[Any], version: int) -> list[LineShift]:
+        """Apply LSP change events in order; returns the line shifts they made."""
         self.version = version
         shifts: list[LineShift] = []
         lone_cr_before = self._lone_cr
@@ -115,12 +130,8 @@ class Document:
                 self.reset(new_text)
                 shifts.append(LineShift(0, 1 << 30, 1 << 30))
                 continue
-            shifts.append(self._apply_range(bounds, new_text))
-        if self.length != len(text) or (changes and not self._agrees_with(text, shifts[-1])):
-            self.resyncs += 1
-            self.reset(text)
-            return [LineShift(0, 1 << 30, 1 << 30)]
-        self.text = text
+            with self._lock:
+                shifts.append(self._apply_range(bounds, new_text))
         if self._lone_cr or lone_cr_before:
             self.parse.invalidate()
         return shifts
@@ -149,6 +160,8 @@ class Document:
         self._count(old, -1)
         self._count(replaced, +1)
         self.length += sum(map(len, replaced)) - sum(map(len, old))
+        self.byte_length += sum(map(utf8_len, replaced)) - sum(map(utf8_len, old))
+        self._joined = None
         if edit is None:
             self.parse.invalidate()
         else:
@@ -201,17 +214,6 @@ class Document:
                 self._lone_cr += sign
             if not line.isascii():
                 self._non_ascii += sign
-
-    def _agrees_with(self, text: str, shift: LineShift) -> bool:
-        """Spot check: the last edited lines sit at the same offset in ``text``."""
-        if shift.count > 64:
-            return "".join(self.lines) == text
-        if shift.first >= len(self._starts) and len(self.lines) > 20000:
-            return True  # huge document: the length check has to do
-        offset = self.offset(shift.first)
-        region = "".join(self.lines[shift.first:shift.first + shift.count])
-        return text[offset:offset + len(region)] == region
-
 
 def _extend(starts: list[int], lines: list[str], line: int, size: Callable[[str], int]) -> int:
     """``starts[line]``, filling the cache of running sums up to ``line`` first."""

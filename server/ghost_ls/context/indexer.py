@@ -52,8 +52,8 @@ class Indexer:
         self.rules = PrivacyRules([])
         self.enabled = True
         self._config: tuple[tuple[Path, ...], tuple[str, ...], bool] = ((), (), True)
-        self._open: dict[str, tuple[str, str]] = {}
-        """uri -> (language id, text) snapshots of open documents."""
+        self._open: dict[str, tuple[str, Callable[[], str]]] = {}
+        """uri -> (language id, how to read the document's current text)."""
         self._dirty: dict[str, float] = {}
         self._keys: dict[str, str] = {}
         self._stamps: dict[str, tuple[float, int]] = {}
@@ -93,11 +93,15 @@ class Indexer:
         path = uri_to_path(uri)
         return str(Path(os.path.abspath(path))) if path is not None else uri
 
-    def document_changed(self, uri: str, language_id: str, text: str,
+    def document_changed(self, uri: str, language_id: str, text_of: Callable[[], str],
                          immediate: bool = False) -> None:
-        """Remember the new text; it is indexed when quiet (or now, on save/open)."""
+        """Mark ``uri`` changed; it is indexed when quiet (or now, on save/open).
+
+        ``text_of`` reads the document's text at indexing time, on the index thread, so
+        a keystroke costs no copy of the whole text.
+        """
         with self._lock:
-            self._open[uri] = (language_id, text)
+            self._open[uri] = (language_id, text_of)
             if uri not in self._keys:
                 self._keys[uri] = self.key_for(uri)
             self._dirty[uri] = 0.0 if immediate else time.monotonic()
@@ -140,7 +144,8 @@ class Indexer:
         if snapshot is None:
             return
         key = self.key_for(uri)
-        language_id, text = snapshot
+        language_id, text_of = snapshot
+        text = text_of()
         if not self.rules.allows_uri(uri) or len(text) > MAX_FILE_BYTES:
             self.index.remove(key)
             return

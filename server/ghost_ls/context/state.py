@@ -35,6 +35,8 @@ class DocState:
     imports_from_tree: bool = False
     imported: dict[str, str] | None = None
     """Imported names (most used in the file first) -> their import statement."""
+    import_uses: dict[str, int] | None = None
+    """How often the file used each imported name when the set of names last changed."""
     picker: DefinitionPicker = field(default_factory=DefinitionPicker)
     last_row: int = 0
     layout: str = ""

@@ -79,7 +79,7 @@ async def complete_at(
 ) -> Completed | None:
     """Suggestions at ``position`` in ``uri``, or None when there is nothing to offer."""
     session.stats.requests += 1
-    document = session.editor.document(uri)
+    document = session.context.document(uri)
     if document is None or not session.settings.language_enabled(document.language_id or ""):
         return None
     line_text = session.context.line_text(uri, position.line)
@@ -121,7 +121,7 @@ async def complete_at(
     session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
     if outcome is None or outcome.cancelled:
         return None
-    if document.version != version or session.editor.document(uri) is not document:
+    if document.version != version or session.context.document(uri) is not document:
         log.debug("dropping a result for %s version %s (now %s)", uri, version, document.version)
         session.stats.stale_dropped += 1
         return None

@@ -69,7 +69,7 @@ def prefetch(session: Session, params: Any) -> None:
     shown = session.items.get(item_id) if item_id is not None else None
     if shown is None or not session.host.ready or session.worker.busy:
         return
-    document = session.editor.document(shown.uri)
+    document = session.context.document(shown.uri)
     if document is None or document.version != shown.version:
         return
     context = after_accepting(shown, session.settings.prompt_layout)

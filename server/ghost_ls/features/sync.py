@@ -1,8 +1,8 @@
-"""Document sync: keeps the context engine's copy of each open document current.
+"""Document sync: keeps the server's one copy of each open document current.
 
-pygls applies the incremental edits to its own workspace first; the context engine
-receives the same edits (for incremental tree-sitter reparsing) and the new text.
-An edit or a close cancels the generation running for the document.
+The context engine owns the text (pygls keeps none, see ``server.py``): it applies the
+incremental edits to its lines and its tree-sitter tree.  An edit or a close cancels
+the generation running for the document.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ def register(server: LanguageServer, session: Session) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
-        document = session.editor.document(uri)
-        if document is None:
+        if session.context.document(uri) is None:
             return
         session.worker.cancel_key(uri)  # the running generation is for an older text
-        session.context.did_change(uri, params.text_document.version, params.content_changes, document.source)
+        session.context.did_change(uri, params.text_document.version, params.content_changes)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(params: types.DidSaveTextDocumentParams) -> None:

@@ -52,7 +52,9 @@ class Editor:
     def edit(self, line: int, col: int, end_line: int, end_col: int, new: str) -> None:
         event, self.text = partial(self.text, line, col, end_line, end_col, new)
         self.version += 1
-        self.builder.did_change(self.uri, self.version, [event], self.text)
+        self.builder.did_change(self.uri, self.version, [event])
+        document = self.builder.document(self.uri)
+        assert document is not None and document.text == self.text  # the one store kept up
 
     def type(self, line: int, col: int, typed: str, indent: str = "") -> list:  # type: ignore[type-arg]
         """Type ``typed`` one key at a time from (line, col); returns a context per key."""

@@ -22,11 +22,11 @@ def test_deferred_reparse_catches_up_with_replayed_edits(monkeypatch) -> None:
     monkeypatch.setattr(parsing, "REPARSE_DEADLINE_S", -1.0)  # every inline reparse "slow"
     monkeypatch.setattr(parsing, "QUIET_S", 0.0)
     event, text = partial(text, 5, 0, 5, 0, "x = 1\n")
-    doc.apply_changes([event], 2, text)
+    doc.apply_changes([event], 2)
     stale = doc.tree()
     assert stale is not None and not doc.parse.fresh and len(jobs) == 1
     event, text = partial(text, 6, 0, 6, 0, "y = 2\n")  # typed while the job is queued
-    doc.apply_changes([event], 3, text)
+    doc.apply_changes([event], 3)
     assert doc.tree() is stale and len(jobs) == 1  # no second job while one is pending
     jobs.pop()()  # the worker runs the job
     monkeypatch.setattr(parsing, "REPARSE_DEADLINE_S", 10.0)
