@@ -41,6 +41,7 @@ class CompletionCache:
 
     def get(self, prefix: str, suffix: str) -> list[str] | None:
         """Suggestions still valid after typing; None when nothing matches."""
+        prefix = prefix[-(KEY_CHARS + MAX_TYPED):]  # all a key can look at: no copy of more
         for typed_count in range(min(MAX_TYPED, len(prefix)) + 1):
             base = prefix[: len(prefix) - typed_count]
             key = self._key(base, suffix)
