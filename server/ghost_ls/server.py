@@ -13,6 +13,8 @@ interface, which :class:`GhostServer` implements.  The protocol fixes:
   :class:`~ghost_ls.context.documents.Document` is the one store of their text.  pygls'
   copy split the whole text again at every ``didChange`` and broke lines where LSP does
   not (form feed, U+2028), so its positions went wrong after them;
+- over stdio the channel is read by the event loop, not by a thread job per line
+  (:mod:`ghost_ls.stdio_channel`);
 - over stdio the JSON-RPC channel moves to private file descriptors, and fd 1 is
   pointed at stderr, fd 0 at /dev/null: llama-cpp-python points fd 1 at /dev/null
   while it loads a model, which silently swallowed every answer written meanwhile,
@@ -56,6 +58,7 @@ from ghost_ls.features import (
     workspace_commands,
 )
 from ghost_ls.session import Session
+from ghost_ls.stdio_channel import serve
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +159,7 @@ class GhostServer(LanguageServer):
         """Serve over stdio; with no streams given, on :func:`private_stdio`'s channel."""
         if stdin is None and stdout is None:
             stdin, stdout = private_stdio()
-        super().start_io(stdin, stdout)
+        serve(self, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
 
     # -- the Editor interface ---------------------------------------------------------
 

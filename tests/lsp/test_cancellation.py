@@ -4,10 +4,10 @@ No test sleeps to guess that a generation is still running.  On the scripted bac
 (``engine/fake.py``) the first generation *holds* after its first token until it is
 cancelled or its budget is spent, and its first ``ghost/partialCompletion`` says it is
 running; so a held generation that ends at all was ended by the cancel or the budget.
-On the real model the signal is the ``generating`` status, sent as the job starts,
-before the model reads a prompt of several thousand tokens that no earlier request
-has put in the KV cache; the ``cancelled`` and ``timeouts`` counters of ``ghost/status``
-then say how the generation ended.
+On the real model the signal is the ``generating`` status, sent once a job has run for
+0.1 s (``features/busy_status.py``), while the model still reads a prompt of several
+thousand tokens that no earlier request has put in the KV cache; the ``cancelled`` and
+``timeouts`` counters of ``ghost/status`` then say how the generation ended.
 """
 
 from __future__ import annotations
@@ -72,8 +72,10 @@ def _counters(client: LspClient) -> dict[str, int]:
 def test_cancel_request_is_answered_with_request_cancelled(fake_lsp: LspClient) -> None:
     uri = "file:///tmp/cancel.py"
     fake_lsp.open(uri, SAMPLE)
+    start = len(fake_lsp.notifications)
     request_id, waiter = _request(fake_lsp, uri)
     _wait_partial(fake_lsp, request_id)
+    _wait_status(fake_lsp, "generating", start)  # a held job is announced once it lasts
     mark = len(fake_lsp.notifications)
     fake_lsp.cancel(request_id)
     assert _answer(waiter)["error"]["code"] == -32800

@@ -18,6 +18,7 @@ from lsprotocol import types
 from ghost_ls.completer import Outcome
 from ghost_ls.context.text import utf16_to_index
 from ghost_ls.context.types import CompletionMode, PromptContext
+from ghost_ls.features.busy_status import BusyStatus
 from ghost_ls.session import Session
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,10 @@ async def complete_at(
     if settings.streaming and request_id is not None:
         partial = PartialSender(session, request_id, uri, version or 0, position)
 
+    busy = BusyStatus(session)
+
     def generate() -> Outcome:
-        session.post_status("generating", host.message)
+        busy.job_started()
         try:
             return session.completer.generate(
                 context,
@@ -113,11 +116,11 @@ async def complete_at(
                 cancel_event=cancel,
                 on_text=partial.progress if partial else None,
             )
-        finally:  # also after a cancel: the client's spinner must stop; an error the
-            # backend reported during the request (its server went away) stays the status
-            session.post_status(host.state, host.message)
+        finally:
+            busy.job_ended()
 
-    outcome = await session.worker.run(generate, cancel)
+    with busy:
+        outcome = await session.worker.run(generate, cancel)
     session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
     if outcome is None or outcome.cancelled:
         return None
