@@ -26,8 +26,8 @@ from pygls.lsp.server import LanguageServer
 log = logging.getLogger(__name__)
 
 HEADER_LIMIT = 64 * 1024
-"""Longest header line read as one; a longer one is passed on in pieces (and will not
-parse as a header, so the message loop skips it)."""
+"""Longest header line read as one; a longer one is passed on in pieces, nothing lost
+(they do not parse as a header, so the message loop skips them)."""
 
 
 class LoopPipeReader:
@@ -58,8 +58,10 @@ class LoopPipeReader:
             assert self._fallback is not None
             return await self._fallback.readline()
         try:
-            return await reader.readline()
-        except ValueError:  # a line over HEADER_LIMIT: hand on what is buffered
+            return await reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:  # the client closed the channel
+            return exc.partial
+        except asyncio.LimitOverrunError:  # a line over HEADER_LIMIT: hand it on in pieces
             return await reader.read(HEADER_LIMIT)
 
     async def readexactly(self, n: int) -> bytes:
