@@ -53,6 +53,10 @@ class LoopPipeReader:
         return self._reader
 
     async def readline(self) -> bytes:
+        # One turn of the event loop per line, as pygls' thread reader gave: the task an
+        # async handler of the previous message started (didChangeConfiguration applying
+        # settings) runs its first step before the next message is handled.
+        await asyncio.sleep(0)
         reader = await self._open()
         if reader is None:
             assert self._fallback is not None

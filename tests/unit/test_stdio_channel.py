@@ -2,7 +2,8 @@
 
 The LSP tests drive every request through :class:`LoopPipeReader` on a pipe; these
 cover what they do not: a header line longer than the reader's limit must not end the
-server, and a stdin asyncio cannot watch (a regular file) is read the pygls way.
+server, a stdin asyncio cannot watch (a regular file) is read the pygls way, and two
+messages that arrive in one read are handled in order.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
 import subprocess
 import sys
 from pathlib import Path
 
+from ghost_ls.devtools.lsp_client import LspClient
 from ghost_ls.stdio_channel import HEADER_LIMIT, LoopPipeReader
 
 
@@ -62,3 +65,28 @@ def test_a_regular_file_as_stdin_is_served(tmp_path: Path) -> None:
     ids = [message["id"] for message in answered if "id" in message and "method" not in message]
     assert ids == [1, 2]
     assert answered[0]["result"]["serverInfo"]["name"] == "ghost-ls"
+
+
+def test_settings_changed_just_before_a_request_apply_to_it(tmp_path: Path) -> None:
+    """didChangeConfiguration and ghost/status in one write: the status has the new settings.
+
+    The configuration handler is async; reading the next message from the buffer without
+    a turn of the event loop would answer the status before the settings were applied.
+    """
+    client = LspClient(env={**os.environ, "GHOST_LS_BACKEND": "fake"})
+    try:
+        client.initialize({"model": "(fake)", "streaming": True}, root=tmp_path)
+        client.wait_ready(timeout=120)
+        waiter: queue.Queue[dict[str, object]] = queue.Queue()
+        with client._lock:
+            client._pending[999] = waiter
+        assert client.process.stdin is not None
+        client.process.stdin.write(
+            frame({"jsonrpc": "2.0", "method": "workspace/didChangeConfiguration",
+                   "params": {"settings": {"model": "(fake)", "streaming": False}}})
+            + frame({"jsonrpc": "2.0", "id": 999, "method": "ghost/status"}))
+        client.process.stdin.flush()
+        status = LspClient.wait_response(waiter, timeout=60)
+        assert status["result"]["settings"]["streaming"] is False  # type: ignore[index]
+    finally:
+        client.close()
