@@ -24,8 +24,6 @@ class CompletionCache:
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = capacity
         self._entries: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
-        self._by_suffix: dict[str, set[str]] = {}
-        """Key suffix -> the key prefixes stored with it: a lookup looks at these only."""
 
     @staticmethod
     def _key(prefix: str, suffix: str) -> tuple[str, str]:
@@ -38,39 +36,24 @@ class CompletionCache:
         key = self._key(prefix, suffix)
         self._entries[key] = tuple(texts)
         self._entries.move_to_end(key)
-        self._by_suffix.setdefault(key[1], set()).add(key[0])
         while len(self._entries) > self._capacity:
-            (old_prefix, old_suffix), _ = self._entries.popitem(last=False)
-            prefixes = self._by_suffix[old_suffix]
-            prefixes.discard(old_prefix)
-            if not prefixes:
-                del self._by_suffix[old_suffix]
+            self._entries.popitem(last=False)
 
     def get(self, prefix: str, suffix: str) -> list[str] | None:
-        """Suggestions still valid after typing; None when nothing matches.
-
-        The entry typed through least wins.  Only entries stored with the same text
-        after the cursor are looked at, and compared in place (no copies of the prefix).
-        """
-        key_suffix = suffix[:KEY_CHARS]
-        candidates = self._by_suffix.get(key_suffix)
-        if not candidates:
-            return None
-        end = len(prefix)
-        for typed_count in range(min(MAX_TYPED, end) + 1):
-            base_end = end - typed_count
-            for key_prefix in candidates:
-                # the key is the last KEY_CHARS of the prefix before the typed characters
-                if (len(key_prefix) != min(base_end, KEY_CHARS)
-                        or not prefix.endswith(key_prefix, 0, base_end)):
-                    continue
-                key = (key_prefix, key_suffix)
-                typed = prefix[base_end:]
-                rest = [text[typed_count:] for text in self._entries[key] if text.startswith(typed)]
-                rest = [text for text in rest if text.strip()]
-                if rest:
-                    self._entries.move_to_end(key)
-                    return rest
+        """Suggestions still valid after typing; None when nothing matches."""
+        prefix = prefix[-(KEY_CHARS + MAX_TYPED):]  # all a key can look at: no copy of more
+        for typed_count in range(min(MAX_TYPED, len(prefix)) + 1):
+            base = prefix[: len(prefix) - typed_count]
+            key = self._key(base, suffix)
+            texts = self._entries.get(key)
+            if texts is None:
+                continue
+            typed = prefix[len(prefix) - typed_count :]
+            rest = [text[typed_count:] for text in texts if text.startswith(typed)]
+            rest = [text for text in rest if text.strip()]
+            if rest:
+                self._entries.move_to_end(key)
+                return rest
         return None
 
     def peek(self, prefix: str, suffix: str) -> bool:
@@ -79,4 +62,3 @@ class CompletionCache:
 
     def clear(self) -> None:
         self._entries.clear()
-        self._by_suffix.clear()
