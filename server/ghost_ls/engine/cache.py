@@ -41,18 +41,21 @@ class CompletionCache:
 
     def get(self, prefix: str, suffix: str) -> list[str] | None:
         """Suggestions still valid after typing; None when nothing matches."""
-        prefix = prefix[-(KEY_CHARS + MAX_TYPED):]  # all a key can look at: no copy of more
-        for typed_count in range(min(MAX_TYPED, len(prefix)) + 1):
-            base = prefix[: len(prefix) - typed_count]
-            key = self._key(base, suffix)
-            texts = self._entries.get(key)
+        key_suffix = suffix[:KEY_CHARS]
+        tail = prefix[-(KEY_CHARS + MAX_TYPED):]  # all a key can look at: no copy of more
+        end = len(tail)
+        entries = self._entries
+        for typed_count in range(min(MAX_TYPED, end) + 1):
+            base_end = end - typed_count
+            key = (tail[max(0, base_end - KEY_CHARS):base_end], key_suffix)
+            texts = entries.get(key)
             if texts is None:
                 continue
-            typed = prefix[len(prefix) - typed_count :]
+            typed = tail[base_end:]
             rest = [text[typed_count:] for text in texts if text.startswith(typed)]
             rest = [text for text in rest if text.strip()]
             if rest:
-                self._entries.move_to_end(key)
+                entries.move_to_end(key)
                 return rest
         return None
 
