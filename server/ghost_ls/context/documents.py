@@ -6,7 +6,7 @@ positions); we apply each one to our line list (a splice, O(edit) plus a pointer
 translate it into a tree-sitter edit (byte offsets and row/byte-column points) and
 record which lines moved, so windows and the recent-edits ring can follow.  The whole
 text is joined only when something asks for it (a parse, the index), never per
-keystroke; sizes in characters and in UTF-8 bytes are kept as running totals.
+keystroke; the size in UTF-8 bytes is kept as a running total.
 
 tree-sitter counts rows at ``\\n`` only; LSP also breaks lines at a lone ``\\r``.  For the
 rare document with lone ``\\r`` we parse a copy where each lone ``\\r`` is a ``\\n`` (same
@@ -65,7 +65,6 @@ class Document:
         self.version = version
         self.parse = ParseState(spec, submit)
         self.lines: list[str] = []
-        self.length = 0
         self.byte_length = 0
         self._joined: str | None = ""
         self._lock = threading.Lock()
@@ -92,7 +91,6 @@ class Document:
         with self._lock:
             self._joined = text
             self.lines = split_lines(text)
-            self.length = len(text)
             self.byte_length = utf8_len(text)
             self._lone_cr = sum(1 for line in self.lines if line.endswith("\r")) if "\r" in text else 0
             self._non_ascii = 0 if text.isascii() else sum(1 for ln in self.lines if not ln.isascii())
@@ -159,7 +157,6 @@ class Document:
         self.lines[first:last + 1] = replaced
         self._count(old, -1)
         self._count(replaced, +1)
-        self.length += sum(map(len, replaced)) - sum(map(len, old))
         self.byte_length += sum(map(utf8_len, replaced)) - sum(map(utf8_len, old))
         self._joined = None
         if edit is None:
@@ -171,7 +168,7 @@ class Document:
     def _tree_edit(self, start_line: int, head: str, end_line: int, old_tail: str,
                    new_text: str) -> Edit | None:
         """The tree-sitter edit for replacing ``head|...|old_tail`` (None: no tree kept)."""
-        if self.parse.spec is None or self.length > MAX_TREE_BYTES:
+        if self.parse.spec is None or self.byte_length > MAX_TREE_BYTES:
             return None
         start_byte = self._byte_offset(start_line) + utf8_len(head)
         old_end_col = utf8_len(old_tail)
