@@ -16,7 +16,8 @@ from typing import Any
 
 from ghost_ls.completer import Completer
 from ghost_ls.config import Settings
-from ghost_ls.context import ContextBuilder, PromptContext
+from ghost_ls.context.builder import ContextBuilder
+from ghost_ls.context.types import PromptContext
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.host import ModelHost

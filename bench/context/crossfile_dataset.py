@@ -35,11 +35,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 
 from ghost_ls.config import Settings
-from ghost_ls.context import ContextBuilder, PromptContext
+from ghost_ls.context.builder import ContextBuilder
 from ghost_ls.context.languages import spec_for
 from ghost_ls.context.parsing import parse_bytes
 from ghost_ls.context.tags import extract_definitions
 from ghost_ls.context.text import IDENTIFIER
+from ghost_ls.context.types import PromptContext
 
 TOP_LEVEL = ("function", "class", "constant", "type", "interface")
 

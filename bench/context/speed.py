@@ -38,8 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 from lsprotocol.types import Position, Range, TextDocumentContentChangePartial
 
 from ghost_ls.config import Settings
-from ghost_ls.context import ContextBuilder
-from ghost_ls.context.builder import approximate_tokens
+from ghost_ls.context.builder import ContextBuilder, approximate_tokens
 from ghost_ls.context.parsing import parse_bytes
 
 UNIT = '''

@@ -23,7 +23,7 @@ from lsprotocol import types
 
 from ghost_ls.completer import Completer
 from ghost_ls.config import Settings, parse_settings
-from ghost_ls.context import ContextBuilder
+from ghost_ls.context.builder import ContextBuilder
 from ghost_ls.context.types import PromptContext
 from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.host import ModelHost

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ghost_ls.config import Settings
-from ghost_ls.context import ContextBuilder
+from ghost_ls.context.builder import ContextBuilder
 from ghost_ls.context.text import utf16_to_index
 from ghost_ls.positions import utf16_length
 

@@ -291,3 +291,16 @@ def test_a_child_that_dies_while_loading_is_a_model_error(
     assert str(model) in message
     assert "GGML_ASSERT(n_layer > 0) failed" in message
     assert "ghost-ls doctor --model" in message
+
+
+def test_the_stop_rules_load_without_tree_sitter() -> None:
+    """The child unpickles the first request's stop rule by importing its module: that
+    import is on the first completion's path, and tree-sitter and the context builder
+    made it take 80 ms (the boundary's largest single cost, once per engine process)."""
+    code = (
+        "import sys, ghost_ls.postprocess.stops\n"
+        "print(sorted(m for m in sys.modules if 'tree_sitter' in m or m == 'ghost_ls.context.builder'))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env=child_environment())
+    assert shown.stdout.strip() == "[]"

@@ -16,7 +16,7 @@ from pathlib import Path
 from ghost_ls.commands import print_json
 from ghost_ls.completer import Completer
 from ghost_ls.config import Settings
-from ghost_ls.context import ContextBuilder
+from ghost_ls.context.builder import ContextBuilder
 from ghost_ls.context.languages import language_id_for_path
 from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.host import ModelHost

@@ -1,6 +1,6 @@
-"""Context: what the model sees. Documents, windows, scopes, symbols, recent edits."""
+"""Context: what the model sees. Documents, windows, scopes, symbols, recent edits.
 
-from ghost_ls.context.builder import ContextBuilder, approximate_tokens
-from ghost_ls.context.types import CompletionMode, PromptContext, Snippet
-
-__all__ = ["CompletionMode", "ContextBuilder", "PromptContext", "Snippet", "approximate_tokens"]
+Import from the modules themselves (``ghost_ls.context.builder``, ``.types``): this
+package imports nothing, so that a light module such as ``context.text`` (which the
+stop rules use in the engine's child process) does not load tree-sitter with it.
+"""

@@ -14,7 +14,7 @@ from lsprotocol.types import (
 )
 
 from ghost_ls.config import Settings
-from ghost_ls.context import ContextBuilder
+from ghost_ls.context.builder import ContextBuilder
 from ghost_ls.context.text import content, split_lines
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ghost_ls.context import CompletionMode
 from ghost_ls.context.assemble import Assembler
+from ghost_ls.context.types import CompletionMode
 
 from .conftest import Editor, whole
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ghost_ls.context import ContextBuilder
+from ghost_ls.context.builder import ContextBuilder
 from ghost_ls.context.tokens import approximate_tokens
 
 from .conftest import Editor, python_module
