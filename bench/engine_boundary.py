@@ -8,7 +8,10 @@
    ``--tokens``), ``--gap-ms`` after the previous one (an editor's debounce).
    Reported per request: the boundary's own cost (the child process' wall time minus
    the parent's tokenizing and the child's time from reading the request to sending
-   the result: messages, pickling, waking the other process), the wall time of each
+   the result: messages, pickling, waking the other process), the same cost from
+   timestamps taken in both processes on one clock, part by part (``BoundaryTimes``:
+   pickling, each wake-up, unpickling; it leaves out the parent's own bookkeeping,
+   which the in-process backend has too), the wall time of each
    backend and their paired difference (process minus in-process; on a loaded machine
    mostly noise), and the no-op round trip to the child (``ping``, back to back and
    after a pause).  A generation is one message each way (``engine/child.py``), so the
@@ -25,6 +28,7 @@ Prints one JSON object on stdout; progress on stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import threading
 import time
@@ -36,7 +40,7 @@ from ghost_ls.config import Settings
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt, StopRule
 from ghost_ls.engine.cpu_features import choose_for_this_cpu, system_info
 from ghost_ls.engine.llama import LlamaBackend
-from ghost_ls.engine.process import ProcessBackend
+from ghost_ls.engine.process import BoundaryTimes, ProcessBackend
 from ghost_ls.models.store import resolve_model
 from ghost_ls.postprocess.stops import stop_at_newline
 
@@ -91,6 +95,8 @@ def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) 
         wall: dict[str, list[float]] = {"inProcess": [], "childProcess": []}
         differences: list[float] = []
         overhead: list[float] = []
+        parts: dict[str, list[float]] = {field.name: [] for field in dataclasses.fields(BoundaryTimes)}
+        stamped: list[float] = []
         generated: list[int] = []
         mismatches = 0
         for index, text in enumerate(prompts):
@@ -107,6 +113,11 @@ def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) 
             # the boundary's own cost: wall time that is neither tokenizing nor llama.cpp
             compute = child.last_tokenize_seconds + child.last_child_seconds
             overhead.append(wall["childProcess"][-1] - compute * 1000)
+            times = child.last_boundary
+            assert times is not None
+            for name, seconds in dataclasses.asdict(times).items():
+                parts[name].append(seconds * 1000)
+            stamped.append(times.total * 1000)
             generated.append(results["childProcess"].generated_tokens)
             if results["childProcess"].text != results["inProcess"].text:
                 mismatches += 1
@@ -125,6 +136,8 @@ def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) 
             "threads": threads,
             "wallMs": {name: summary(values, 2) for name, values in wall.items()},
             "boundaryOverheadMs": summary(overhead, 3),
+            "boundaryStampedMs": summary(stamped, 3),
+            "boundaryPartsMs": {name: summary(values, 3) for name, values in parts.items()},
             "childMinusInProcessMs": summary(differences, 3),
             "pingRoundTripMs": summary(pings, 4),
             "pingAfterPauseRoundTripMs": summary(cold, 4),
@@ -182,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=16, help="max tokens per request (line end stops)")
     parser.add_argument("--gap-ms", type=int, default=150, help="pause before each request (debounce)")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads (1: steadier when shared)")
+    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: the server's choice)")
     parser.add_argument("--skip-buffers", action="store_true")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)

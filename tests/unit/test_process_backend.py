@@ -8,6 +8,7 @@ import dataclasses
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,7 +84,16 @@ def test_same_text_and_kv_reuse_as_in_process(backend: ProcessBackend, model_pat
     local = LlamaBackend(model_path, context_size=SETTINGS.context_size, threads=SETTINGS.threads)
     try:
         for text in PROMPTS:
-            child, own = generate(backend, text), generate(local, text)
+            started = time.perf_counter()
+            child = generate(backend, text)
+            wall = time.perf_counter() - started
+            own = generate(local, text)
+            # the boundary's parts (bench/engine_boundary.py) are spans of this call, stamped
+            # on one clock in both processes
+            boundary = backend.last_boundary
+            assert boundary is not None
+            parts = dataclasses.astuple(boundary)
+            assert min(parts) >= 0 and boundary.total + backend.last_child_seconds < wall
             compared = ("text", "stop_reason", "prompt_tokens", "reused_tokens", "evaluated_tokens")
             assert {k: getattr(child, k) for k in compared} == {k: getattr(own, k) for k in compared}
             assert child.generated_tokens == own.generated_tokens

@@ -129,15 +129,22 @@ def _drive(
         assert job[:1] == protocol.GENERATE
         tokens, rules = protocol.read_job(job[1:])
         assert tokens == [1, 2, 3]
-        engine.generate(tokens, rules)
+        engine.generate(tokens, rules, time.perf_counter())
 
     thread = threading.Thread(target=child_side)
     thread.start()
     parent = ProcessBackend.__new__(ProcessBackend)  # only the exchange, no process
     job = protocol.job_message([1, 2, 3], protocol.Job.of(request))
-    result = parent._exchange(child, job, request)  # type: ignore[arg-type]
+    exchanging = time.perf_counter()
+    result = parent._exchange(child, job, request, 0.0)  # type: ignore[arg-type]
+    exchange_seconds = time.perf_counter() - exchanging
     thread.join(10)
     assert child.decoded  # SAMPLING (or DONE) marked the decode
+    # both sides stamp one clock: each part of the boundary is a time span inside the exchange
+    boundary = parent.last_boundary
+    assert boundary is not None
+    parts = [boundary.to_child, boundary.unpack_job, boundary.to_parent, boundary.unpack_result]
+    assert min(parts) >= 0 and boundary.total < exchange_seconds
     child.flag.close()
     return model.evaluated, sent, result
 

@@ -110,13 +110,29 @@ def read_job(body: bytes) -> tuple[list[int], Job]:
     return tokens, job
 
 
-def result_message(result: GenerationResult, compute_seconds: float) -> bytes:
-    return DONE + pickle.dumps((result, compute_seconds))
+@dataclass(frozen=True)
+class ChildTimes:
+    """When the child read a job, began it and finished it (``time.perf_counter()``:
+    the system's monotonic clock on Linux and macOS, so the parent can compare)."""
+
+    received: float
+    started: float
+    finished: float
+
+    @property
+    def compute_seconds(self) -> float:
+        return self.finished - self.started
 
 
-def read_result(body: bytes) -> tuple[GenerationResult, float]:
-    result, compute_seconds = pickle.loads(body)
-    return result, compute_seconds
+def result_message(result: GenerationResult, times: ChildTimes) -> bytes:
+    # the times as plain numbers: this module runs as ``__main__`` in the child, where
+    # a pickled ChildTimes would name a class the parent cannot find
+    return DONE + pickle.dumps((result, dataclasses.astuple(times)))
+
+
+def read_result(body: bytes) -> tuple[GenerationResult, ChildTimes]:
+    result, times = pickle.loads(body)
+    return result, ChildTimes(*times)
 
 
 class SharedFlag:
@@ -186,7 +202,7 @@ class Engine:
         log.info("engine process %d loaded %s", os.getpid(), params["model_path"])
         return True
 
-    def generate(self, tokens: list[int], job: Job) -> None:
+    def generate(self, tokens: list[int], job: Job, received: float) -> None:
         started = time.perf_counter()
         if not self._decoded and self._extra_buffers and os.environ.get(CRASH_HOOK_ENV) == "1":
             log.warning("test hook %s: crashing at the first decode", CRASH_HOOK_ENV)
@@ -207,7 +223,7 @@ class Engine:
         except BackendError as failure:
             driver.fail(str(failure))
         driver.finish()
-        self._conn.send_bytes(result_message(result, time.perf_counter() - started))
+        self._conn.send_bytes(result_message(result, ChildTimes(received, started, time.perf_counter())))
 
     def _send_text(self, text: str) -> None:
         self._conn.send_bytes(TEXT + text.encode("utf-8"))
@@ -216,11 +232,12 @@ class Engine:
         while True:
             try:
                 message = self._conn.recv_bytes()
+                received = time.perf_counter()
             except (EOFError, OSError):
                 return 0  # the parent went away
             kind, body = message[:1], message[1:]
             if kind == GENERATE:
-                self.generate(*read_job(body))
+                self.generate(*read_job(body), received)
             elif kind == PING:
                 self._conn.send_bytes(PING)
             elif kind == LOAD:

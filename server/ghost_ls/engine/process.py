@@ -81,6 +81,38 @@ def failed(message: str) -> GenerationResult:
     return GenerationResult(text="", stop_reason="error", error=message)
 
 
+@dataclasses.dataclass(frozen=True)
+class BoundaryTimes:
+    """One generation's seconds spent on the process boundary, part by part."""
+
+    pack_job: float
+    """Pickling the job here."""
+    to_child: float
+    """From sending it to the child's ``recv`` returning (the child's wake-up)."""
+    unpack_job: float
+    """From there to the child starting the job (unpickling it, the stop rule's module)."""
+    to_parent: float
+    """From the child finishing to the result arriving here (pickling, this wake-up)."""
+    unpack_result: float
+    """Unpickling the result here."""
+
+    @classmethod
+    def of(
+        cls, pack_job: float, sent: float, child: protocol.ChildTimes, arrived: float, unpacked: float
+    ) -> BoundaryTimes:
+        return cls(
+            pack_job=pack_job,
+            to_child=child.received - sent,
+            unpack_job=child.started - child.received,
+            to_parent=arrived - child.finished,
+            unpack_result=unpacked - arrived,
+        )
+
+    @property
+    def total(self) -> float:
+        return self.pack_job + self.to_child + self.unpack_job + self.to_parent + self.unpack_result
+
+
 class ChildGone(Exception):
     """The engine process closed its end of the connection (it exited or crashed)."""
 
@@ -297,6 +329,8 @@ class ProcessBackend:
         """The last generate's time to tokenize the prompt here (for ``bench/``)."""
         self.last_child_seconds = 0.0
         """The last generate's time in the child, from reading the job to sending the result."""
+        self.last_boundary: BoundaryTimes | None = None
+        """Where the last generate's time outside tokenizing and llama.cpp went (for ``bench/``)."""
         self._child: EngineProcess | None = self._start(choice or choose_for_this_cpu(settings.extra_buffers))
         from ghost_ls.engine.llama import LlamaBackend
 
@@ -491,13 +525,16 @@ class ProcessBackend:
     def generate(self, request: GenerationRequest) -> GenerationResult:
         started = time.perf_counter()
         self.last_child_seconds = 0.0
+        self.last_boundary = None
         with self._vocab_lock:
             if self._closed:
                 return failed("the model is closed")
             tokens = self._vocab.prompt_tokens(request.prompt.text)
         self.last_tokenize_seconds = time.perf_counter() - started
         try:
+            packing = time.perf_counter()
             job = protocol.job_message(tokens, protocol.Job.of(request))
+            packed = time.perf_counter()
         except (pickle.PicklingError, AttributeError, TypeError) as error:
             return failed(f"the stop rule cannot be sent to the engine process ({error}): use a "
                           f"module-level function or class (engine/backend.py StopRule)")
@@ -507,7 +544,7 @@ class ProcessBackend:
                 return GenerationResult(text="", stop_reason="cancelled")
             return failed(self._down or "the llama.cpp engine is not running")
         try:
-            return self._exchange(child, job, request)
+            return self._exchange(child, job, request, packed - packing)
         except ChildGone:
             return failed(self._crashed(child))
         except ChildStuck:
@@ -525,9 +562,12 @@ class ProcessBackend:
             self._restart_in_background(child.choice, after_crash=False)
             return GenerationResult(text="", stop_reason="cancelled")
 
-    def _exchange(self, child: EngineProcess, job: bytes, request: GenerationRequest) -> GenerationResult:
+    def _exchange(
+        self, child: EngineProcess, job: bytes, request: GenerationRequest, packing_seconds: float
+    ) -> GenerationResult:
         """One generation: send the job, pass the text on as it grows, return the result."""
         child.flag.clear()
+        sending = time.perf_counter()
         child.send(job)
         while True:
             message = child.receive(request.cancel)
@@ -538,7 +578,12 @@ class ProcessBackend:
             elif kind == protocol.SAMPLING:
                 child.decoded = True
             elif kind == protocol.DONE:
-                result, self.last_child_seconds = protocol.read_result(message[1:])
+                arrived = time.perf_counter()
+                result, times = protocol.read_result(message[1:])
+                self.last_child_seconds = times.compute_seconds
+                self.last_boundary = BoundaryTimes.of(
+                    packing_seconds, sending, times, arrived, time.perf_counter()
+                )
                 if result.evaluated_tokens:
                     child.decoded = True
                 return result
