@@ -11,7 +11,9 @@
    the result: messages, pickling, waking the other process), the same cost from
    timestamps taken in both processes on one clock, part by part (``BoundaryTimes``:
    pickling, each wake-up, unpickling; it leaves out the parent's own bookkeeping,
-   which the in-process backend has too), the wall time of each
+   which the in-process backend has too) both alongside the in-process model and
+   again with the child alone (the in-process model closed: the server's setting, where
+   the parent runs no llama.cpp threads and holds no second model), the wall time of each
    backend and their paired difference (process minus in-process; on a loaded machine
    mostly noise), and the no-op round trip to the child (``ping``, back to back and
    after a pause).  A generation is one message each way (``engine/child.py``), so the
@@ -81,6 +83,28 @@ def run(
     return time.perf_counter() - started, result
 
 
+class BoundaryLog:
+    """The boundary's parts (``ProcessBackend.last_boundary``) over many requests."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[float]] = {field.name: [] for field in dataclasses.fields(BoundaryTimes)}
+        self.totals: list[float] = []
+
+    def add(self, backend: ProcessBackend) -> None:
+        times = backend.last_boundary
+        assert times is not None
+        for name, seconds in dataclasses.asdict(times).items():
+            self.parts[name].append(seconds * 1000)
+        self.totals.append(times.total * 1000)
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "total": summary(self.totals, 3),
+            "overOneMs": sum(total > 1.0 for total in self.totals),
+            "parts": {name: summary(values, 3) for name, values in self.parts.items()},
+        }
+
+
 def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) -> dict[str, Any]:
     settings = Settings(threads=threads, extra_buffers="auto")
     log(f"boundary: loading {model.name} in-process and in a child process")
@@ -95,8 +119,7 @@ def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) 
         wall: dict[str, list[float]] = {"inProcess": [], "childProcess": []}
         differences: list[float] = []
         overhead: list[float] = []
-        parts: dict[str, list[float]] = {field.name: [] for field in dataclasses.fields(BoundaryTimes)}
-        stamped: list[float] = []
+        alongside = BoundaryLog()
         generated: list[int] = []
         mismatches = 0
         for index, text in enumerate(prompts):
@@ -113,14 +136,17 @@ def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) 
             # the boundary's own cost: wall time that is neither tokenizing nor llama.cpp
             compute = child.last_tokenize_seconds + child.last_child_seconds
             overhead.append(wall["childProcess"][-1] - compute * 1000)
-            times = child.last_boundary
-            assert times is not None
-            for name, seconds in dataclasses.asdict(times).items():
-                parts[name].append(seconds * 1000)
-            stamped.append(times.total * 1000)
+            alongside.add(child)
             generated.append(results["childProcess"].generated_tokens)
             if results["childProcess"].text != results["inProcess"].text:
                 mismatches += 1
+        # the server's setting: the parent holds no model and runs no llama.cpp threads
+        local.close()
+        alone = BoundaryLog()
+        for text in prompts:
+            time.sleep(gap)
+            run(child, text, tokens, stop_at_newline)
+            alone.add(child)
         pings = [child.ping() * 1000 for _ in range(2000)]
         cold: list[float] = []
         for _ in range(30):  # after an idle pause, as a request after a keystroke finds it
@@ -136,8 +162,8 @@ def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) 
             "threads": threads,
             "wallMs": {name: summary(values, 2) for name, values in wall.items()},
             "boundaryOverheadMs": summary(overhead, 3),
-            "boundaryStampedMs": summary(stamped, 3),
-            "boundaryPartsMs": {name: summary(values, 3) for name, values in parts.items()},
+            "boundaryStampedMs": alongside.report(),
+            "boundaryStampedChildOnlyMs": alone.report(),
             "childMinusInProcessMs": summary(differences, 3),
             "pingRoundTripMs": summary(pings, 4),
             "pingAfterPauseRoundTripMs": summary(cold, 4),
