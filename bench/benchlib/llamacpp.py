@@ -90,7 +90,7 @@ class LlamaServer:
     """
 
     def __init__(self, model: Path, threads: int, context: int, extra: list[str],
-                 slots: int | None = None) -> None:
+                 slots: int | None = None, log_name: str = "llama-server.log") -> None:
         tool = binary("llama-server")
         if tool is None:
             raise FileNotFoundError("llama-server is not built; run bench/setup_llama_cpp.sh")
@@ -100,7 +100,7 @@ class LlamaServer:
                         "-c", str(context), *(["-np", str(slots)] if slots else []),
                         "--metrics", *llama_server_flags(), *extra]
         WORK.mkdir(parents=True, exist_ok=True)
-        self.log_path = WORK / "llama-server.log"
+        self.log_path = WORK / log_name
         self.log_file = self.log_path.open("w")
         log("starting " + " ".join(self.command))
         self.process = subprocess.Popen(self.command, stdout=self.log_file,
