@@ -441,6 +441,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--floor-prompt-sizes", default="32,512",
                         help="llama-bench -p sizes; the largest gives the floor's pp speed")
     parser.add_argument("--floor-reps", type=int, default=2)
+    parser.add_argument("--floor-depths", default="512,1024",
+                        help="llama-bench -d: generation speed after this many context tokens "
+                             "(0 is always measured), for the floor at each pause's depth")
     parser.add_argument("--no-did-show", action="store_true",
                         help="do not send textDocument/didShowCompletion for shown suggestions "
                              "(ghost-ls prefetches the next line after one)")
@@ -465,7 +468,8 @@ def measure_floor(args: argparse.Namespace, model: Path) -> dict[str, Any]:
         return {"skipped": "--no-floor"}
     if binary("llama-bench") is None:
         return {"skipped": f"llama-bench not built in {bin_dir()} (bench/setup_llama_cpp.sh)"}
-    return llama_bench(model, args.threads, args.floor_prompt_sizes, repetitions=args.floor_reps)
+    return llama_bench(model, args.threads, args.floor_prompt_sizes, repetitions=args.floor_reps,
+                       depths=args.floor_depths)
 
 
 def combine_floors(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -479,6 +483,8 @@ def combine_floors(before: dict[str, Any], after: dict[str, Any]) -> dict[str, A
         "ppSmallBatch": round((before["ppSmallBatch"] + after["ppSmallBatch"]) / 2, 1),
         "tgTokensPerSecond": round((before["tgTokensPerSecond"] + after["tgTokensPerSecond"]) / 2,
                                    1),
+        "tgByDepth": {depth: round((speed + after["tgByDepth"][depth]) / 2, 2)
+                      for depth, speed in before["tgByDepth"].items() if depth in after["tgByDepth"]},
     }
 
 
@@ -596,12 +602,13 @@ def floors(runs: list[Run], floor: dict[str, Any], count: Callable[[str], int], 
 
         def floor_of(chosen: list[Run]) -> dict[str, Any]:
             return floor_metrics(pooled(chosen)[0], floor["ppForFloor"], floor["tgTokensPerSecond"],
-                                 count, floor["ppSmallBatch"], max_tokens)
+                                 count, floor["ppSmallBatch"], max_tokens, floor.get("tgByDepth"))
 
         result = floor_of(mine)
         by_round = [floor_of([r for r in mine if r.round == n]) for n in range(1, rounds + 1)]
         result["perRoundP50Ms"] = [row["perPauseMs"]["p50"] for row in by_round]
         result["perRoundSmallBatchP50Ms"] = [row["perPauseMsSmallBatchPp"]["p50"] for row in by_round]
+        result["perRoundAtDepthP50Ms"] = [row["perPauseMsAtDepth"].get("p50") for row in by_round]
         out[system] = result
     return out
 
@@ -636,6 +643,7 @@ def ratios(result: dict[str, Any], ghost_floors: dict[str, dict[str, Any]], roun
         if own_floor:
             anchors["floor"] = own_floor["perRoundP50Ms"]
             anchors["floorSmallBatch"] = own_floor["perRoundSmallBatchP50Ms"]
+            anchors["floorAtDepth"] = own_floor["perRoundAtDepthP50Ms"]
         for anchor, theirs in anchors.items():
             key = f"{numerator}/{anchor}"
             per_round[key] = spread([ratio(mine[n], theirs[n]) for n in range(rounds)])
@@ -646,8 +654,9 @@ def ratios(result: dict[str, Any], ghost_floors: dict[str, dict[str, Any]], roun
                         systems[numerator]["perLanguage"][language]["p50"],
                         systems[anchor]["perLanguage"][language]["p50"])
             elif own_floor:
-                field_name = "perPauseMs" if anchor == "floor" else "perPauseMsSmallBatchPp"
-                pooled_ratios[key] = ratio(pooled_p50(numerator), own_floor[field_name]["p50"])
+                field_name = {"floor": "perPauseMs", "floorSmallBatch": "perPauseMsSmallBatchPp",
+                              "floorAtDepth": "perPauseMsAtDepth"}[anchor]
+                pooled_ratios[key] = ratio(pooled_p50(numerator), own_floor[field_name].get("p50"))
     out["perRound"] = per_round
     out["pooled"] = pooled_ratios
     out["perLanguage"] = per_language
@@ -663,6 +672,7 @@ def ratios(result: dict[str, Any], ghost_floors: dict[str, dict[str, Any]], roun
         "ghostOverBestLlamaServerP50<=0.5": (per_round.get(f"ghost/{best}") or {}).get("median"),
         "ghostOverBestLlamaServerP95<=0.5": ratio(ghost_tts.get("p95"), best_tts.get("p95")),
         "ghostOverFloor<=1.2": (per_round.get("ghost/floor") or {}).get("median"),
+        "ghostOverFloorAtDepth<=1.2": (per_round.get("ghost/floorAtDepth") or {}).get("median"),
         "serverOverheadP50Ms<5": (ghost.get("serverOverheadMs") or {}).get("p50"),
         "typingThroughP50Ms<5": (ghost.get("typingThroughCacheMs") or {}).get("p50"),
         "noModelRoundTripP50Ms<5": ((ghost.get("noModelProbe") or {}).get("latencyMs") or {})

@@ -42,24 +42,35 @@ def free_port() -> int:
 
 
 def llama_bench(model: Path, threads: int, prompt_sizes: str = "32,512", gen: int = 64,
-                repetitions: int = 2) -> dict[str, Any]:
-    """Prompt (pp) and generation (tg) tokens/s of ``model`` at ``threads`` threads."""
+                repetitions: int = 2, depths: str = "0") -> dict[str, Any]:
+    """Prompt (pp) and generation (tg) tokens/s of ``model`` at ``threads`` threads.
+
+    The pp figures and ``tgTokensPerSecond`` are at an empty context (depth 0, always
+    measured); ``tgByDepth`` has generation speed after ``depths`` tokens of context
+    (llama-bench ``-d``), which is what a completion deep in a prompt gets.
+    """
     tool = binary("llama-bench")
     if tool is None:
         raise FileNotFoundError("llama-bench is not built; run bench/setup_llama_cpp.sh")
+    depth_list = sorted({0, *(int(depth) for depth in depths.split(",") if depth.strip())})
     command = [str(tool), "-m", str(model), "-t", str(threads), "-p", prompt_sizes,
                "-n", str(gen), "-r", str(repetitions), "-o", "json",
+               "-d", ",".join(str(depth) for depth in depth_list),
                "--repack", "1" if choose_for_this_cpu("auto").enabled else "0"]
     log("running " + " ".join(command))
     out = subprocess.run(command, capture_output=True, text=True, check=True)
     rows = json.loads(out.stdout)
-    pp = {int(row["n_prompt"]): float(row["avg_ts"]) for row in rows if row["n_prompt"] > 0}
+    empty = [row for row in rows if int(row.get("n_depth", 0)) == 0]
+    pp = {int(row["n_prompt"]): float(row["avg_ts"]) for row in empty if row["n_prompt"] > 0}
     largest = max(pp) if pp else None
-    tg = [float(row["avg_ts"]) for row in rows if row["n_gen"] > 0]
+    tg = [float(row["avg_ts"]) for row in empty if row["n_gen"] > 0]
+    tg_by_depth = {str(int(row.get("n_depth", 0))): round(float(row["avg_ts"]), 2)
+                   for row in rows if row["n_gen"] > 0}
     return {
         "threads": threads,
         "ppTokensPerSecond": {str(size): round(speed, 1) for size, speed in sorted(pp.items())},
         "tgTokensPerSecond": round(tg[0], 1) if tg else None,
+        "tgByDepth": tg_by_depth,
         "ppForFloor": round(pp[largest], 1) if largest else None,
         "ppSmallBatch": round(pp[min(pp)], 1) if pp else None,
         "build": rows[0].get("build_commit") if rows else None,

@@ -7,6 +7,7 @@ over those runs (``delta``/``http_delta`` of each run's before/after, then ``add
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -137,9 +138,22 @@ def http_metrics(answers: list[Answer], keystrokes: int, counters: dict[str, flo
     return result
 
 
+def speed_at_depth(by_depth: dict[str, float], depth: float) -> float:
+    """Generation tok/s after ``depth`` tokens of context: linear between llama-bench's
+    measured depths, the nearest one's outside them."""
+    points = sorted((int(d), speed) for d, speed in by_depth.items())
+    if depth <= points[0][0]:
+        return points[0][1]
+    for (d0, s0), (d1, s1) in itertools.pairwise(points):
+        if depth <= d1:
+            return s0 + (s1 - s0) * (depth - d0) / (d1 - d0)
+    return points[-1][1]
+
+
 def floor_metrics(
     answers: list[Answer], pp: float, tg: float, count_tokens: Callable[[str], int],
     pp_small: float | None = None, max_tokens: int = 64,
+    tg_by_depth: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Compute floor of ghost-ls' own model-answered pauses: new prompt tokens / pp + generated / tg.
 
@@ -148,8 +162,11 @@ def floor_metrics(
     the few-token evaluations that KV reuse leaves.  Generated tokens come from
     ``lastGeneratedTokens`` when the server reports it, else they are estimated as the
     tokens of the suggestion plus the one that stopped it, at most ``max_tokens``.
+    ``tg_by_depth`` (llama-bench ``-d``) gives a third floor, ``perPauseMsAtDepth``: each
+    pause's tokens generated at the speed llama.cpp has at that pause's depth (its
+    prompt tokens plus half the generated ones) instead of at an empty context.
     """
-    floors, small = [], []
+    floors, small, deep = [], [], []
     estimated = 0
     for answer in answers:
         if not (answer.pause and answer.status == "answered" and answer.source != "cache"):
@@ -165,5 +182,8 @@ def floor_metrics(
         floors.append(1000 * (evaluated / pp + generated / tg))
         if pp_small:
             small.append(1000 * (evaluated / pp_small + generated / tg))
+        if tg_by_depth and "lastPromptTokens" in answer.extra:
+            depth = answer.extra["lastPromptTokens"] + generated / 2
+            deep.append(1000 * (evaluated / pp + generated / speed_at_depth(tg_by_depth, depth)))
     return {"perPauseMs": summary(floors), "perPauseMsSmallBatchPp": summary(small),
-            "generatedTokensEstimated": estimated}
+            "perPauseMsAtDepth": summary(deep), "generatedTokensEstimated": estimated}

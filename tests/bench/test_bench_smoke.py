@@ -94,7 +94,7 @@ def test_typing_replay(embedded_model: str) -> None:
     extra = ["--no-floor"]
     if (BIN / "llama-server").is_file() and (BIN / "llama-bench").is_file():
         systems += ",llama-server"
-        extra = ["--floor-prompt-sizes", "16", "--floor-reps", "1"]
+        extra = ["--floor-prompt-sizes", "16", "--floor-reps", "1", "--floor-depths", "64"]
     result = run_script(
         "typing_replay.py", "--model", embedded_model, "--files", str(source),
         "--lines", "2", "--window-lines", "8", "--interval-ms", "40", "--systems", systems,
@@ -117,6 +117,8 @@ def test_typing_replay(embedded_model: str) -> None:
         server = result["systems"]["llama-server"]
         assert server["mode"] == "completion" and server["timeToSuggestionMs"]["n"] >= 1
         assert result["floor"]["perPauseMs"]["n"] >= 1
+        assert set(result["floor"]["tgByDepth"]) == {"0", "64"}
+        assert result["floor"]["perPauseMsAtDepth"]["n"] == result["floor"]["perPauseMs"]["n"]
 
 
 @pytest.fixture(scope="module")
