@@ -3,9 +3,9 @@
 With a tree: the top-level nodes of the language's import kinds (Python ``import`` and
 ``from``, JS/TS ``import``, Go ``package``/``import``, Rust ``use``, C ``#include``,
 Java ``package``/``import``) plus Lua's ``local x = require(...)``.  The scan walks the
-root's children in order and stops once it is well past the last import, so it does
-not visit a whole large file.  Without a tree a per-language regex over the first
-lines stands in.
+root's children in order (a tree cursor: one step per sibling) and stops once it is
+well past the last import, so it does not visit a whole large file.  Without a tree a
+per-language regex over the first lines stands in, stopping the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ MAX_IMPORT_ROWS = 60
 _STOP_AFTER = 40
 """Top-level nodes after the last import before the scan gives up."""
 _SCAN_LINES = 300
+_STOP_AFTER_LINES = 80
+"""Lines after the last import before the regex scan gives up (a header before the
+first import does not count: the scan looks at up to ``_SCAN_LINES`` for that one)."""
 
 _TEXT_PATTERNS: dict[str, re.Pattern[str]] = {
     "python": re.compile(r"^(import\s|from\s+\S+\s+import\s)"),
@@ -43,12 +46,14 @@ def tree_imports(tree: Tree, spec: LanguageSpec) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     since_last = 0
     rows = 0
-    root = tree.root_node
-    for index in range(root.child_count):
-        node = root.child(index)
+    cursor = tree.walk()  # sibling steps are O(1); ``root.child(i)`` walks from the start
+    more = cursor.goto_first_child()
+    while more:
+        node = cursor.node
+        more = cursor.goto_next_sibling()
         if node is None:
             break
-        if _is_import(node.type, spec, node.text):
+        if _is_import(node, spec):
             rows += node.end_point.row - node.start_point.row + 1
             if rows > MAX_IMPORT_ROWS:
                 break
@@ -68,14 +73,21 @@ def last_row(node: Node) -> int:
     return end.row - 1 if end.column == 0 and end.row > node.start_point.row else end.row
 
 
-def _is_import(kind: str, spec: LanguageSpec, text: bytes | None) -> bool:
+def _is_import(node: Node, spec: LanguageSpec) -> bool:
+    kind = node.type
     if kind in spec.imports:
         return True
-    if spec.name == "lua" and kind == "variable_declaration" and text is not None:
-        return b"require" in text[:200]
+    # the node's text only where it decides (a class's text is the whole class)
+    if spec.name == "lua" and kind == "variable_declaration":
+        return b"require" in _head(node)
     if spec.name in ("javascript", "typescript", "tsx") and kind == "lexical_declaration":
-        return text is not None and b"require(" in text[:200]
+        return b"require(" in _head(node)
     return False
+
+
+def _head(node: Node) -> bytes:
+    text = node.text
+    return text[:200] if text is not None else b""
 
 
 def text_imports(line_at: LineAt, line_count: int, grammar: str) -> list[tuple[int, int]]:
@@ -84,9 +96,15 @@ def text_imports(line_at: LineAt, line_count: int, grammar: str) -> list[tuple[i
     if pattern is None:
         return []
     found: list[tuple[int, int]] = []
+    since_last = 0
     for row in range(min(line_count, _SCAN_LINES)):
         if pattern.match(line_at(row)):
             found.append((row, row))
+            since_last = 0
             if len(found) >= MAX_IMPORT_ROWS:
+                break
+        elif found:
+            since_last += 1
+            if since_last > _STOP_AFTER_LINES:
                 break
     return found

@@ -65,3 +65,18 @@ def test_text_imports_fallback() -> None:
     lines = ["import os", "x = 1", "from a import b"]
     assert text_imports(lambda r: lines[r], 3, "python") == [(0, 0), (2, 2)]
     assert text_imports(lambda r: lines[r], 3, "cobol") == []
+
+
+def test_text_imports_stop_reading_well_past_the_last_import() -> None:
+    """Typing below the imports of a large file re-scans them at every key: the scan
+    reads the header, the imports and a margin, not the first 300 lines."""
+    lines = ['"""A module."""', "", "import os", "from json import dumps", "",
+             *[f"x{i} = {i}" for i in range(400)]]
+    read: list[int] = []
+
+    def line_at(row: int) -> str:
+        read.append(row)
+        return lines[row]
+
+    assert text_imports(line_at, len(lines), "python") == [(2, 2), (3, 3)]
+    assert max(read) < 3 + 100
