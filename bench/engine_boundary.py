@@ -40,9 +40,10 @@ from typing import Any
 from benchlib.common import emit, header, log, ratio, summary
 from ghost_ls.config import Settings
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt, StopRule
+from ghost_ls.engine.child import BoundaryTimes
 from ghost_ls.engine.cpu_features import choose_for_this_cpu, system_info
 from ghost_ls.engine.llama import LlamaBackend
-from ghost_ls.engine.process import BoundaryTimes, ProcessBackend
+from ghost_ls.engine.process import ProcessBackend
 from ghost_ls.models.store import resolve_model
 from ghost_ls.postprocess.stops import stop_at_newline
 

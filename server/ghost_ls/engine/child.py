@@ -124,6 +124,39 @@ class ChildTimes:
         return self.finished - self.started
 
 
+@dataclass(frozen=True)
+class BoundaryTimes:
+    """One generation's seconds spent on the process boundary, part by part (the parent's
+    view: ``ProcessBackend.last_boundary``)."""
+
+    pack_job: float
+    """Pickling the job in the language server."""
+    to_child: float
+    """From sending it to the child's ``recv`` returning (the child's wake-up)."""
+    unpack_job: float
+    """From there to the child starting the job (unpickling it, the stop rule's module)."""
+    to_parent: float
+    """From the child finishing to the result arriving (pickling, the server's wake-up)."""
+    unpack_result: float
+    """Unpickling the result in the language server."""
+
+    @classmethod
+    def of(
+        cls, pack_job: float, sent: float, child: ChildTimes, arrived: float, unpacked: float
+    ) -> BoundaryTimes:
+        return cls(
+            pack_job=pack_job,
+            to_child=child.received - sent,
+            unpack_job=child.started - child.received,
+            to_parent=arrived - child.finished,
+            unpack_result=unpacked - arrived,
+        )
+
+    @property
+    def total(self) -> float:
+        return self.pack_job + self.to_child + self.unpack_job + self.to_parent + self.unpack_result
+
+
 def result_message(result: GenerationResult, times: ChildTimes) -> bytes:
     # the times as plain numbers: this module runs as ``__main__`` in the child, where
     # a pickled ChildTimes would name a class the parent cannot find

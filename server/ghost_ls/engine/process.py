@@ -58,7 +58,7 @@ from ghost_ls.engine.backend import (
     GenerationResult,
     StatusCallback,
 )
-from ghost_ls.engine.child import SharedFlag
+from ghost_ls.engine.child import BoundaryTimes, SharedFlag
 from ghost_ls.engine.cpu_features import ExtraBuffersChoice, choose_for_this_cpu, crash_fallback
 from ghost_ls.errors import BackendError, ModelError
 
@@ -79,38 +79,6 @@ EXIT_WAIT_SECONDS = 5.0
 def failed(message: str) -> GenerationResult:
     """The result of a generation that could not run: ``error``, saying why."""
     return GenerationResult(text="", stop_reason="error", error=message)
-
-
-@dataclasses.dataclass(frozen=True)
-class BoundaryTimes:
-    """One generation's seconds spent on the process boundary, part by part."""
-
-    pack_job: float
-    """Pickling the job here."""
-    to_child: float
-    """From sending it to the child's ``recv`` returning (the child's wake-up)."""
-    unpack_job: float
-    """From there to the child starting the job (unpickling it, the stop rule's module)."""
-    to_parent: float
-    """From the child finishing to the result arriving here (pickling, this wake-up)."""
-    unpack_result: float
-    """Unpickling the result here."""
-
-    @classmethod
-    def of(
-        cls, pack_job: float, sent: float, child: protocol.ChildTimes, arrived: float, unpacked: float
-    ) -> BoundaryTimes:
-        return cls(
-            pack_job=pack_job,
-            to_child=child.received - sent,
-            unpack_job=child.started - child.received,
-            to_parent=arrived - child.finished,
-            unpack_result=unpacked - arrived,
-        )
-
-    @property
-    def total(self) -> float:
-        return self.pack_job + self.to_child + self.unpack_job + self.to_parent + self.unpack_result
 
 
 class ChildGone(Exception):
