@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ghost_ls.config import Settings
@@ -157,8 +158,15 @@ class ModelHost:
     def needs_load(self, settings: Settings) -> bool:
         return self.loaded_key != LoadKey.of(settings)
 
-    def load(self, settings: Settings) -> None:
-        """Load (or reload) the model the settings name; never raises."""
+    def load(
+        self, settings: Settings, prepare: Callable[[Backend, PromptFormat], None] | None = None
+    ) -> None:
+        """Load (or reload) the model the settings name; never raises.
+
+        ``prepare`` runs once the backend is loaded and before ``ready`` is announced:
+        whatever a request needs to know about the model (its tokenizer, whether it
+        reads a suffix) is in place when a client that waited for ``ready`` sends one.
+        """
         key = LoadKey.of(settings)
         self._set("loading", f"loading model {settings.model}")
         self.close()
@@ -182,6 +190,11 @@ class ModelHost:
             message = f"{settings.model} on {info.endpoint}"
         if info.warning:
             message = f"{message} (warning: {info.warning})"
+        if prepare is not None:
+            try:
+                prepare(backend, self.format)
+            except Exception:  # the model works without it; its requests are only less tuned
+                log.exception("preparing for %s failed", settings.model)
         self._set("ready", message)
 
     def close(self) -> None:

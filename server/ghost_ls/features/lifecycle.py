@@ -15,6 +15,8 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from ghost_ls.context.tokens import approximate_tokens
+from ghost_ls.engine.backend import Backend
+from ghost_ls.engine.templates import PromptFormat
 from ghost_ls.session import Session
 
 log = logging.getLogger(__name__)
@@ -31,10 +33,15 @@ async def load_model(session: Session) -> None:
     # first (a closed llama.cpp vocabulary is freed memory).
     session.context.set_token_counter(approximate_tokens)
     cancel = session.worker.new_cancel_event("__load__")
-    await session.worker.run(lambda: session.host.load(settings), cancel)
+
+    def prepare(backend: Backend, prompt_format: PromptFormat) -> None:
+        # on the worker, before ``ready`` goes out: a request sent right after it must
+        # already be built for this model (its FIM layout, its token counts)
+        session.context.set_token_counter(backend.count_tokens)
+        session.context.set_model_reads_suffix(prompt_format.fim is not None)
+
+    await session.worker.run(lambda: session.host.load(settings, prepare), cancel)
     if session.host.backend is not None and session.host.ready:
-        session.context.set_token_counter(session.host.backend.count_tokens)
-        session.context.set_model_reads_suffix(session.host.format.fim is not None)
         session.cache.clear()
     if progress:
         editor.end_progress(PROGRESS_TOKEN, session.host.message)
