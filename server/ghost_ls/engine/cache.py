@@ -12,6 +12,7 @@ the cursor, so edits far away do not invalidate them.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 
 KEY_CHARS = 256
@@ -55,7 +56,8 @@ class CompletionCache:
             rest = [text[typed_count:] for text in texts if text.startswith(typed)]
             rest = [text for text in rest if text.strip()]
             if rest:
-                entries.move_to_end(key)
+                with contextlib.suppress(KeyError):  # evicted or cleared by the worker meanwhile
+                    entries.move_to_end(key)
                 return rest
         return None
 

@@ -36,13 +36,13 @@ async def load_model(session: Session) -> None:
 
     def prepare(backend: Backend, prompt_format: PromptFormat) -> None:
         # on the worker, before ``ready`` goes out: a request sent right after it must
-        # already be built for this model (its FIM layout, its token counts)
+        # already be built for this model (its FIM layout, its token counts) and must
+        # not be answered with the previous model's suggestions
         session.context.set_token_counter(backend.count_tokens)
         session.context.set_model_reads_suffix(prompt_format.fim is not None)
+        session.cache.clear()
 
     await session.worker.run(lambda: session.host.load(settings, prepare), cancel)
-    if session.host.backend is not None and session.host.ready:
-        session.cache.clear()
     if progress:
         editor.end_progress(PROGRESS_TOKEN, session.host.message)
 
