@@ -90,6 +90,10 @@ class Indexer:
         self.worker.submit(restart, INDEX)
 
     def key_for(self, uri: str) -> str:
+        """The index key of ``uri``: its absolute path (remembered while it is open)."""
+        known = self._keys.get(uri)
+        if known is not None:
+            return known
         path = uri_to_path(uri)
         return str(Path(os.path.abspath(path))) if path is not None else uri
 
