@@ -17,6 +17,7 @@ unrelated definitions (``get``, ``run``...) are skipped unless an import singles
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -70,22 +71,39 @@ def nearby_identifiers(line_at: Callable[[int], str], row: int, line_prefix: str
     typed = IDENTIFIER.findall(line_prefix)
     if typed and line_prefix.endswith(typed[-1]):
         typed = typed[:-1]
-    ordered: list[str] = list(reversed(typed))
+    ordered: list[str] = [name for name in reversed(typed) if _worth_looking_up(name)]
     attributes = set(_ATTRIBUTE.findall(line_prefix))
     for offset in range(1, ABOVE + 1):
         for near in (row - offset, row + offset if offset <= BELOW else -1):
             if 0 <= near < line_count:
-                text = line_at(near)
-                found = IDENTIFIER.findall(text)
+                found, used_as_attributes = _line_names(line_at(near))
                 ordered.extend(reversed(found) if near < row else found)
-                attributes.update(_ATTRIBUTE.findall(text))
-    seen: set[str] = set()
-    unique: list[str] = []
-    for name in ordered:
-        if name not in seen and len(name) > 2 and name.lower() not in KEYWORDS:
-            seen.add(name)
-            unique.append(name)
-    return unique, attributes
+                attributes.update(used_as_attributes)
+    return list(dict.fromkeys(ordered)), attributes
+
+
+def _worth_looking_up(name: str) -> bool:
+    return len(name) > 2 and name.lower() not in KEYWORDS
+
+
+def _line_names(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A line's identifiers worth looking up, in order, and the ones used as attributes.
+
+    Remembered per line text: while typing, the lines around the cursor are the same
+    from one keystroke to the next.
+    """
+    if len(text) > _MEMO_LINE_CHARS:
+        return _read_line_names(text)
+    return _memo_line_names(text)
+
+
+def _read_line_names(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    names = tuple(name for name in IDENTIFIER.findall(text) if _worth_looking_up(name))
+    return names, frozenset(_ATTRIBUTE.findall(text))
+
+
+_MEMO_LINE_CHARS = 1000
+_memo_line_names = functools.lru_cache(maxsize=4096)(_read_line_names)
 
 
 def imported_names(line_at: Callable[[int], str], ranges: Sequence[tuple[int, int]],
