@@ -27,7 +27,7 @@ from ghost_ls.context.indexer import Indexer
 from ghost_ls.context.mode import completion_mode, detect_indent
 from ghost_ls.context.recent import RecentRing
 from ghost_ls.context.scopes import indent_headers, tree_headers
-from ghost_ls.context.state import DocState
+from ghost_ls.context.state import DocState, ImportSource
 from ghost_ls.context.text import terminator, utf8_len
 from ghost_ls.context.tokens import TokenCache
 from ghost_ls.context.types import PromptContext, Snippet
@@ -106,16 +106,24 @@ class Assembler:
         return context, {"tree": tree is not None, "reanchored": moved, "preamble": len(head)}
 
     def _imports(self, state: DocState, tree: Tree | None) -> list[tuple[int, int]]:
-        """Import row ranges, cached until an edit comes near them (see :mod:`state`)."""
+        """Import row ranges, cached until an edit comes near them (see :mod:`state`).
+
+        Read from the best source at hand: a tree that matches the text, an edited old
+        tree (the lines typed since its parse lack structure), or the text alone; a
+        cached answer from a worse source is read again once a better one is there.
+        """
         spec = state.doc.spec
-        with_tree = tree is not None and spec is not None
-        if state.imports is None or (with_tree and not state.imports_from_tree):
+        if tree is None or spec is None:
+            source = ImportSource.TEXT
+        else:
+            source = ImportSource.TREE if state.doc.parse.fresh else ImportSource.EDITED_TREE
+        if state.imports is None or source > state.imports_source:
             if tree is not None and spec is not None:
                 state.imports = tree_imports(tree, spec)
             else:
                 grammar = spec.name if spec is not None else state.doc.language_id
                 state.imports = text_imports(state.doc.line, state.doc.line_count(), grammar)
-            state.imports_from_tree = with_tree
+            state.imports_source = source
         return state.imports
 
     def _imported(self, state: DocState) -> dict[str, str]:

@@ -108,3 +108,9 @@ def text_imports(line_at: LineAt, line_count: int, grammar: str) -> list[tuple[i
             if since_last > _STOP_AFTER_LINES:
                 break
     return found
+
+
+def may_start_import(line: str, grammar: str) -> bool:
+    """Whether ``line`` could begin an import in ``grammar`` (a grammar without a pattern: yes)."""
+    pattern = _TEXT_PATTERNS.get(grammar)
+    return pattern is None or pattern.match(line) is not None

@@ -10,15 +10,31 @@ to the previous one (the part llama.cpp can keep in its KV cache).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 from ghost_ls.context.crossfile import DefinitionPicker
 from ghost_ls.context.documents import Document, LineShift, shift_line
+from ghost_ls.context.imports import may_start_import
 from ghost_ls.context.text import common_prefix_length
 from ghost_ls.context.types import PromptContext
 
 IMPORT_ZONE = 50
-"""Edits this close to the last import row invalidate the cached imports."""
+"""Edits this close to the last import row may invalidate the cached imports."""
+_RECHECK_ROWS = 50
+"""Most new lines of an edit near the imports that are read to keep them cached."""
+
+
+class ImportSource(IntEnum):
+    """Where the cached imports were read from, worst first."""
+
+    TEXT = 0
+    EDITED_TREE = 1
+    TREE = 2
+
+
+def _indented_or_blank(line: str) -> bool:
+    return not line or line[0] in " \t" or line.isspace()
 
 
 @dataclass
@@ -32,7 +48,7 @@ class DocState:
     indent_unit: str | None = None
     indent_version: int = -1
     imports: list[tuple[int, int]] | None = None
-    imports_from_tree: bool = False
+    imports_source: ImportSource = ImportSource.TEXT
     imported: dict[str, str] | None = None
     """Imported names (most used in the file first) -> their import statement."""
     import_uses: dict[str, int] | None = None
@@ -47,11 +63,34 @@ class DocState:
         """Keep the anchor on the same text and drop caches the edits invalidated."""
         if self.anchor is not None:
             self.anchor = shift_line(self.anchor, shifts)
-        last_import = max((b for _a, b in self.imports), default=-1) if self.imports else -1
-        if any(s.first <= last_import + IMPORT_ZONE for s in shifts):
+        if self.imports is not None and not self._imports_survive(shifts):
             self.imports = None
             self.imported = None
         self.changes += 1
+
+    def _imports_survive(self, shifts: list[LineShift]) -> bool:
+        """Whether the cached imports still hold after ``shifts`` (already applied).
+
+        Edits far below the last import leave them alone.  Nearer, only an edit below
+        the imports that leaves indented or blank lines does, and only inside a
+        statement that does not look like an import (the nearest line above that starts
+        at column 0): such lines cannot add a top-level import or complete one.  Typing
+        inside a function just below the imports keeps the cache.
+        """
+        last_import = max((b for _a, b in self.imports), default=-1) if self.imports else -1
+        near = [s for s in shifts if s.first <= last_import + IMPORT_ZONE]
+        if not near:
+            return True
+        if len(shifts) > 1 or near[0].first <= last_import or near[0].count > _RECHECK_ROWS:
+            return False
+        shift, line = near[0], self.doc.line
+        if not all(_indented_or_blank(line(row))
+                   for row in range(shift.first, shift.first + shift.count)):
+            return False
+        owner = next((line(row) for row in range(shift.first - 1, -1, -1)
+                      if not _indented_or_blank(line(row))), "")
+        spec = self.doc.spec
+        return not may_start_import(owner, spec.name if spec is not None else self.doc.language_id)
 
 
 def layout_of(context: PromptContext) -> str:
