@@ -65,3 +65,35 @@ def test_lru_evicts_the_oldest() -> None:
         cache.put(f"p{index} = ", "", ["v"])
     assert cache.get("p0 = ", "") is None
     assert cache.get("p2 = ", "") == ["v"]
+
+
+def test_typing_through_survives_evictions_and_replacements() -> None:
+    """Stored texts' starts are counted: evicting or replacing one entry must not hide
+    another whose text starts the same way, and a one-character typing-through hits."""
+    cache = CompletionCache(capacity=2)
+    cache.put("a = ", "", ["compute(1)"])
+    cache.put("b = ", "", ["compare(2)"])
+    cache.put("a = ", "", ["xyz"])  # replaces the first entry's text
+    cache.put("c = ", "", ["other"])  # evicts "b = "
+    assert cache.get("a = c", "") is None
+    assert cache.get("a = x", "") == ["yz"]
+    assert cache.get("c = ot", "") == ["her"]
+    cache.put("d = ", "", ["compute(3)"])  # evicts "a = "
+    assert cache.get("d = co", "") == ["mpute(3)"]
+    cache.put("f = ", "", ["compile(4)"])  # evicts "c = "; "d = " starts the same way
+    assert cache.get("f = comp", "") == ["ile(4)"]
+    cache.put("g = ", "", ["go"])  # evicts "d = ": "f = " still starts with "co"
+    assert cache.get("f = co", "") == ["mpile(4)"]
+    cache.clear()
+    assert cache.get("f = co", "") is None
+    cache.put("e = ", "", ["q"])
+    assert cache.get("e = ", "") == ["q"]
+
+
+def test_a_long_typed_run_finds_the_suggestion_it_started() -> None:
+    cache = CompletionCache()
+    for index in range(40):  # other keys around, as while typing with a model answering
+        cache.put(f"row{index} = ", "", [f"value_{index}"])
+    text = "sorted(items, key=lambda item: item.name, reverse=True)"
+    cache.put("order = ", "\n", [text])
+    assert cache.get("order = " + text[:50], "\n") == [text[50:]]

@@ -13,7 +13,9 @@ the cursor, so edits far away do not invalidate them.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 
 KEY_CHARS = 256
 MAX_TYPED = 128
@@ -25,6 +27,11 @@ class CompletionCache:
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = capacity
         self._entries: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
+        self._starts: dict[str, int] = {}
+        """The first one and first two characters of every stored text, counted: a key
+        ``n`` characters back is only looked up when the ``n`` characters typed since
+        could start one of the texts (most positions are skipped without a lookup)."""
+        self._writing = threading.Lock()
 
     @staticmethod
     def _key(prefix: str, suffix: str) -> tuple[str, str]:
@@ -35,10 +42,26 @@ class CompletionCache:
         if not texts:
             return
         key = self._key(prefix, suffix)
-        self._entries[key] = tuple(texts)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._capacity:
-            self._entries.popitem(last=False)
+        with self._writing:
+            self._count_starts(texts, +1)  # before the entry: a reader never misses it
+            old = self._entries.get(key)
+            self._entries[key] = tuple(texts)
+            self._entries.move_to_end(key)
+            if old is not None:
+                self._count_starts(old, -1)
+            while len(self._entries) > self._capacity:
+                _key, evicted = self._entries.popitem(last=False)
+                self._count_starts(evicted, -1)
+
+    def _count_starts(self, texts: Sequence[str], sign: int) -> None:
+        starts = self._starts
+        for text in texts:
+            for start in {text[:1], text[:2]}:
+                left = starts.get(start, 0) + sign
+                if left > 0:
+                    starts[start] = left
+                else:
+                    starts.pop(start, None)
 
     def get(self, prefix: str, suffix: str) -> list[str] | None:
         """Suggestions still valid after typing; None when nothing matches."""
@@ -46,8 +69,11 @@ class CompletionCache:
         tail = prefix[-(KEY_CHARS + MAX_TYPED):]  # all a key can look at: no copy of more
         end = len(tail)
         entries = self._entries
+        starts = self._starts
         for typed_count in range(min(MAX_TYPED, end) + 1):
             base_end = end - typed_count
+            if typed_count and tail[base_end:base_end + 2] not in starts:
+                continue  # no stored text starts with what would have been typed since
             key = (tail[max(0, base_end - KEY_CHARS):base_end], key_suffix)
             texts = entries.get(key)
             if texts is None:
@@ -66,4 +92,6 @@ class CompletionCache:
         return self._key(prefix, suffix) in self._entries
 
     def clear(self) -> None:
-        self._entries.clear()
+        with self._writing:
+            self._entries.clear()
+            self._starts.clear()
