@@ -19,15 +19,15 @@ from ghost_ls.config import Settings
 from ghost_ls.engine import child as protocol
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.child import Engine, SharedFlag
-from ghost_ls.engine.llama import gguf_tensor_count, load_failure
-from ghost_ls.engine.process import (
+from ghost_ls.engine.child_process import (
     EngineProcess,
-    ProcessBackend,
     StderrTail,
     child_environment,
     create_shared_flag,
     describe_exit,
 )
+from ghost_ls.engine.llama_loading import gguf_tensor_count, load_failure
+from ghost_ls.engine.process import ProcessBackend
 from ghost_ls.engine.streaming import StreamDriver
 from ghost_ls.errors import ModelError
 from ghost_ls.postprocess.stops import make_block_stop, stop_at_newline

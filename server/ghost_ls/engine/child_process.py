@@ -1,0 +1,235 @@
+"""The engine's child process seen from the server: start it, talk to it, stop it.
+
+:class:`EngineProcess` starts ``python -m ghost_ls.engine.child`` with a socket for
+messages and a one-byte cancel flag in shared memory, copies a request's cancel event
+into that flag while it waits for an answer, and kills a child that does not stop
+``KILL_AFTER_SECONDS`` after a cancel.  :class:`StderrTail` logs the child's stderr
+and keeps its last lines (llama.cpp's failed assertion names a crash); the end of that
+stream is how an exit is noticed.  What the messages mean, and restarting after a
+crash, belong to :class:`~ghost_ls.engine.process.ProcessBackend`.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import mmap
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import IO
+
+import ghost_ls
+from ghost_ls.engine import child as protocol
+from ghost_ls.engine.child import SharedFlag
+from ghost_ls.engine.cpu_features import ExtraBuffersChoice
+from ghost_ls.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.02
+"""How often ``request.cancel`` is looked at (and copied to the shared flag) while the
+child works.  Each look wakes this process, and a wake-up on a busy 2-core machine can
+stall llama.cpp's threads in the child: 50 a second are cheap, and a cancel reaches the
+child within about one token."""
+KILL_AFTER_SECONDS = 5.0
+"""A cancelled child that has not answered by then is killed and restarted."""
+EXIT_WAIT_SECONDS = 5.0
+
+
+class ChildGone(Exception):
+    """The engine process closed its end of the connection (it exited or crashed)."""
+
+
+class ChildStuck(Exception):
+    """The engine process did not stop within ``KILL_AFTER_SECONDS`` of a cancel."""
+
+
+def describe_exit(returncode: int | None) -> str:
+    """``SIGSEGV`` for a process killed by a signal, ``exit status 3`` otherwise."""
+    if returncode is None:
+        return "no exit status"
+    if returncode < 0:
+        try:
+            return signal.Signals(-returncode).name
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"exit status {returncode}"
+
+
+def create_shared_flag() -> SharedFlag:
+    """A cancel flag in anonymous shared memory (memfd; an unlinked temp file elsewhere)."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("ghost-ls-cancel")  # close-on-exec: only pass_fds hands it on
+    else:  # macOS
+        handle, name = tempfile.mkstemp(prefix="ghost-ls-cancel-")
+        os.unlink(name)
+        fd = handle
+    os.ftruncate(fd, mmap.PAGESIZE)
+    return SharedFlag(fd)
+
+
+class StderrTail:
+    """Reads the child's stderr into this process' log, keeping its last lines.
+
+    The stream ends when the child exits: ``on_end`` is then called (on this reader's
+    thread), which is how a crash of an idle engine is noticed at once.
+    """
+
+    def __init__(self, stream: IO[bytes], pid: int, on_end: Callable[[], None] | None = None) -> None:
+        self.lines: collections.deque[str] = collections.deque(maxlen=40)
+        self._pid = pid
+        self._on_end = on_end
+        self._thread = threading.Thread(
+            target=self._read, args=(stream,), name=f"ghost-engine-{pid}-stderr", daemon=True
+        )
+        self._thread.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        with stream:
+            for raw in stream:
+                line = raw.decode("utf-8", "replace").rstrip()
+                if not line:
+                    continue
+                self.lines.append(line)
+                loud = line.startswith(("WARNING ", "ERROR ", "CRITICAL ")) or "GGML_ASSERT" in line
+                log.log(logging.WARNING if loud else logging.DEBUG, "engine %d: %s", self._pid, line)
+        if self._on_end is not None:
+            self._on_end()
+
+    def join(self, timeout: float) -> None:
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def native_error(self) -> str:
+        """The last failed assertion or error llama.cpp printed, if any."""
+        for line in reversed(self.lines):
+            if "GGML_ASSERT" in line or "GGML_ABORT" in line:
+                return line[line.find("GGML_A") :]
+        return ""
+
+
+class EngineProcess:
+    """One child process and the connection to it."""
+
+    def __init__(
+        self, choice: ExtraBuffersChoice, on_exit: Callable[[EngineProcess], None] | None = None
+    ) -> None:
+        self.choice = choice
+        self.decoded = False
+        """Whether a decode (a whole prompt, or a cancelled part of one) finished in it."""
+        self.serving = False
+        """Loaded, and not being stopped on purpose: an exit now is a crash."""
+        self.crash_claimed = False
+        self.crash_message = ""
+        self.crash_handled = threading.Event()
+        parent_end, child_end = socket.socketpair()
+        self.flag = create_shared_flag()
+        command = [
+            sys.executable,
+            "-m",
+            "ghost_ls.engine.child",
+            "--conn-fd",
+            str(child_end.fileno()),
+            "--cancel-fd",
+            str(self.flag.fd),
+            "--log-level",
+            str(logging.getLogger().getEffectiveLevel()),
+        ]
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # the server's stdout is JSON-RPC
+                stderr=subprocess.PIPE,
+                pass_fds=(child_end.fileno(), self.flag.fd),
+                env=child_environment(),
+            )
+        except OSError as error:
+            parent_end.close()
+            self.flag.close()
+            raise ModelError(f"could not start the engine process ({sys.executable}): {error}") from error
+        finally:
+            child_end.close()
+        self.pid = self.process.pid
+        self.conn = Connection(parent_end.detach())
+        assert self.process.stderr is not None
+        self.stderr = StderrTail(
+            self.process.stderr, self.pid, (lambda: on_exit(self)) if on_exit is not None else None
+        )
+
+    def send(self, message: bytes) -> None:
+        try:
+            self.conn.send_bytes(message)
+        except OSError as error:
+            raise ChildGone from error
+
+    def receive(self, cancel: threading.Event | None = None) -> bytes:
+        """The next message; copies ``cancel`` into the shared flag while waiting."""
+        try:
+            if cancel is not None:
+                cancelled_at = 0.0
+                while not self.conn.poll(POLL_SECONDS):
+                    if not cancel.is_set():
+                        continue
+                    now = time.monotonic()
+                    if not cancelled_at:
+                        self.flag.set()
+                        cancelled_at = now
+                    elif now - cancelled_at > KILL_AFTER_SECONDS:
+                        raise ChildStuck
+            return self.conn.recv_bytes()
+        except (EOFError, OSError) as error:
+            raise ChildGone from error
+
+    def wait_exit(self) -> int | None:
+        """The exit status once the process is gone (killed if it lingers)."""
+        try:
+            returncode = self.process.wait(EXIT_WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            returncode = self.process.wait()
+        self.stderr.join(2.0)
+        return returncode
+
+    def stop(self) -> None:
+        """Ask the child to exit; kill it if it does not."""
+        self.serving = False
+        if self.process.poll() is None:
+            try:
+                self.conn.send_bytes(protocol.QUIT)
+                self.process.wait(2.0)
+            except (OSError, subprocess.TimeoutExpired):
+                self.kill()
+        self.close()
+
+    def kill(self) -> None:
+        self.serving = False
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+    def close(self) -> None:
+        self.conn.close()
+        with contextlib.suppress(OSError, ValueError):  # closed twice
+            self.flag.close()
+
+
+def child_environment() -> dict[str, str]:
+    """The child's environment: this process' ghost_ls first on the path, no gdb backtraces."""
+    env = dict(os.environ)
+    package_root = str(Path(ghost_ls.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    # ggml's crash handler attaches gdb for a backtrace when it finds one: seconds of
+    # delay and a page of noise per crash.  The failed assertion is still printed.
+    env.setdefault("GGML_NO_BACKTRACE", "1")
+    return env
