@@ -285,7 +285,7 @@ def check_loads(path: Path) -> dict[str, Any]:
     """Load the file with llama.cpp, read its FIM ids and generate a few tokens."""
     import llama_cpp
 
-    from ghost_ls.engine.llama import bare_llama
+    from ghost_ls.engine.llama_loading import bare_llama
 
     llm = bare_llama(str(path), n_ctx=512, n_threads=2, verbose=False)
     vocab = llm._model.vocab

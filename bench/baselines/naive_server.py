@@ -34,7 +34,7 @@ import llama_cpp
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from ghost_ls.engine.llama import bare_llama
+from ghost_ls.engine.llama_loading import bare_llama
 
 
 class NaiveEngine:

@@ -49,7 +49,7 @@ def _version(package: str) -> str:
 def check_llama() -> dict[str, Any]:
     try:
         from ghost_ls.engine.cpu_features import system_info
-        from ghost_ls.engine.llama import gpu_offload_supported
+        from ghost_ls.engine.llama_loading import gpu_offload_supported
 
         gpu = gpu_offload_supported()
         return {

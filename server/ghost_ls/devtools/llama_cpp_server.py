@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import runpy
 
-from ghost_ls.engine.llama import make_every_load_safe
+from ghost_ls.engine.llama_loading import make_every_load_safe
 
 
 def main() -> None:

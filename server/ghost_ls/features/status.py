@@ -7,7 +7,7 @@ from typing import Any
 from pygls.lsp.server import LanguageServer
 
 from ghost_ls.config import settings_as_wire
-from ghost_ls.engine.llama import gpu_offload_supported
+from ghost_ls.engine.llama_loading import gpu_offload_supported
 from ghost_ls.session import Session
 
 
