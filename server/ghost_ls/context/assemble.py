@@ -30,7 +30,7 @@ from ghost_ls.context.scopes import indent_headers, tree_headers
 from ghost_ls.context.state import DocState, ImportSource
 from ghost_ls.context.text import terminator, utf8_len
 from ghost_ls.context.tokens import TokenCache
-from ghost_ls.context.types import PromptContext, Snippet
+from ghost_ls.context.types import SNIPPET_OVERHEAD_TOKENS, PromptContext, Snippet
 from ghost_ls.context.window import (
     choose_start,
     line_boundary,
@@ -172,6 +172,7 @@ class Assembler:
                           open_keys=self.indexer.open_keys(), attributes=attributes,
                           imported_only={n: s for n, s in imported.items() if n not in near})
         names = candidate_names(nearby, list(imported))
-        definitions = state.picker.pick(self.indexer.index, request, names, budget * 3 // 5,
+        spent = sum(self.tokens.count(snippet.text) + SNIPPET_OVERHEAD_TOKENS for snippet in recent)
+        definitions = state.picker.pick(self.indexer.index, request, names, budget - spent,
                                         self.tokens.count)
         return [*recent, *definitions]

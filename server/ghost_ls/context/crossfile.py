@@ -27,7 +27,7 @@ from pathlib import PurePosixPath
 from ghost_ls.context.symbols import SymbolIndex
 from ghost_ls.context.tags import Definition
 from ghost_ls.context.text import IDENTIFIER
-from ghost_ls.context.types import Snippet
+from ghost_ls.context.types import SNIPPET_OVERHEAD_TOKENS, Snippet
 
 REFRESH_S = 3.0
 ABOVE, BELOW = 12, 3
@@ -159,7 +159,7 @@ class DefinitionPicker:
         added = [d for d in (best_definition(index.lookup(name), request)
                              for name in fresh if name not in shown) if d is not None]
         combined = _dedupe(kept + list(reversed(added)))
-        while combined and sum(count(d.text) + 8 for d in combined) > budget:
+        while combined and sum(count(d.text) + SNIPPET_OVERHEAD_TOKENS for d in combined) > budget:
             combined.pop(0)
         self.selected = combined
         self._snippets = [Snippet(path=d.path, text=d.text, kind="definition")

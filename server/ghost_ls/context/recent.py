@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ghost_ls.context.documents import LineShift, shift_line
-from ghost_ls.context.types import Snippet
+from ghost_ls.context.types import SNIPPET_OVERHEAD_TOKENS, Snippet
 
 LineAt = Callable[[int], str]
 
@@ -101,7 +101,7 @@ class RecentRing:
                 continue
             if _overlap(entry.lines, window) > SIMILAR:
                 continue
-            cost = count(entry.text) + 8
+            cost = count(entry.text) + SNIPPET_OVERHEAD_TOKENS
             if spent + cost > budget:
                 continue
             spent += cost

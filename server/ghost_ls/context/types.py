@@ -26,6 +26,10 @@ class CompletionMode(enum.Enum):
     ``postprocess/stops.py``)."""
 
 
+SNIPPET_OVERHEAD_TOKENS = 8
+"""What a snippet costs in a prompt besides its text (its file header), for budgets."""
+
+
 @dataclass(frozen=True)
 class Snippet:
     """A piece of another file (or an earlier edit) worth showing the model."""
