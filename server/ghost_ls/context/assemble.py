@@ -41,13 +41,17 @@ from ghost_ls.context.window import (
 )
 
 INDENT_RECHECK = 200
+"""Re-detect the indentation unit after this many changes."""
 MAX_COUNT_CHARS = 2_000_000
 """Imported names are ranked by use count only in documents up to this size."""
-"""Re-detect the indentation unit after this many changes."""
 
 
 @dataclass(frozen=True)
 class Budget:
+    """A prompt's tokens: a quarter for snippets (recent-edit chunks up to two fifths of
+    it, definitions what they leave), the rest for the window, three quarters of it
+    before the cursor."""
+
     snippets: int
     prefix: int
     suffix: int
