@@ -30,7 +30,7 @@ from ghost_ls.context.scopes import indent_headers, tree_headers
 from ghost_ls.context.state import DocState, ImportSource
 from ghost_ls.context.text import terminator, utf8_len
 from ghost_ls.context.tokens import TokenCache
-from ghost_ls.context.types import SNIPPET_OVERHEAD_TOKENS, PromptContext, Snippet
+from ghost_ls.context.types import PromptContext, Snippet
 from ghost_ls.context.window import (
     choose_start,
     line_boundary,
@@ -48,9 +48,10 @@ MAX_COUNT_CHARS = 2_000_000
 
 @dataclass(frozen=True)
 class Budget:
-    """A prompt's tokens: a quarter for snippets (recent-edit chunks up to two fifths of
-    it, definitions what they leave), the rest for the window, three quarters of it
-    before the cursor."""
+    """A prompt's tokens: a quarter for snippets (two fifths of it for recent-edit chunks,
+    three fifths for definitions: giving definitions what recent chunks leave was
+    measured and did not pay, see bench/README.md), the rest for the window, three
+    quarters of it before the cursor."""
 
     snippets: int
     prefix: int
@@ -176,7 +177,6 @@ class Assembler:
                           open_keys=self.indexer.open_keys(), attributes=attributes,
                           imported_only={n: s for n, s in imported.items() if n not in near})
         names = candidate_names(nearby, list(imported))
-        spent = sum(self.tokens.count(snippet.text) + SNIPPET_OVERHEAD_TOKENS for snippet in recent)
-        definitions = state.picker.pick(self.indexer.index, request, names, budget - spent,
+        definitions = state.picker.pick(self.indexer.index, request, names, budget * 3 // 5,
                                         self.tokens.count)
         return [*recent, *definitions]

@@ -10,8 +10,6 @@ from ghost_ls.context.languages import spec_for
 from ghost_ls.context.parsing import parse_bytes
 from ghost_ls.context.symbols import SymbolIndex
 from ghost_ls.context.tags import Definition, extract_definitions
-from ghost_ls.context.tokens import approximate_tokens
-from ghost_ls.context.types import SNIPPET_OVERHEAD_TOKENS
 
 from .conftest import Editor
 
@@ -128,26 +126,3 @@ def test_open_document_edits_reach_the_index(make_builder, tmp_path: Path) -> No
     assert contexts[-1] is not None and contexts[-1].snippets[-1].path == "pkg/fresh.py"
     assert contexts[-1].snippets[-1].text == "def brand_new(x: int) -> int:"
 
-
-def test_definitions_use_the_snippet_budget_recent_edits_leave(make_builder,
-                                                              tmp_path: Path) -> None:
-    """Without recent-edit chunks, the definitions get the whole snippet budget (a quarter
-    of ``prompt_tokens``), not only their own share of it."""
-    (tmp_path / "pkg").mkdir()
-    names = [f"helper_number_{index}" for index in range(7)]
-    (tmp_path / "pkg" / "helpers.py").write_text("".join(
-        f"def {name}(alpha_parameter: int, beta_parameter: str, gamma: float) -> dict[str, int]:\n"
-        f'    """Helper {index} turns the three parameters into a small table."""\n'
-        "    return {}\n\n" for index, name in enumerate(names)))
-    shop = tmp_path / "pkg" / "shop.py"
-    shop.write_text(f"from pkg.helpers import {', '.join(names)}\n\n")
-    builder = make_builder([tmp_path], prompt_tokens=1024)
-    editor = Editor(builder, shop.as_uri(), "python", shop.read_text())
-    assert builder.wait_idle(20)
-    context = editor.type(2, 0, "x = ")[-1]
-    assert context is not None
-    shown = [s for s in context.snippets if s.kind == "definition"]
-    assert [s.kind for s in context.snippets] == ["definition"] * len(shown)  # no recent chunks
-    cost = sum(approximate_tokens(s.text) + SNIPPET_OVERHEAD_TOKENS for s in shown)
-    assert len(shown) == 5, [s.text[:30] for s in shown]  # a sixth would not fit
-    assert 1024 * 3 // 5 // 4 < cost <= 1024 // 4  # more than the definitions' own share
