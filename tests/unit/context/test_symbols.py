@@ -125,4 +125,3 @@ def test_open_document_edits_reach_the_index(make_builder, tmp_path: Path) -> No
     contexts = editor.type(2, 0, "brand_new(")
     assert contexts[-1] is not None and contexts[-1].snippets[-1].path == "pkg/fresh.py"
     assert contexts[-1].snippets[-1].text == "def brand_new(x: int) -> int:"
-
