@@ -71,6 +71,9 @@ class Settings:
     lines above goes after the middle marker: typing whole lines only appends)."""
     anchor_lines: int = 8
     """``anchored`` layout: most lines the typed middle may span before it re-anchors."""
+    join_running: bool = True
+    """A request where the user has been typing what the running generation writes waits
+    for it instead of cancelling it and starting again (``running.py``)."""
     streaming: bool = False
     """Send ``ghost/partialCompletion`` notifications while a suggestion is generated."""
     enabled_languages: tuple[str, ...] = ("*",)

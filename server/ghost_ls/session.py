@@ -7,7 +7,8 @@ completer, engine, context.
 
 What lives here: the settings (written only by :meth:`Session.apply_settings`, which
 also hands them to the context engine), the context engine, the model host, the one
-inference worker, the typing-through cache, the statistics, and the items recently
+inference worker, the generations running (so typing can follow one), the
+typing-through cache, the statistics, and the items recently
 answered (:class:`ItemMemory`, so a later notification naming an item can find it).
 """
 
@@ -30,6 +31,7 @@ from ghost_ls.engine.host import ModelHost
 from ghost_ls.engine.stats import Stats
 from ghost_ls.engine.worker import InferenceWorker
 from ghost_ls.postprocess.cleanup import Cleaned
+from ghost_ls.running import RunningGenerations
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,9 @@ class ShownItem:
     version: int
     context: PromptContext
     suggestion: Cleaned
+    line: int = 0
+    character: int = 0
+    """The LSP position (UTF-16) the suggestion was offered at."""
 
 
 class ItemMemory:
@@ -97,6 +102,7 @@ class Session:
         self.stats = Stats()
         self.cache = CompletionCache()
         self.worker = InferenceWorker()
+        self.running = RunningGenerations()
         self.host = ModelHost(on_status=self.post_status)
         self.completer = Completer(self.host, self.cache, self.stats)
         self.items = ItemMemory()

@@ -88,7 +88,7 @@ def test_newer_request_supersedes_the_running_one(fake_lsp: LspClient) -> None:
     fake_lsp.open(uri, SAMPLE)
     first_id, first = _request(fake_lsp, uri)
     _wait_partial(fake_lsp, first_id)
-    _, second = _request(fake_lsp, uri)
+    _, second = _request(fake_lsp, uri, 1, 0)  # elsewhere: the running generation is no use
     assert _answer(first)["result"]["items"] == []  # a held generation: only the newer one ends it
     assert _answer(second)["result"]["items"][0]["insertText"] == "fake_completion()"
     assert _counters(fake_lsp)["cancelled"] == 1
@@ -177,7 +177,7 @@ def test_cancel_stops_the_real_model(lsp: LspClient) -> None:
 @pytest.mark.model
 def test_newer_request_supersedes_on_the_real_model(lsp: LspClient) -> None:
     uri, line, _, first, before = _start_real(lsp)
-    _, second = _request(lsp, uri, line, 4)
+    _, second = _request(lsp, uri, line - 2, 0)  # the blank line above: another prompt
     assert _answer(first, 180)["result"]["items"] == []
     assert _answer(second, 180)["result"]["items"], "the newer request got no suggestion"
     assert _counters(lsp)["cancelled"] == before["cancelled"] + 1

@@ -122,8 +122,8 @@ class Document:
         shifts: list[LineShift] = []
         lone_cr_before = self._lone_cr
         for change in changes:
-            bounds = _change_range(change)
-            new_text = str(_field(change, "text") or "")
+            bounds = change_range(change)
+            new_text = change_text(change)
             if bounds is None:
                 self.reset(new_text)
                 shifts.append(LineShift(0, 1 << 30, 1 << 30))
@@ -228,7 +228,12 @@ def _field(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
-def _change_range(change: Any) -> tuple[int, int, int, int] | None:
+def change_text(change: Any) -> str:
+    """The text an LSP change event inserts."""
+    return str(_field(change, "text") or "")
+
+
+def change_range(change: Any) -> tuple[int, int, int, int] | None:
     """(start line, start UTF-16 column, end line, end column), or None for a whole document."""
     rng = _field(change, "range")
     if rng is None:

@@ -23,6 +23,9 @@ class Stats:
     accepted: int = 0
     partially_accepted: int = 0
     prefetched: int = 0
+    joined: int = 0
+    """Requests answered by waiting for a generation already running (``running.py``);
+    the answer comes from the typing-through cache, so ``cache_hits`` counts them too."""
     shown: int = 0
     last_latency_ms: float = 0.0
     tokens_per_second: float = 0.0
@@ -78,6 +81,7 @@ class Stats:
             "accepted": self.accepted,
             "partiallyAccepted": self.partially_accepted,
             "prefetched": self.prefetched,
+            "joined": self.joined,
             "lastLatencyMs": round(self.last_latency_ms, 1),
             "tokensPerSecond": round(self.tokens_per_second, 1),
             "lastPromptTokens": self.last_prompt_tokens,

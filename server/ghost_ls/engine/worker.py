@@ -51,12 +51,9 @@ class InferenceWorker:
         for event in events:
             event.set()
 
-    async def run(self, job: Callable[[], T], cancel: threading.Event) -> T | None:
-        """Run ``job`` on the worker; None when cancelled before it started.
-
-        If the awaiting task is cancelled (``$/cancelRequest``), ``cancel`` is set so the
-        job stops at its next check, and CancelledError propagates to pygls.
-        """
+    def start(self, job: Callable[[], T], cancel: threading.Event) -> asyncio.Future[T | None]:
+        """Queue ``job`` on the worker; its future resolves to None when ``cancel`` was set
+        before it started.  Must be called on the event loop."""
 
         def guarded() -> T | None:
             if cancel.is_set():
@@ -67,8 +64,15 @@ class InferenceWorker:
             finally:
                 self.busy = False
 
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, guarded)
+        return asyncio.get_running_loop().run_in_executor(self._executor, guarded)
+
+    async def run(self, job: Callable[[], T], cancel: threading.Event) -> T | None:
+        """Run ``job`` on the worker; None when cancelled before it started.
+
+        If the awaiting task is cancelled (``$/cancelRequest``), ``cancel`` is set so the
+        job stops at its next check, and CancelledError propagates to pygls.
+        """
+        future = self.start(job, cancel)
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:

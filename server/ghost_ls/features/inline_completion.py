@@ -26,7 +26,8 @@ def to_items(
     items = []
     for suggestion in done.outcome.suggestions:
         item_id = next(_item_ids)
-        memory.remember(item_id, ShownItem(done.uri, done.version, done.context, suggestion))
+        memory.remember(item_id, ShownItem(done.uri, done.version, done.context, suggestion,
+                                           position.line, position.character))
         end = position
         if suggestion.replaces_line_suffix:
             end = types.Position(position.line, utf16_length(done.line_text))

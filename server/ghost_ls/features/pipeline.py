@@ -2,9 +2,10 @@
 
 Checks that are cheap and decide "nothing to do" come first (unknown document, position
 past the end, disabled language, mid-word, binary text, model not ready); then the
-typing-through cache; only then the model, on the worker thread, cancelled when a newer
-request for the same document arrives.  A result for a document version that changed
-meanwhile is dropped.
+typing-through cache; then a generation already running whose text the user has been
+typing (``running.py``: wait for it, answer from the cache it fills); only then a new
+generation, on the worker thread, which cancels the document's previous one.  A result
+for a document version that changed meanwhile is dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ghost_ls.completer import Outcome
 from ghost_ls.context.text import utf16_to_index
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.features.busy_status import BusyStatus
+from ghost_ls.running import GRACE_MARGIN_SECONDS, Running
 from ghost_ls.session import Session
 
 log = logging.getLogger(__name__)
@@ -97,12 +99,37 @@ async def complete_at(
     if not host.ready:
         return None
     version = document.version
-    started = time.perf_counter()
-    cancel = session.worker.new_cancel_event(uri)
     settings = session.settings
+    grace = settings.debounce_ms / 1000 + GRACE_MARGIN_SECONDS if settings.join_running else 0.0
+    started = time.perf_counter()
+    joinable = None
+    if settings.join_running:
+        joinable = session.running.joinable(uri, version or 0, position.line, position.character,
+                                            context.mode, candidates)
+        if joinable is None and candidates == 1 and session.running.typing_lead(
+                uri, version or 0, position.line, position.character):
+            return None
+    if joinable is not None:
+        joined = await joinable.wait(grace)
+        if document.version != version or session.context.document(uri) is not document:
+            return None
+        if joined is not None and not joined.cancelled:
+            cached = session.completer.suggest_from_cache(context)
+            if cached is not None and len(cached.suggestions) >= min(candidates, 2):
+                session.stats.joined += 1
+                session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
+                return Completed(cached, context, line_text, column, uri, version or 0)
+    cancel = session.worker.new_cancel_event(uri)
+    running = Running(uri, version or 0, position.line, position.character, context.mode, candidates,
+                      cancel)
     partial = None
     if settings.streaming and request_id is not None:
         partial = PartialSender(session, request_id, uri, version or 0, position)
+
+    def on_text(text: str) -> None:
+        running.on_text(text)
+        if partial is not None:
+            partial.progress(text)
 
     busy = BusyStatus(session)
 
@@ -110,17 +137,15 @@ async def complete_at(
         busy.job_started()
         try:
             return session.completer.generate(
-                context,
-                settings,
-                candidates=candidates,
-                cancel_event=cancel,
-                on_text=partial.progress if partial else None,
+                context, settings, candidates=candidates, cancel_event=cancel, on_text=on_text
             )
         finally:
             busy.job_ended()
 
+    running.future = session.worker.start(generate, cancel)
+    session.running.started(running)
     with busy:
-        outcome = await session.worker.run(generate, cancel)
+        outcome = await running.wait(grace)
     session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
     if outcome is None or outcome.cancelled:
         return None

@@ -4,8 +4,11 @@
 worker generates the next line for the document as it would be after accepting the
 item and pressing Enter (same indentation, one unit deeper after a block opener) and
 stores it in the typing-through cache, so that state is answered without a model call.
-Any new request for the document cancels the prefetch at once (same cancel key); the
-KV cache keeps what it evaluated, so even a cancelled prefetch shortens the next call.
+While the user accepts the item, presses Enter and types on in agreement with the
+prefetch, it keeps running and the request at the new position waits for it
+(``running.py``); any other edit or request for the document cancels it at once (same
+cancel key).  The KV cache keeps what it evaluated, so even a cancelled prefetch
+shortens the next call.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ import dataclasses
 import logging
 from typing import Any
 
+from ghost_ls.completer import Outcome
 from ghost_ls.context.languages import spec_for
 from ghost_ls.context.mode import is_opener
 from ghost_ls.context.types import CompletionMode, PromptContext
+from ghost_ls.running import Running
 from ghost_ls.session import Session, ShownItem
 
 log = logging.getLogger(__name__)
@@ -76,13 +81,18 @@ def prefetch(session: Session, params: Any) -> None:
     if context is None or session.cache.peek(context.prefix, context.suffix):
         return
     cancel = session.worker.new_cancel_event(shown.uri)
+    lead = context.prefix[len(shown.context.prefix):]  # the accepted text, Enter, the indent
+    running = Running(shown.uri, shown.version, shown.line, shown.character, context.mode, 1,
+                      cancel, lead=lead)
     settings = session.settings
 
-    def job() -> None:
-        if cancel.is_set():
-            return
-        outcome = session.completer.generate(context, settings, candidates=1, cancel_event=cancel)
+    def job() -> Outcome:
+        outcome = session.completer.generate(
+            context, settings, candidates=1, cancel_event=cancel, on_text=running.on_text
+        )
         if outcome.suggestions:
             session.stats.prefetched += 1
+        return outcome
 
-    session.worker.submit(job)
+    running.future = session.worker.start(job, cancel)
+    session.running.started(running)

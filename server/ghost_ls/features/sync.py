@@ -1,8 +1,9 @@
 """Document sync: keeps the server's one copy of each open document current.
 
 The context engine owns the text (pygls keeps none, see ``server.py``): it applies the
-incremental edits to its lines and its tree-sitter tree.  An edit or a close cancels
-the generation running for the document.
+incremental edits to its lines and its tree-sitter tree.  A close cancels the generation
+running for the document, and so does an edit, unless it is the user typing on where
+the generation's text goes, in agreement with it (``running.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ def register(server: LanguageServer, session: Session) -> None:
         uri = params.text_document.uri
         if session.context.document(uri) is None:
             return
-        session.worker.cancel_key(uri)  # the running generation is for an older text
+        version = params.text_document.version
+        if not (session.settings.join_running
+                and session.running.follow(uri, version, params.content_changes)):
+            session.worker.cancel_key(uri)  # the running generation is for an older text
         session.context.did_change(uri, params.text_document.version, params.content_changes)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
@@ -34,4 +38,5 @@ def register(server: LanguageServer, session: Session) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
         session.worker.cancel_key(params.text_document.uri)
+        session.running.forget(params.text_document.uri)
         session.context.did_close(params.text_document.uri)

@@ -82,6 +82,7 @@ M.server_setting_types = {
   multiline = "boolean",
   promptLayout = "string",
   anchorLines = "integer",
+  joinRunning = "boolean",
   streaming = "boolean",
   enabledLanguages = "string[]",
   disabledLanguages = "string[]",
