@@ -87,6 +87,7 @@ from benchlib.replay_metrics import (
     http_delta,
     http_metrics,
     lsp_metrics,
+    model_pause_latencies,
     p50,
     pause_latencies,
     spread,
@@ -554,6 +555,9 @@ def system_metrics(system: str, runs: list[Run], replays: list[FileReplay], roun
     per_round = [p50(pause_latencies(pooled([r for r in ok if r.round == n])[0]))
                  for n in range(1, rounds + 1)]
     out["perRoundP50Ms"] = spread(per_round, 1)
+    out["perRoundModelPauseP50Ms"] = spread(
+        [p50(model_pause_latencies(pooled([r for r in ok if r.round == n])[0]))
+         for n in range(1, rounds + 1)], 1)
     languages = sorted({file.language for file in replays})
     out["perLanguage"] = {}
     for language in languages:
@@ -644,6 +648,13 @@ def ratios(result: dict[str, Any], ghost_floors: dict[str, dict[str, Any]], roun
             anchors["floor"] = own_floor["perRoundP50Ms"]
             anchors["floorSmallBatch"] = own_floor["perRoundSmallBatchP50Ms"]
             anchors["floorAtDepth"] = own_floor["perRoundAtDepthP50Ms"]
+        if own_floor:  # the same pauses on both sides: those the model answered
+            mine_model = systems[numerator]["perRoundModelPauseP50Ms"]["perRound"]
+            per_round[f"{numerator}ModelPauses/floor"] = spread(
+                [ratio(mine_model[n], own_floor["perRoundP50Ms"][n]) for n in range(rounds)])
+            pooled_ratios[f"{numerator}ModelPauses/floor"] = ratio(
+                (systems[numerator].get("modelPauseTimeToSuggestionMs") or {}).get("p50"),
+                own_floor["perPauseMs"].get("p50"))
         for anchor, theirs in anchors.items():
             key = f"{numerator}/{anchor}"
             per_round[key] = spread([ratio(mine[n], theirs[n]) for n in range(rounds)])
@@ -673,6 +684,8 @@ def ratios(result: dict[str, Any], ghost_floors: dict[str, dict[str, Any]], roun
         "ghostOverBestLlamaServerP95<=0.5": ratio(ghost_tts.get("p95"), best_tts.get("p95")),
         "ghostOverFloor<=1.2": (per_round.get("ghost/floor") or {}).get("median"),
         "ghostOverFloorAtDepth<=1.2": (per_round.get("ghost/floorAtDepth") or {}).get("median"),
+        "ghostModelPausesOverFloor<=1.2": (per_round.get("ghostModelPauses/floor") or {})
+        .get("median"),
         "serverOverheadP50Ms<5": (ghost.get("serverOverheadMs") or {}).get("p50"),
         "typingThroughP50Ms<5": (ghost.get("typingThroughCacheMs") or {}).get("p50"),
         "noModelRoundTripP50Ms<5": ((ghost.get("noModelProbe") or {}).get("latencyMs") or {})

@@ -15,7 +15,7 @@ from typing import Any
 from benchlib.common import ratio, summary
 from benchlib.drivers import Answer
 
-COUNTERS = ("requests", "modelCalls", "cacheHits", "cancelled", "tokensEvaluatedTotal",
+COUNTERS = ("requests", "modelCalls", "cacheHits", "joined", "cancelled", "tokensEvaluatedTotal",
             "tokensReusedTotal", "tokensGeneratedTotal", "draftTokensTotal", "draftAcceptedTotal")
 
 
@@ -58,6 +58,14 @@ def spread(values: list[float | None], digits: int = 3) -> dict[str, Any]:
 def pause_latencies(answers: list[Answer]) -> list[float]:
     return [a.latency_ms for a in answers if a.pause and a.status == "answered"
             and a.latency_ms is not None]
+
+
+def model_pause_latencies(answers: list[Answer]) -> list[float]:
+    """Pause latencies of the pauses the model answered (not the typing-through cache,
+    nor a generation the typing had followed, which answers through the cache): the
+    pauses the compute floor is computed for."""
+    return [a.latency_ms for a in answers if a.pause and a.status == "answered"
+            and a.latency_ms is not None and a.source != "cache"]
 
 
 def common_metrics(answers: list[Answer], keystrokes: int) -> dict[str, Any]:
@@ -110,6 +118,9 @@ def lsp_metrics(
         draftAcceptedPerDecodeStep=ratio(
             counters.get("draftAcceptedTotal"),
             counters.get("tokensGeneratedTotal", 0) - counters.get("draftAcceptedTotal", 0)),
+        modelPauseTimeToSuggestionMs=summary(model_pause_latencies(answers)),
+        cachePauses=sum(1 for a in answers if a.pause and a.status == "answered"
+                        and a.source == "cache"),
         serverOverheadMs=summary(outside, 2),
         typingThroughCacheMs=summary(cache_answers, 2),
         typingThroughCacheAnswers=len(cache_answers),

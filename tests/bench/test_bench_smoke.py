@@ -108,6 +108,10 @@ def test_typing_replay(embedded_model: str) -> None:
     assert ghost["keystrokes"] > 10 and ghost["pauses"] >= 1
     assert ghost["timeToSuggestionMs"]["n"] == ghost["pauses"] - ghost["pausesNotAnswered"]
     assert ghost["timeToSuggestionMs"]["p50"] > 0
+    # every answered pause came from the model or through the cache, and only the model's
+    # are set against the floor
+    model_pauses = ghost["modelPauseTimeToSuggestionMs"].get("n", 0)
+    assert model_pauses + ghost["cachePauses"] == ghost["timeToSuggestionMs"]["n"]
     assert ghost["noModelProbe"]["modelCallsDuring"] == 0
     assert 0 <= ghost["modelCallsPerKeystroke"] <= 1.5
     naive = result["systems"]["naive"]
@@ -117,6 +121,7 @@ def test_typing_replay(embedded_model: str) -> None:
         server = result["systems"]["llama-server"]
         assert server["mode"] == "completion" and server["timeToSuggestionMs"]["n"] >= 1
         assert result["floor"]["perPauseMs"]["n"] >= 1
+        assert result["ratios"]["perRound"]["ghostModelPauses/floor"]["n"] >= 1
         assert set(result["floor"]["tgByDepth"]) == {"0", "64"}
         assert result["floor"]["perPauseMsAtDepth"]["n"] == result["floor"]["perPauseMs"]["n"]
 
