@@ -613,6 +613,8 @@ def floors(runs: list[Run], floor: dict[str, Any], count: Callable[[str], int], 
         result["perRoundP50Ms"] = [row["perPauseMs"]["p50"] for row in by_round]
         result["perRoundSmallBatchP50Ms"] = [row["perPauseMsSmallBatchPp"]["p50"] for row in by_round]
         result["perRoundAtDepthP50Ms"] = [row["perPauseMsAtDepth"].get("p50") for row in by_round]
+        result["perRoundLatencyOverFloorPerPauseP50"] = [
+            row["latencyOverFloorPerPause"].get("p50") for row in by_round]
         out[system] = result
     return out
 
@@ -686,6 +688,8 @@ def ratios(result: dict[str, Any], ghost_floors: dict[str, dict[str, Any]], roun
         "ghostOverFloorAtDepth<=1.2": (per_round.get("ghost/floorAtDepth") or {}).get("median"),
         "ghostModelPausesOverFloor<=1.2": (per_round.get("ghostModelPauses/floor") or {})
         .get("median"),
+        "ghostOverFloorPerPauseP50<=1.2": ((ghost_floors.get("ghost") or {})
+                                           .get("latencyOverFloorPerPause") or {}).get("p50"),
         "serverOverheadP50Ms<5": (ghost.get("serverOverheadMs") or {}).get("p50"),
         "typingThroughP50Ms<5": (ghost.get("typingThroughCacheMs") or {}).get("p50"),
         "noModelRoundTripP50Ms<5": ((ghost.get("noModelProbe") or {}).get("latencyMs") or {})

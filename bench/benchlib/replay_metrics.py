@@ -176,8 +176,10 @@ def floor_metrics(
     ``tg_by_depth`` (llama-bench ``-d``) gives a third floor, ``perPauseMsAtDepth``: each
     pause's tokens generated at the speed llama.cpp has at that pause's depth (its
     prompt tokens plus half the generated ones) instead of at an empty context.
+    ``latencyOverFloorPerPause``: each pause's time-to-suggestion over its own floor,
+    a paired ratio that a few pauses moving across the median cannot swing.
     """
-    floors, small, deep = [], [], []
+    floors, small, deep, over = [], [], [], []
     estimated = 0
     for answer in answers:
         if not (answer.pause and answer.status == "answered" and answer.source != "cache"):
@@ -191,10 +193,13 @@ def floor_metrics(
             answer.extra["generatedTokens"] = generated
         evaluated = answer.extra["lastEvaluatedTokens"]
         floors.append(1000 * (evaluated / pp + generated / tg))
+        if answer.latency_ms is not None:
+            over.append(answer.latency_ms / floors[-1])
         if pp_small:
             small.append(1000 * (evaluated / pp_small + generated / tg))
         if tg_by_depth and "lastPromptTokens" in answer.extra:
             depth = answer.extra["lastPromptTokens"] + generated / 2
             deep.append(1000 * (evaluated / pp + generated / speed_at_depth(tg_by_depth, depth)))
     return {"perPauseMs": summary(floors), "perPauseMsSmallBatchPp": summary(small),
-            "perPauseMsAtDepth": summary(deep), "generatedTokensEstimated": estimated}
+            "perPauseMsAtDepth": summary(deep), "generatedTokensEstimated": estimated,
+            "latencyOverFloorPerPause": summary(over, 3)}

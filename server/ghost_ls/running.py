@@ -101,6 +101,8 @@ class Running:
         typed = self.typed + text.replace("\r\n", "\n")
         if not agrees(self.lead + self.written, typed):
             return False
+        if self.mode is CompletionMode.LINE and "\n" in typed[len(self.lead):]:
+            return False  # past the line this generation ends with
         self.typed = typed
         self.version = version
         self.line, self.character = advance(self.line, self.character, text)
@@ -154,16 +156,19 @@ class RunningGenerations:
         running = self._by_uri.get(uri)
         return running is not None and not running.done and running.follow(version, changes)
 
-    def joinable(self, uri: str, version: int, line: int, character: int, mode: CompletionMode,
+    def joinable(self, uri: str, version: int, line: int, character: int,
                  candidates: int) -> Running | None:
-        """The generation a request at this position and version can wait for, if any."""
+        """The generation a request at this position and version can wait for, if any.
+
+        Modes are not compared: the typing-through cache does not compare them either
+        (a block's text serves a line, cut at its end; a prefetched line serves the
+        blank line after Enter), and a line's generation stops being followed at the
+        first line break typed past it."""
         running = self._by_uri.get(uri)
         if running is None or running.done or running.cancel.is_set():
             return None
         if not running.at(version, line, character):
             return None
-        if mode is not running.mode and mode is not CompletionMode.LINE:
-            return None  # a line's generation stops at its end; a block's serves a line
         if len(running.typed) < len(running.lead):
             return None  # a prefetch's position is the line after the accepted suggestion
         if candidates > running.candidates or not agrees(running.lead + running.written, running.typed):

@@ -88,6 +88,21 @@ def test_humaneval(embedded_model: str) -> None:
         assert differing == expected
 
 
+def test_typed_through(embedded_model: str) -> None:
+    result = run_script("typed_through.py", "--limit", "4", "--typed", "1", "--model", embedded_model)
+    summary = result["byTyped"]["1"]
+    typed_rows = [row for row in result["rows"] if "1" in row["byTyped"]]
+    entries = [row["byTyped"]["1"] for row in typed_rows]
+    assert summary["n"] == len(entries) >= 1
+    # typing the suggestion's first character is answered with the rest, from the cache
+    assert summary["reusedSources"] == {"cache": len(entries)}
+    for row, entry in zip(typed_rows, entries, strict=True):
+        assert entry["typed"] + entry["reused"]["text"] == row["suggestion"].split("\n")[0]
+        assert entry["fresh"]["source"] != "cache"  # asked again after clearing the cache
+    reused = sum(1 for entry in entries if entry["reused"]["passed"])
+    assert summary["reusedPassAt1"] == round(reused / len(entries), 3)
+
+
 def test_typing_replay(embedded_model: str) -> None:
     source = Path(json.__file__).parent / "decoder.py"  # real code, offline
     systems = "ghost,naive"
@@ -122,6 +137,8 @@ def test_typing_replay(embedded_model: str) -> None:
         assert server["mode"] == "completion" and server["timeToSuggestionMs"]["n"] >= 1
         assert result["floor"]["perPauseMs"]["n"] >= 1
         assert result["ratios"]["perRound"]["ghostModelPauses/floor"]["n"] >= 1
+        per_pause = result["floor"]["latencyOverFloorPerPause"]  # one ratio per floored pause
+        assert per_pause["n"] == result["floor"]["perPauseMs"]["n"]
         assert set(result["floor"]["tgByDepth"]) == {"0", "64"}
         assert result["floor"]["perPauseMsAtDepth"]["n"] == result["floor"]["perPauseMs"]["n"]
 

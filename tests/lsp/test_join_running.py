@@ -155,3 +155,21 @@ def test_typing_what_the_real_model_writes_reuses_its_generation(lsp: LspClient)
     assert after["modelCalls"] - before["modelCalls"] == 1
     assert after["cancelled"] == before["cancelled"]
     assert after["cacheHits"] - before["cacheHits"] == 1
+
+
+@pytest.mark.model
+def test_accept_and_enter_wait_for_the_real_models_prefetch(lsp: LspClient) -> None:
+    uri = (lsp.root / "prefetch_join_real.py").as_uri()  # type: ignore[attr-defined]
+    lsp.open(uri, "import os\n\n\ndef list_python_files(folder):\n    names = ")
+    item = _items(_request(lsp, uri, 4, 12)[1], 180)[0]
+    assert "\n" not in item["insertText"]  # a line: the kind of suggestion a prefetch follows
+    before = _counters(lsp)
+    lsp.notify("textDocument/didShowCompletion", {"item": item})  # the prefetch starts
+    _type(lsp, uri, 2, 4, 12, item["insertText"])  # accepted at once
+    _type(lsp, uri, 3, 4, 12 + len(item["insertText"]), "\n    ")  # Enter
+    after_items = _items(_request(lsp, uri, 5, 4)[1], 180)
+    assert after_items and after_items[0]["command"]["arguments"][0]["source"] == "cache"
+    after = _counters(lsp)
+    # the prefetch answered (joined, or from the cache had it already ended); cancelled
+    # by the accept, the request would have been a second model call
+    assert (after["modelCalls"] - before["modelCalls"], after["cancelled"]) == (1, before["cancelled"])

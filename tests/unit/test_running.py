@@ -45,6 +45,15 @@ def test_edits_that_are_not_typing_on_in_agreement_are_not_followed() -> None:
     assert not two.follow(2, _insert(3, 4, "r") + _insert(3, 5, "e"))
 
 
+def test_a_line_generation_is_not_followed_past_its_line() -> None:
+    line = _running(written="return x")
+    assert line.follow(2, _insert(3, 4, "return x"))
+    assert not line.follow(3, _insert(3, 12, "\n    "))  # Enter: its text ends before
+    block = Running("file:///a.py", 1, 3, 4, CompletionMode.BLOCK, 1, threading.Event())
+    block.written = "x = 1\n    y = 2"
+    assert block.follow(2, _insert(3, 4, "x = 1\n    "))
+
+
 def test_typing_ahead_of_the_model_is_followed_until_the_model_parts_from_it() -> None:
     running = _running(written="re")
     assert running.follow(2, _insert(3, 4, "ret"))  # the model has not written that far
@@ -78,15 +87,11 @@ def test_a_request_joins_only_where_the_typing_has_reached() -> None:
         registry = RunningGenerations()
         prefetch = _running(lead="foo()\n    ", written="bar")
         _started(registry, prefetch)
-        assert registry.joinable("file:///a.py", 1, 3, 4, LINE, 1) is None  # before accepting
+        assert registry.joinable("file:///a.py", 1, 3, 4, 1) is None  # before accepting
         assert registry.follow("file:///a.py", 2, _insert(3, 4, "foo()\n    "))
-        assert registry.joinable("file:///a.py", 2, 4, 4, LINE, 1) is prefetch
-        assert registry.joinable("file:///a.py", 2, 4, 4, CompletionMode.BLOCK, 1) is None
-        block = Running("file:///b.py", 1, 0, 0, CompletionMode.BLOCK, 1, threading.Event())
-        _started(registry, block)
-        assert registry.joinable("file:///b.py", 1, 0, 0, LINE, 1) is block  # "p" after "def f():"
-        assert registry.joinable("file:///a.py", 2, 4, 4, LINE, 3) is None  # more candidates
-        assert registry.joinable("file:///a.py", 1, 4, 4, LINE, 1) is None  # another version
+        assert registry.joinable("file:///a.py", 2, 4, 4, 1) is prefetch
+        assert registry.joinable("file:///a.py", 2, 4, 4, 3) is None  # more candidates
+        assert registry.joinable("file:///a.py", 1, 4, 4, 1) is None  # another version
 
     asyncio.run(scenario())
 

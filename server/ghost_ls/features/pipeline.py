@@ -105,7 +105,7 @@ async def complete_at(
     joinable = None
     if settings.join_running:
         joinable = session.running.joinable(uri, version or 0, position.line, position.character,
-                                            context.mode, candidates)
+                                            candidates)
         if joinable is None and candidates == 1 and session.running.typing_lead(
                 uri, version or 0, position.line, position.character):
             return None
