@@ -74,7 +74,7 @@ def run_task(client: LspClient, number: int, task: dict[str, Any], typed: list[i
         try:
             first = item_text(first_item(client, uri, line, column))
             head = first.split("\n", 1)[0]
-            row["suggestion"] = first
+            row.setdefault("suggestions", {})[str(count)] = first  # KV history can change it
             if len(head) <= count:
                 continue
             typed_text = head[:count]

@@ -97,7 +97,7 @@ def test_typed_through(embedded_model: str) -> None:
     # typing the suggestion's first character is answered with the rest, from the cache
     assert summary["reusedSources"] == {"cache": len(entries)}
     for row, entry in zip(typed_rows, entries, strict=True):
-        assert entry["typed"] + entry["reused"]["text"] == row["suggestion"].split("\n")[0]
+        assert entry["typed"] + entry["reused"]["text"] == row["suggestions"]["1"].split("\n")[0]
         assert entry["fresh"]["source"] != "cache"  # asked again after clearing the cache
     reused = sum(1 for entry in entries if entry["reused"]["passed"])
     assert summary["reusedPassAt1"] == round(reused / len(entries), 3)
