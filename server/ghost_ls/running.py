@@ -13,7 +13,8 @@ stops as soon as the typing and the text part.
 
 A request at the position the typing has reached (:meth:`RunningGenerations.joinable`)
 waits for the generation (:meth:`Running.wait`) and is answered from the
-typing-through cache, which the finished generation fills.  A request made while the
+typing-through cache, which the finished generation fills (with ``streaming``, it is
+sent the text past what was typed as it grows).  A request made while the
 lead of a prefetch is still being typed (the typing-through cache has nothing left of
 the accepted suggestion, typically at its last character) gets no suggestion and
 leaves the prefetch running (:meth:`RunningGenerations.typing_lead`).  When the request that
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +79,9 @@ class Running:
     """The model's text so far (the first candidate's)."""
     holders: int = 0
     """Requests awaiting the generation now."""
+    watchers: list[tuple[Callable[[str], None], int]] = field(default_factory=list)
+    """Waiting requests' partial-text sinks, each with how much of ``lead`` + text the
+    user had typed when it came: it is shown the rest (``ghost/partialCompletion``)."""
     _grace: asyncio.TimerHandle | None = field(default=None, repr=False)
 
     @property
@@ -87,8 +91,13 @@ class Running:
     def on_text(self, text: str) -> None:
         """The model's text so far (inference thread): stop once it parts from the typing."""
         self.written = text
-        if not agrees(self.lead + text, self.typed):
+        whole = self.lead + text
+        if not agrees(whole, self.typed):
             self.cancel.set()
+            return
+        for sink, typed in tuple(self.watchers):
+            if len(whole) > typed:
+                sink(whole[typed:])
 
     def follow(self, version: int, changes: Sequence[Any]) -> bool:
         """Whether ``changes`` type on at the position, agreeing with the text so far."""
@@ -111,12 +120,16 @@ class Running:
     def at(self, version: int, line: int, character: int) -> bool:
         return (self.version, self.line, self.character) == (version, line, character)
 
-    async def wait(self, grace: float) -> Outcome | None:
+    async def wait(self, grace: float, on_text: Callable[[str], None] | None = None) -> Outcome | None:
         """The generation's outcome.  If this request is cancelled and it was the last
         one waiting, the generation is cancelled ``grace`` seconds later unless another
-        request has come to wait for it by then (at once when ``grace`` is 0)."""
+        request has come to wait for it by then (at once when ``grace`` is 0).
+        ``on_text`` is shown the generation's text past what has been typed so far."""
         assert self.future is not None
         self.holders += 1
+        watcher = (on_text, len(self.typed)) if on_text is not None else None
+        if watcher is not None:
+            self.watchers.append(watcher)
         if self._grace is not None:
             self._grace.cancel()
             self._grace = None
@@ -131,6 +144,8 @@ class Running:
             raise
         finally:
             self.holders -= 1
+            if watcher is not None:
+                self.watchers.remove(watcher)
 
     def _abandon(self) -> None:
         self._grace = None

@@ -97,6 +97,26 @@ def test_typing_what_the_model_writes_keeps_the_generation(slow_fake: LspClient)
     assert _counters(slow_fake) == {"modelCalls": 1, "cancelled": 0, "joined": 1, "cacheHits": 1}
 
 
+def test_a_waiting_request_streams_the_rest_of_the_text(slow_fake: LspClient) -> None:
+    uri = "file:///tmp/join_stream.py"
+    slow_fake.open(uri, SAMPLE)
+    first_id, _first = _request(slow_fake, uri, LAST_LINE, LAST_COL)
+    assert _first_text(slow_fake, first_id) == FAKE_TEXT[0]
+    _type(slow_fake, uri, 2, LAST_LINE, LAST_COL, "fa")
+    second_id, second = _request(slow_fake, uri, LAST_LINE, LAST_COL + 2)
+    streamed = slow_fake.wait_notification(  # while the generation still runs
+        lambda m: m["method"] == "ghost/partialCompletion" and m["params"]["id"] == second_id
+        and not m["params"]["done"], 30)
+    partial = streamed["params"]["text"]
+    assert partial and FAKE_TEXT[2:].startswith(partial), partial
+    assert [item["insertText"] for item in _items(second)] == [FAKE_TEXT[2:]]
+    last = slow_fake.wait_notification(
+        lambda m: m["method"] == "ghost/partialCompletion" and m["params"]["id"] == second_id
+        and m["params"]["done"], 30)
+    assert last["params"]["text"] == FAKE_TEXT[2:]
+    assert _counters(slow_fake)["joined"] == 1
+
+
 def test_typing_something_else_cancels_the_generation(slow_fake: LspClient) -> None:
     items = _type_through(slow_fake, "file:///tmp/part.py", "fo")
     assert [item["insertText"] for item in items] == [FAKE_TEXT]  # a new generation's text

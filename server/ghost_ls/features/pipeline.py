@@ -110,7 +110,10 @@ async def complete_at(
                 uri, version or 0, position.line, position.character):
             return None
     if joinable is not None:
-        joined = await joinable.wait(grace)
+        joiner_partial = None
+        if settings.streaming and request_id is not None:
+            joiner_partial = PartialSender(session, request_id, uri, version or 0, position)
+        joined = await joinable.wait(grace, joiner_partial.progress if joiner_partial else None)
         if document.version != version or session.context.document(uri) is not document:
             return None
         if joined is not None and not joined.cancelled:
@@ -118,6 +121,8 @@ async def complete_at(
             if cached is not None and len(cached.suggestions) >= min(candidates, 2):
                 session.stats.joined += 1
                 session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
+                if joiner_partial is not None:
+                    joiner_partial.done(cached.suggestions[0].text)
                 return Completed(cached, context, line_text, column, uri, version or 0)
     cancel = session.worker.new_cancel_event(uri)
     running = Running(uri, version or 0, position.line, position.character, context.mode, candidates,
