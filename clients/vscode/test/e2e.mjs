@@ -375,7 +375,11 @@ async function main() {
       'the extension to log "server status: ready"',
       () => {
         const text = serverLog();
-        if (/could not start|was not found|did not start/.test(text)) {
+        // "was not found" is not fatal here: code-server can activate the extension
+        // before it has read the user settings (serverPath empty, seen once in CI on
+        // 2026-12-03); the extension starts the server when the setting arrives, and if
+        // it never does, no "ready" comes and the ghost-text check below fails.
+        if (/could not start|did not start/.test(text)) {
           fail(`the extension could not start the server:\n${tail(text)}`);
         }
         return /server status: ready/.test(text);
