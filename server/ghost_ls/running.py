@@ -179,26 +179,26 @@ class RunningGenerations:
         (a block's text serves a line, cut at its end; a prefetched line serves the
         blank line after Enter), and a line's generation stops being followed at the
         first line break typed past it."""
-        running = self._by_uri.get(uri)
-        if running is None or running.done or running.cancel.is_set():
-            return None
-        if not running.at(version, line, character):
-            return None
-        if len(running.typed) < len(running.lead):
+        running = self._live_at(uri, version, line, character)
+        if running is None or len(running.typed) < len(running.lead):
             return None  # a prefetch's position is the line after the accepted suggestion
-        if candidates > running.candidates or not agrees(running.lead + running.written, running.typed):
-            return None
-        return running
+        return running if candidates <= running.candidates else None
 
     def typing_lead(self, uri: str, version: int, line: int, character: int) -> bool:
         """Whether a prefetch runs for text the user is still typing the lead of (the
         accepted suggestion) and this request is where that typing has reached: the
         request has nothing to add (what is left of the suggestion is the cache's to
         answer) and must not cancel the prefetch."""
+        running = self._live_at(uri, version, line, character)
+        return running is not None and len(running.typed) < len(running.lead)
+
+    def _live_at(self, uri: str, version: int, line: int, character: int) -> Running | None:
+        """The document's generation if it still runs and the typing has reached this
+        position (its text agrees with the typing: otherwise it was cancelled)."""
         running = self._by_uri.get(uri)
-        return (running is not None and not running.done and not running.cancel.is_set()
-                and running.at(version, line, character)
-                and len(running.typed) < len(running.lead) and running.lead.startswith(running.typed))
+        if running is None or running.done or running.cancel.is_set():
+            return None
+        return running if running.at(version, line, character) else None
 
     def forget(self, uri: str) -> None:
         self._by_uri.pop(uri, None)

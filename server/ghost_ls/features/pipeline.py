@@ -99,21 +99,22 @@ async def complete_at(
     if not host.ready:
         return None
     version = document.version
+    number = version or 0
     settings = session.settings
     grace = settings.debounce_ms / 1000 + GRACE_MARGIN_SECONDS if settings.join_running else 0.0
     started = time.perf_counter()
+    partial = None
+    if settings.streaming and request_id is not None:
+        partial = PartialSender(session, request_id, uri, number, position)
     joinable = None
     if settings.join_running:
-        joinable = session.running.joinable(uri, version or 0, position.line, position.character,
+        joinable = session.running.joinable(uri, number, position.line, position.character,
                                             candidates)
         if joinable is None and candidates == 1 and session.running.typing_lead(
-                uri, version or 0, position.line, position.character):
+                uri, number, position.line, position.character):
             return None
     if joinable is not None:
-        joiner_partial = None
-        if settings.streaming and request_id is not None:
-            joiner_partial = PartialSender(session, request_id, uri, version or 0, position)
-        joined = await joinable.wait(grace, joiner_partial.progress if joiner_partial else None)
+        joined = await joinable.wait(grace, partial.progress if partial else None)
         if document.version != version or session.context.document(uri) is not document:
             return None
         if joined is not None and not joined.cancelled:
@@ -121,15 +122,12 @@ async def complete_at(
             if cached is not None and len(cached.suggestions) >= min(candidates, 2):
                 session.stats.joined += 1
                 session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
-                if joiner_partial is not None:
-                    joiner_partial.done(cached.suggestions[0].text)
-                return Completed(cached, context, line_text, column, uri, version or 0)
+                if partial is not None:
+                    partial.done(cached.suggestions[0].text)
+                return Completed(cached, context, line_text, column, uri, number)
     cancel = session.worker.new_cancel_event(uri)
-    running = Running(uri, version or 0, position.line, position.character, context.mode, candidates,
+    running = Running(uri, number, position.line, position.character, context.mode, candidates,
                       cancel)
-    partial = None
-    if settings.streaming and request_id is not None:
-        partial = PartialSender(session, request_id, uri, version or 0, position)
 
     def on_text(text: str) -> None:
         running.on_text(text)
@@ -160,4 +158,4 @@ async def complete_at(
         return None
     if partial is not None:
         partial.done(outcome.suggestions[0].text if outcome.suggestions else "")
-    return Completed(outcome, context, line_text, column, uri, version or 0)
+    return Completed(outcome, context, line_text, column, uri, number)
