@@ -19,45 +19,15 @@ JSON on stdout, progress on stderr.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 from benchlib.common import emit, header, log, ratio, resolve_model, summary
-from benchlib.sources import source_file
+from benchlib.fim_prompts import DEFAULT_FILES, fim_prompts
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.llama import LlamaBackend
-
-DEFAULT_FILES = ",".join([  # three of bench/typing_replay.py's sources
-    "requests==2.32.3:requests/sessions.py",
-    "click==8.1.7:click/parser.py",
-    "npm:immer@10.1.1:src/plugins/patches.ts",
-])
-
-
-def cut_points(lines: list[str], count: int, rng: random.Random) -> list[int]:
-    """Lines inside function bodies (indented, code, not the first of the file's 40%)."""
-    start = int(len(lines) * 0.4)
-    candidates = [i for i in range(start, len(lines) - 1)
-                  if lines[i].startswith((" ", "\t")) and lines[i].strip()
-                  and not lines[i].strip().startswith(("#", "//", "*", '"""'))]
-    return sorted(rng.sample(candidates, min(count, len(candidates))))
-
-
-def fim_prompts(args: argparse.Namespace) -> list[dict[str, Any]]:
-    rng = random.Random(args.seed)
-    prompts = []
-    for spec in (s for s in args.files.split(",") if s):
-        lines = source_file(spec).read_text(encoding="utf-8").split("\n")
-        for row in cut_points(lines, args.per_file, rng):
-            indent = lines[row][: len(lines[row]) - len(lines[row].lstrip())]
-            prefix = "\n".join(lines[max(0, row - args.prefix_lines) : row]) + "\n" + indent
-            suffix = "\n" + "\n".join(lines[row + 1 : row + 1 + args.suffix_lines])
-            text = f"<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"
-            prompts.append({"file": spec, "line": row + 1, "text": text})
-    return prompts
 
 
 def generate(backend: LlamaBackend, text: str, max_tokens: int) -> GenerationResult:
@@ -79,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     model = resolve_model(args.model)
-    prompts = fim_prompts(args)
+    prompts = fim_prompts(args.files, args.per_file, args.prefix_lines, args.suffix_lines, args.seed)
     log(f"{len(prompts)} prompts; loading {model.name} twice (draft off / {args.draft})")
     backends = {
         "off": LlamaBackend(model, threads=args.threads, context_size=4096),

@@ -290,7 +290,8 @@ def run_lsp(run: Run, args: argparse.Namespace, model: Path, file: FileReplay) -
             if answer.text and not args.no_did_show and ghost:
                 driver.did_show(answer)
             status = driver.status()
-            for key in ("lastLatencyMs", "lastEvaluatedTokens", "lastPromptTokens"):
+            for key in ("lastLatencyMs", "lastEvaluatedTokens", "lastPromptTokens", "lastPromptMs",
+                        "lastGenerateMs"):
                 if key in status:
                     answer.extra[key] = status[key]
             if "lastGeneratedTokens" in status:
@@ -313,6 +314,26 @@ def run_lsp(run: Run, args: argparse.Namespace, model: Path, file: FileReplay) -
         driver.close()
         if server is not None:
             server.close()
+
+
+def pause_breakdown(answers: list[Answer]) -> list[dict[str, Any]]:
+    """Each pause's time-to-suggestion next to what the server says it spent on it.
+
+    ``serverMs`` (``lastLatencyMs``), ``promptMs`` and ``generateMs`` are the last model
+    call's, so they belong to this pause only when ``source`` is ``model``."""
+    rows = []
+    for answer in answers:
+        if not answer.pause:
+            continue
+        extra = answer.extra
+        rows.append({"latencyMs": None if answer.latency_ms is None else round(answer.latency_ms, 1),
+                     "status": answer.status, "source": answer.source,
+                     "chars": len(answer.text), "serverMs": extra.get("lastLatencyMs"),
+                     "promptMs": extra.get("lastPromptMs"), "generateMs": extra.get("lastGenerateMs"),
+                     "evaluatedTokens": extra.get("lastEvaluatedTokens"),
+                     "promptTokens": extra.get("lastPromptTokens"),
+                     "generatedTokens": extra.get("generatedTokens")})
+    return rows
 
 
 def no_model_probe(driver: LspDriver, count: int = 20) -> dict[str, Any]:
@@ -761,6 +782,7 @@ def main(argv: list[str] | None = None) -> int:
     result["runs"] = [{"system": r.system, "file": r.file, "round": r.round, "position": r.position,
                        "keystrokes": r.keystrokes,
                        "timeToSuggestionMs": summary(pause_latencies(r.answers)),
+                       "pauses": pause_breakdown(r.answers),
                        "wall": r.wall, **({"failure": r.failure} if r.failure else {})}
                       for r in runs]
     result["ratios"] = ratios(result, ghost_floors, args.rounds, languages)

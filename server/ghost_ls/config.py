@@ -44,6 +44,11 @@ class Settings:
     """llama.cpp context window in tokens."""
     threads: int = 0
     """CPU threads for llama.cpp; 0 picks from the machine."""
+    flash_attention: bool = False
+    """llama.cpp's flash-attention kernels (``llama-server`` and ``llama-bench`` turn them on
+    where the device supports them).  Off: on a 2-core CPU they read prompts 11 % slower,
+    generate no faster, and change 9 of 24 greedy suggestions (bench/README.md, "Flash
+    attention"); on a GPU they may pay, unmeasured here."""
     lookup_draft_tokens: int = 0
     """Local engine, greedy suggestions: guess up to this many next tokens from earlier
     in the prompt (prompt lookup, ``engine/lookup.py``) and check them in one batch;

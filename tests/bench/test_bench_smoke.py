@@ -103,6 +103,21 @@ def test_typed_through(embedded_model: str) -> None:
     assert summary["reusedPassAt1"] == round(reused / len(entries), 3)
 
 
+def test_flash_attention(embedded_model: str) -> None:
+    source = Path(json.__file__).parent / "decoder.py"  # real code, offline
+    result = run_script("flash_attention.py", "--model", embedded_model, "--files", str(source),
+                        "--per-file", "2", "--max-tokens", "4")
+    rows, summary = result["rows"], result["summary"]
+    assert summary["prompts"] == len(rows) == 2
+    for row in rows:
+        for system in ("off", "on"):
+            assert row[system]["promptTokens"] > 20  # read from scratch, not from the cache
+            assert 1 <= row[system]["generatedTokens"] <= 4
+        assert row["sameText"] == (row["off"]["text"] == row["on"]["text"])
+    assert summary["textsDiffering"] == sum(1 for row in rows if not row["sameText"])
+    assert summary["onOverOffGenerateMsPerTokenPaired"]["n"] >= 1
+
+
 def test_typing_replay(embedded_model: str) -> None:
     source = Path(json.__file__).parent / "decoder.py"  # real code, offline
     systems = "ghost,naive"

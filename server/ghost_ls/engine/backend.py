@@ -163,6 +163,8 @@ class BackendInfo:
     """Whether llama.cpp may use its extra CPU buffer types (AMX, weight repacking)."""
     extra_buffers_reason: str = ""
     """Why ``extra_buffers`` has its value (see ``engine/cpu_features.py``)."""
+    flash_attention: bool = False
+    """Whether llama.cpp's context was made with flash attention on."""
     endpoint: str = ""
     """The server a remote backend talks to."""
     warning: str = ""

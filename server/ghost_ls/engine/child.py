@@ -226,6 +226,7 @@ class Engine:
                 extra_buffers_reason=str(params["extra_buffers_reason"]),
                 native_stderr=True,
                 draft_tokens=int(params.get("draft_tokens", 0)),
+                flash_attention=bool(params.get("flash_attention", False)),
             )
         except GhostError as error:
             self._conn.send_bytes(LOAD_FAILED + pickle.dumps(str(error)))

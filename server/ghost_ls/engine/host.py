@@ -42,6 +42,7 @@ class LoadKey:
     context_size: int
     threads: int
     extra_buffers: str
+    flash_attention: bool
     lookup_draft_tokens: int
 
     @classmethod
@@ -55,6 +56,7 @@ class LoadKey:
             settings.context_size,
             settings.threads,
             settings.extra_buffers,
+            settings.flash_attention,
             settings.lookup_draft_tokens,
         )
 
@@ -123,6 +125,7 @@ def create_backend(
         extra_buffers=choice.enabled,
         extra_buffers_reason=choice.reason,
         draft_tokens=settings.lookup_draft_tokens,
+        flash_attention=settings.flash_attention,
     )
     return backend, entry
 

@@ -63,6 +63,7 @@ class LlamaBackend:
         extra_buffers_reason: str = "",
         native_stderr: bool = False,
         draft_tokens: int = 0,
+        flash_attention: bool = False,
     ) -> None:
         """``extra_buffers``: llama.cpp's ``use_extra_bufts``; None: this CPU's safe choice
         (off where AMX would crash, see ``engine/cpu_features.py``).
@@ -106,12 +107,16 @@ class LlamaBackend:
                     n_threads=self._threads,
                     n_threads_batch=self._threads,
                     swa_full=True,  # sliding-window models (Gemma 3) keep rollback-able KV
+                    flash_attn=flash_attention,
                     vocab_only=vocab_only,
                     verbose=native_stderr,
                 )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(load_failure(model_path, error, list(RECENT_ERRORS))) from error
         self._closed = False
+        self._flash_attention = (  # as the context was made, not as asked
+            self._llm.context_params.flash_attn_type == llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        )
         self._draft_tokens = draft_tokens
         """Greedy generation drafts up to this many tokens by prompt lookup (0: off)."""
         self._vocab = self._llm._model.vocab
@@ -187,6 +192,7 @@ class LlamaBackend:
             system_info=system_info(),
             extra_buffers=self._extra_buffers,
             extra_buffers_reason=self._extra_buffers_reason,
+            flash_attention=self._flash_attention,
         )
 
     def close(self) -> None:

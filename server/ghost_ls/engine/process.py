@@ -123,6 +123,7 @@ class ProcessBackend:
             "extra_buffers": choice.enabled,
             "extra_buffers_reason": choice.reason,
             "draft_tokens": self._settings.lookup_draft_tokens,
+            "flash_attention": self._settings.flash_attention,
         }
         try:
             child.send(protocol.LOAD + pickle.dumps(params))

@@ -28,6 +28,7 @@ def status_report(session: Session) -> dict[str, Any]:
         "promptFormat": host.format.name,
         "extraBuffers": info.extra_buffers if info else None,
         "extraBuffersReason": info.extra_buffers_reason if info else None,
+        "flashAttention": info.flash_attention if info else None,
         "endpoint": info.endpoint if info else None,
         "engineProcessId": info.process_id if info else None,
         "engineRestarts": info.restarts if info else 0,

@@ -72,6 +72,7 @@ M.server_setting_types = {
   gpuLayers = "integer",
   contextSize = "integer",
   threads = "integer",
+  flashAttention = "boolean",
   lookupDraftTokens = "integer",
   promptTokens = "integer",
   maxTokens = "integer",
