@@ -636,6 +636,8 @@ def floors(runs: list[Run], floor: dict[str, Any], count: Callable[[str], int], 
         result["perRoundAtDepthP50Ms"] = [row["perPauseMsAtDepth"].get("p50") for row in by_round]
         result["perRoundLatencyOverFloorPerPauseP50"] = [
             row["latencyOverFloorPerPause"].get("p50") for row in by_round]
+        result["perRoundLatencyOverFloorAtDepthPerPauseP50"] = [
+            row["latencyOverFloorAtDepthPerPause"].get("p50") for row in by_round]
         out[system] = result
     return out
 
@@ -711,6 +713,9 @@ def ratios(result: dict[str, Any], ghost_floors: dict[str, dict[str, Any]], roun
         .get("median"),
         "ghostOverFloorPerPauseP50<=1.2": ((ghost_floors.get("ghost") or {})
                                            .get("latencyOverFloorPerPause") or {}).get("p50"),
+        "ghostOverFloorAtDepthPerPauseP50<=1.2": ((ghost_floors.get("ghost") or {})
+                                                  .get("latencyOverFloorAtDepthPerPause") or {})
+        .get("p50"),
         "serverOverheadP50Ms<5": (ghost.get("serverOverheadMs") or {}).get("p50"),
         "typingThroughP50Ms<5": (ghost.get("typingThroughCacheMs") or {}).get("p50"),
         "noModelRoundTripP50Ms<5": ((ghost.get("noModelProbe") or {}).get("latencyMs") or {})

@@ -177,9 +177,10 @@ def floor_metrics(
     pause's tokens generated at the speed llama.cpp has at that pause's depth (its
     prompt tokens plus half the generated ones) instead of at an empty context.
     ``latencyOverFloorPerPause``: each pause's time-to-suggestion over its own floor,
-    a paired ratio that a few pauses moving across the median cannot swing.
+    a paired ratio that a few pauses moving across the median cannot swing;
+    ``latencyOverFloorAtDepthPerPause`` the same over its floor at depth.
     """
-    floors, small, deep, over = [], [], [], []
+    floors, small, deep, over, over_deep = [], [], [], [], []
     estimated = 0
     for answer in answers:
         if not (answer.pause and answer.status == "answered" and answer.source != "cache"):
@@ -200,6 +201,9 @@ def floor_metrics(
         if tg_by_depth and "lastPromptTokens" in answer.extra:
             depth = answer.extra["lastPromptTokens"] + generated / 2
             deep.append(1000 * (evaluated / pp + generated / speed_at_depth(tg_by_depth, depth)))
+            if answer.latency_ms is not None:
+                over_deep.append(answer.latency_ms / deep[-1])
     return {"perPauseMs": summary(floors), "perPauseMsSmallBatchPp": summary(small),
             "perPauseMsAtDepth": summary(deep), "generatedTokensEstimated": estimated,
-            "latencyOverFloorPerPause": summary(over, 3)}
+            "latencyOverFloorPerPause": summary(over, 3),
+            "latencyOverFloorAtDepthPerPause": summary(over_deep, 3)}

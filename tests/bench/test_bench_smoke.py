@@ -156,6 +156,13 @@ def test_typing_replay(embedded_model: str) -> None:
         assert per_pause["n"] == result["floor"]["perPauseMs"]["n"]
         assert set(result["floor"]["tgByDepth"]) == {"0", "64"}
         assert result["floor"]["perPauseMsAtDepth"]["n"] == result["floor"]["perPauseMs"]["n"]
+        assert result["floor"]["latencyOverFloorAtDepthPerPause"]["n"] == per_pause["n"]
+    # each pause broken down: the server's own times for the model-answered ones
+    pauses = [p for run in result["runs"] if run["system"] == "ghost" for p in run["pauses"]]
+    assert len(pauses) == ghost["pauses"]
+    model = [p for p in pauses if p["source"] == "model"]
+    assert len(model) == model_pauses
+    assert all(p["promptMs"] is not None and p["serverMs"] >= p["generateMs"] for p in model)
 
 
 @pytest.fixture(scope="module")

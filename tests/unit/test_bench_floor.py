@@ -28,3 +28,6 @@ def test_the_floor_at_depth_generates_at_the_pauses_depth() -> None:
     floor = floor_metrics([answer], pp=100.0, tg=30.0, count_tokens=len, tg_by_depth=SPEEDS)
     assert floor["perPauseMs"]["p50"] == 820.0  # 2 / 100 + 24 / 30 seconds
     assert floor["perPauseMsAtDepth"]["p50"] == 980.0  # 2 / 100 + 24 / 25 seconds
+    # each pause over its own floor: 900 ms against 820 and against 980
+    assert floor["latencyOverFloorPerPause"]["p50"] == round(900 / 820, 3)
+    assert floor["latencyOverFloorAtDepthPerPause"]["p50"] == round(900 / 980, 3)
