@@ -252,6 +252,34 @@ def test_crossfile(embedded_model: str, tmp_path: Path) -> None:
         assert 0.0 <= scores[variant]["editSimilarity"]["mean"] <= 1.0
 
 
+def test_similar_windows(tmp_path: Path) -> None:
+    package = tmp_path / "tinypkg"
+    (package / "tinypkg").mkdir(parents=True)
+    (package / "tinypkg" / "shapes.py").write_text(textwrap.dedent('''
+        def make_square(side: float) -> dict:
+            return {"kind": "square", "side": side}
+    '''))
+    usage = textwrap.dedent('''
+        from tinypkg.shapes import make_square
+
+
+        def area_of_two(side: float) -> float:
+            first = make_square(side)
+            return first["side"] ** 2
+    ''')
+    (package / "tinypkg" / "app.py").write_text(usage)
+    (package / "tinypkg" / "copy.py").write_text(usage.replace("area_of_two", "area_again"))
+    result = run_script("context/similar_windows.py", "--source", str(package), "--window", "4",
+                        "--stride", "2", "--query", "2")
+    rows = result["rows"]
+    assert result["summary"]["records"] == len(rows) == 2  # make_square used in app.py and copy.py
+    for row in rows:
+        other = "tinypkg/copy.py" if row["path"] == "tinypkg/app.py" else "tinypkg/app.py"
+        assert row["window"].startswith(other)  # the twin file, never the record's own
+        assert row["containsExpected"] is True
+    assert result["summary"]["bestWindowContainsExpected"] == 2
+
+
 def _sdist_vocab() -> Path | None:
     for root in (Path("/tmp/sdist/llama_cpp_python-0.3.36"),
                  BENCH / ".work" / "llama_cpp_python-0.3.36"):
