@@ -17,21 +17,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
 from benchlib.common import emit, header, log, resolve_model, summary
-from benchlib.fim_prompts import DEFAULT_FILES, fim_prompts
-from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
+from benchlib.fim_prompts import add_prompt_arguments, generate, prompts_for
+from ghost_ls.engine.backend import GenerationResult
 from ghost_ls.engine.llama import LlamaBackend
 
 SYSTEMS = ("off", "on")
 
-
-def generate(backend: LlamaBackend, text: str, max_tokens: int) -> GenerationResult:
-    request = GenerationRequest(Prompt(text), max_tokens=max_tokens, cancel=threading.Event())
-    return backend.generate(request)
 
 
 def measure(result: GenerationResult) -> dict[str, Any]:
@@ -54,18 +49,10 @@ def paired(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
-    parser.add_argument("--files", default=DEFAULT_FILES)
-    parser.add_argument("--per-file", type=int, default=8)
-    parser.add_argument("--prefix-lines", type=int, default=60)
-    parser.add_argument("--suffix-lines", type=int, default=20)
-    parser.add_argument("--max-tokens", type=int, default=48)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json-out", type=Path)
+    add_prompt_arguments(parser)
     args = parser.parse_args(argv)
     model = resolve_model(args.model)
-    prompts = fim_prompts(args.files, args.per_file, args.prefix_lines, args.suffix_lines, args.seed)
+    prompts = prompts_for(args)
     log(f"{len(prompts)} prompts; loading {model.name} twice (flash attention off / on)")
     backends = {name: LlamaBackend(model, threads=args.threads, context_size=4096,
                                    flash_attention=name == "on") for name in SYSTEMS}

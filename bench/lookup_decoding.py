@@ -20,36 +20,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
 from benchlib.common import emit, header, log, ratio, resolve_model, summary
-from benchlib.fim_prompts import DEFAULT_FILES, fim_prompts
-from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
+from benchlib.fim_prompts import add_prompt_arguments, generate, prompts_for
+from ghost_ls.engine.backend import GenerationResult
 from ghost_ls.engine.llama import LlamaBackend
-
-
-def generate(backend: LlamaBackend, text: str, max_tokens: int) -> GenerationResult:
-    request = GenerationRequest(Prompt(text), max_tokens=max_tokens, cancel=threading.Event())
-    return backend.generate(request)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
-    parser.add_argument("--files", default=DEFAULT_FILES)
-    parser.add_argument("--per-file", type=int, default=8)
-    parser.add_argument("--prefix-lines", type=int, default=60)
-    parser.add_argument("--suffix-lines", type=int, default=20)
-    parser.add_argument("--max-tokens", type=int, default=48)
+    add_prompt_arguments(parser)
     parser.add_argument("--draft", type=int, default=6, help="lookupDraftTokens of the 'on' backend")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     model = resolve_model(args.model)
-    prompts = fim_prompts(args.files, args.per_file, args.prefix_lines, args.suffix_lines, args.seed)
+    prompts = prompts_for(args)
     log(f"{len(prompts)} prompts; loading {model.name} twice (draft off / {args.draft})")
     backends = {
         "off": LlamaBackend(model, threads=args.threads, context_size=4096),
@@ -63,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             order = ["off", "on"] if index % 2 == 0 else ["on", "off"]
             results: dict[str, GenerationResult] = {}
             for name in order:
-                backends[name].generate(  # a different prompt first: nothing reused
-                    GenerationRequest(Prompt("#"), max_tokens=1, cancel=threading.Event()))
+                generate(backends[name], "#", 1)  # a different prompt first: nothing reused
                 results[name] = generate(backends[name], prompt["text"], args.max_tokens)
             off, on = results["off"], results["on"]
             rows.append({
