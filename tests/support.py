@@ -50,6 +50,16 @@ def circle_circumference(radius: float) -> float:
     return '''
 
 
+def wait_status(client: LspClient, kind: str, start: int, timeout: float = 60) -> int:
+    """Index of the first ``ghost/didChangeStatus`` of ``kind`` from index ``start``.
+
+    Found by identity: an earlier load or job may have sent an equal message."""
+    message = client.wait_notification(
+        lambda m: m["method"] == "ghost/didChangeStatus" and m["params"]["kind"] == kind, timeout, start
+    )
+    return next(i for i in range(start, len(client.notifications)) if client.notifications[i] is message)
+
+
 def start_server(
     options: dict[str, object] | None = None,
     env: dict[str, str] | None = None,

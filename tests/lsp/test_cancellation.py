@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient, Message
-from support import LSP_MODEL, SAMPLE, start_server
+from support import LSP_MODEL, SAMPLE, start_server, wait_status
 
 LAST_LINE = SAMPLE.count("\n")
 LAST_COL = len(SAMPLE.rsplit("\n", 1)[1])
@@ -36,14 +36,6 @@ def _wait_partial(client: LspClient, request_id: int) -> None:
     client.wait_notification(
         lambda m: m["method"] == "ghost/partialCompletion" and m["params"]["id"] == request_id, 30
     )
-
-
-def _wait_status(client: LspClient, kind: str, start: int, timeout: float = 60) -> int:
-    """Index of the first ``ghost/didChangeStatus`` of ``kind`` from ``start``."""
-    message = client.wait_notification(
-        lambda m: m["method"] == "ghost/didChangeStatus" and m["params"]["kind"] == kind, timeout, start
-    )
-    return client.notifications.index(message, start)
 
 
 def _answer(waiter: queue.Queue[Message], timeout: float = 30) -> Message:
@@ -75,11 +67,11 @@ def test_cancel_request_is_answered_with_request_cancelled(fake_lsp: LspClient) 
     start = len(fake_lsp.notifications)
     request_id, waiter = _request(fake_lsp, uri)
     _wait_partial(fake_lsp, request_id)
-    _wait_status(fake_lsp, "generating", start)  # a held job is announced once it lasts
+    wait_status(fake_lsp, "generating", start)  # a held job is announced once it lasts
     mark = len(fake_lsp.notifications)
     fake_lsp.cancel(request_id)
     assert _answer(waiter)["error"]["code"] == -32800
-    _wait_status(fake_lsp, "ready", mark)  # the job is over and no client is left "generating"
+    wait_status(fake_lsp, "ready", mark)  # the job is over and no client is left "generating"
     assert _counters(fake_lsp)["cancelled"] == 1  # the generation itself stopped, not only the reply
 
 
@@ -159,7 +151,7 @@ def _start_real(lsp: LspClient) -> tuple[str, int, int, Any, dict[str, int]]:
     uri, line = _long_document(lsp)
     mark = len(lsp.notifications)
     request_id, waiter = _request(lsp, uri, line, 4)
-    _wait_status(lsp, "generating", mark)
+    wait_status(lsp, "generating", mark)
     return uri, line, request_id, waiter, before
 
 
@@ -169,7 +161,7 @@ def test_cancel_stops_the_real_model(lsp: LspClient) -> None:
     mark = len(lsp.notifications)
     lsp.cancel(request_id)
     assert _answer(waiter, 180).get("error", {}).get("code") == -32800
-    _wait_status(lsp, "ready", mark)
+    wait_status(lsp, "ready", mark)
     assert _counters(lsp)["cancelled"] == before["cancelled"] + 1
     assert lsp.request("ghost/status", timeout=30)["state"] == "ready"
 

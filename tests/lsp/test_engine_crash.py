@@ -21,20 +21,17 @@ import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
 from ghost_ls.engine.cpu_features import cpu_flags, system_info
-from support import EPYC, SAMPLE, SAPPHIRE_RAPIDS, SMALL_MODEL, start_server
+from support import EPYC, SAMPLE, SAPPHIRE_RAPIDS, SMALL_MODEL, start_server, wait_status
 
 pytestmark = pytest.mark.model
 
 OPTIONS = {"model": SMALL_MODEL, "maxTokens": 16, "threads": 1}
 
 
-def wait_status(client: LspClient, kind: str, start: int, timeout: float = 60) -> tuple[int, str]:
+def status_at(client: LspClient, kind: str, start: int, timeout: float = 60) -> tuple[int, str]:
     """The index and message of the first ``kind`` status notification from ``start``."""
-    message = client.wait_notification(
-        lambda m: m["method"] == "ghost/didChangeStatus" and m["params"]["kind"] == kind, timeout, start
-    )
-    index = next(i for i in range(start, len(client.notifications)) if client.notifications[i] is message)
-    return index, str(message["params"]["message"])
+    index = wait_status(client, kind, start, timeout)
+    return index, str(client.notifications[index]["params"]["message"])
 
 
 def open_sample(client: LspClient, tmp_path: Path) -> tuple[str, int, int]:
@@ -67,9 +64,9 @@ def test_sigsegv_to_the_engine_is_survived_and_serving_resumes(tmp_path: Path) -
         start = len(client.notifications)
         killed_at = time.monotonic()
         os.kill(engine, signal.SIGSEGV)
-        error_at, error = wait_status(client, "error", start, timeout=30)
+        error_at, error = status_at(client, "error", start, timeout=30)
         assert "the llama.cpp engine crashed (SIGSEGV); restarting" in error
-        _, ready = wait_status(client, "ready", error_at, timeout=30)
+        _, ready = status_at(client, "ready", error_at, timeout=30)
         assert "engine restarted" in ready
         assert client.process.poll() is None  # the server lived through it
 
@@ -92,10 +89,10 @@ def check_first_decode_crash_falls_back(client: LspClient, tmp_path: Path) -> No
         start = len(client.notifications)
         # This request meets the crash; its later candidates may already get the new engine.
         suggestion(client, uri, line, column)
-        error_at, error = wait_status(client, "error", start)
+        error_at, error = status_at(client, "error", start)
         assert "crashed (SIGSEGV)" in error
         assert "restarting with extra buffer types off" in error
-        _, ready = wait_status(client, "ready", error_at)
+        _, ready = status_at(client, "ready", error_at)
         assert "extra buffer types off" in ready
         assert suggestion(client, uri, line, column).strip()
         status = client.request("ghost/status")
@@ -129,8 +126,8 @@ def test_an_amx_cpu_loads_without_extra_buffers_and_the_setting_overrides(tmp_pa
 
         start = len(client.notifications)
         client.notify("workspace/didChangeConfiguration", {"settings": {"extraBuffers": "on"}})
-        loading_at, _ = wait_status(client, "loading", start)
-        wait_status(client, "ready", loading_at)
+        loading_at, _ = status_at(client, "loading", start)
+        status_at(client, "ready", loading_at)
         status = client.request("ghost/status")
         assert status["extraBuffers"] is True
         assert status["extraBuffersReason"] == "extraBuffers = on (setting)"

@@ -13,19 +13,11 @@ from pathlib import Path
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
-from support import SAMPLE, SMALL_MODEL, start_server
+from support import SAMPLE, SMALL_MODEL, start_server, wait_status
 
 pytestmark = pytest.mark.model
 
 OPTIONS = {"model": SMALL_MODEL, "maxTokens": 16, "threads": 1}
-
-
-def wait_status(client: LspClient, kind: str, start: int) -> int:
-    """The index of the first ``kind`` status notification from ``start``."""
-    message = client.wait_notification(
-        lambda m: m["method"] == "ghost/didChangeStatus" and m["params"]["kind"] == kind, 120, start)
-    # by identity: the initial load sent an equal message earlier
-    return next(i for i in range(start, len(client.notifications)) if client.notifications[i] is message)
 
 
 def fresh_suggestion(client: LspClient, uri: str) -> str:
