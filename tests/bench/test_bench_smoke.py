@@ -88,6 +88,31 @@ def test_humaneval(embedded_model: str) -> None:
         assert differing == expected
 
 
+def test_humaneval_likelihood(embedded_model: str, tmp_path: Path) -> None:
+    """A failed answer equal to the canonical line scores exactly as it; line noise scores
+    far below it (a search error); a passed row is not judged."""
+    row = {"passed": False, "reason": "AssertionError", "seconds": 1.0}
+    right = "                distance = abs(elem - elem2)"  # HumanEval/0/L3's canonical line
+    results = {"single": {"rows": [
+        {"task": "SingleLineInfilling/HumanEval/0/L3", "results": {"ghost": {**row, "text": right}}},
+        {"task": "SingleLineInfilling/HumanEval/0/L7",
+         "results": {"ghost": {**row, "text": "    )))]]]}}} ;;;; @@@@ ~~~~"}}},
+        {"task": "SingleLineInfilling/HumanEval/2/L0",
+         "results": {"ghost": {**row, "passed": True, "text": "    return number % 1.0"}}},
+    ]}}
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(results), encoding="utf-8")
+    result = run_script("humaneval_likelihood.py", "--results", str(path), "--model", embedded_model)
+    assert result["failures"] == 2
+    same, noise = result["tasks"]
+    assert same["answer"] == same["canonical"]
+    assert same["answerLogprob"] == same["canonicalLogprob"] < 0
+    assert same["searchError"] is False and same["canonicalRankAtFork"] is None
+    assert noise["searchError"] is True
+    assert noise["canonicalLogprob"] - noise["answerLogprob"] > 10
+    assert result["searchErrors"] == 1 and result["modelErrors"] == 1
+
+
 def test_typed_through(embedded_model: str) -> None:
     result = run_script("typed_through.py", "--limit", "4", "--typed", "1", "--model", embedded_model)
     summary = result["byTyped"]["1"]
