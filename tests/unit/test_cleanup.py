@@ -116,3 +116,60 @@ def test_a_suggestion_that_fits_the_code_below_is_kept_whole() -> None:
     raw = "    total = sum(\n  item for item in items)"
     assert clean(raw, context("", below=below, mode=CompletionMode.FILL)).text == raw
     assert clean(raw + "\nprint(x)", context("", below=below, mode=CompletionMode.FILL)).text == raw
+
+
+def around(above: str, line_prefix: str, below: str, language: str = "python",
+           mode: CompletionMode = CompletionMode.FILL) -> PromptContext:
+    """The cursor on its own line between the code ``above`` and ``below``."""
+    return PromptContext(uri="file:///t", path="t", language=language,
+                         prefix=above + line_prefix, suffix="\n" + below, mode=mode,
+                         line_prefix=line_prefix, line_suffix="")
+
+
+SQUARES = 'def sum_squares(lst):\n    """Sum of the squares."""\n'
+
+
+def test_python_statement_left_of_the_code_below_takes_its_indentation() -> None:
+    # HumanEval/133/L0 with the 1.5B: `import math` at column 0 inside the function,
+    # an IndentationError once the indented code below follows.
+    below = "    squared = 0\n    for i in lst:\n"
+    assert clean("import math", around(SQUARES, "", below)).text == "    import math"
+    # the user's own indentation stays; the suggestion adds the rest
+    assert clean("x = 1", around("def f():\n", "  ", "    y = x\n")).text == "  x = 1"
+    # a blank line between, and comments, are not the code below; the opener above
+    # puts the block one unit deeper
+    assert clean("x = 1", around("def f():\n", "", "\n    # note\n    y = x\n")).text == "    x = 1"
+    # a statement after a loop, at the loop's level
+    loop = "def f(xs):\n    for x in xs:\n        print(x)\n"
+    assert clean("x = 1", around(loop, "", "    return x\n")).text == "    x = 1"
+
+
+def test_python_lines_that_may_stand_left_of_the_code_below_are_kept() -> None:
+    above = "def f(x):\n    y = g(x)\n"
+    below = "        return x\n"  # deeper than the block: the missing line opens its block
+    for raw in ("    if x:",  # an opener: the code below is its body
+                "# a comment",
+                "    y = f(",  # a call that goes on below
+                "    total = a + \\",
+                "\n    x = 1",  # a blank line first: its own layout
+                "    return y"):  # below is deeper than the block: moving it changes its meaning
+        assert clean(raw, around(above, "", below)).text == raw.rstrip(), raw
+    # inside brackets the code above left open, indentation is free
+    open_call = around("def f():\n    value = compute(\n", "", "        second)\n", mode=CompletionMode.LINE)
+    assert clean("first,", open_call).text == "first,"
+    # other languages: indentation is not syntax
+    js = around("function f() {\n", "", "    return x;\n", language="javascript")
+    assert clean("x = 1;", js).text == "x = 1;"
+
+
+def test_a_code_fence_ends_the_suggestion_outside_markdown() -> None:
+    # Qwen2.5-Coder-0.5B-Instruct on HumanEval/110/L5: the code, then a chat-style ending
+    raw = '    return "YES"\n```\n\nThis function checks if it is possible to exchange'
+    above = "def exchange(lst1, lst2):\n    odd = even = 0\n"
+    assert clean(raw, around(above, "", "    return odd\n")).text == '    return "YES"'
+    assert clean("```python\nx = 1", around("", "", "")).text == ""
+    # mid-line, the text continues the line: a fence there is inside a string
+    assert clean("```py```", around("", 'doc = "', "", mode=CompletionMode.LINE)).text == "```py```"
+    # in Markdown, fences are content
+    assert clean("```python\nx = 1\n```", around("# Title\n", "", "", language="markdown")).text == (
+        "```python\nx = 1\n```")

@@ -215,3 +215,15 @@ def test_more_branches_of_a_chain_the_code_below_continues_are_not_a_dedent() ->
     plain = stop_rule_for(_block_context(prefix, "\n    return 'E'\n"))
     keep = plain(text)
     assert keep is not None and text[:keep] == "        return 'A+'"
+
+
+def test_a_code_fence_line_ends_fill_and_block_outside_markdown() -> None:
+    """An Instruct model's chat-style ending: stop generating at the fence, not 24 lines on."""
+    prefix = "def exchange(lst1, lst2):\n"
+    text = '    return "YES"\n```\n'
+    for mode in (CompletionMode.FILL, CompletionMode.BLOCK):
+        keep = stop_rule_for(_fill_context(prefix, "\n", mode=mode))(text)
+        assert keep is not None and text[:keep] == '    return "YES"', mode
+    assert stop_rule_for(_fill_context(prefix, "\n"))('    return "YES"\n') is None
+    markdown = stop_rule_for(_fill_context("Example:\n", "\n", language="markdown"))
+    assert markdown("```python\nx = 1\n```\n") is None

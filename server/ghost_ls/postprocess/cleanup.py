@@ -1,23 +1,30 @@
 """Clean-up of raw model text before anyone sees it.
 
-Applied in order: trailing whitespace and blank tail lines go; text that repeats what
-already follows the cursor goes (closing brackets on the line, the next lines of the
-document); brackets the suggestion opened and left open are closed when that is
-unambiguous; in Python, a tail that would not fit the indentation of the code below
-(an IndentationError once that code follows) is cut back to the last line where it
-fits; indentation follows the document's (tabs or spaces); a line repeated back to
-back is cut; whitespace-only results become empty.  The result says whether
-the suggestion replaces the closing characters right of the cursor.
+Applied in order: outside Markdown, a line starting with a code fence and all after
+it go (an Instruct model's chat-style ending); trailing whitespace and blank tail
+lines go; text that repeats what already follows the cursor goes (closing brackets on
+the line, the next lines of the document); brackets the suggestion opened and left
+open are closed when that is unambiguous; in Python, a tail that would not fit the
+indentation of the code below (an IndentationError once that code follows) is cut
+back to the last line where it fits, and a one-line statement indented less than the
+code below, in the same block, takes its indentation; indentation follows the
+document's (tabs or spaces); a line repeated back to back is cut; whitespace-only
+results become empty.  The result says whether the suggestion replaces the closing
+characters right of the cursor.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ghost_ls.context.text import code_line_above
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.postprocess.brackets import OPENERS, open_brackets
+from ghost_ls.postprocess.fences import fence_ends, first_fence_line
 
 CLOSING_TAIL = set(")]}\"'`;,: \t")
+_BRACKET_SCAN_LINES = 30
+"""How far above the cursor ``indent_to_code_below`` looks for a bracket left open."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,16 @@ class Cleaned:
     text: str
     replaces_line_suffix: bool = False
     """True when ``text`` ends with the characters right of the cursor, which it replaces."""
+
+
+def _cut_at_fence(text: str, context: PromptContext) -> str:
+    """Outside Markdown, end the text before its first line that starts with a fence."""
+    if not fence_ends(context.language):
+        return text
+    lines = text.split("\n")
+    first = lines[0] if context.line_prefix.strip() == "" else ""  # a fence starts its line
+    fence = first_fence_line([first, *lines[1:]])
+    return text if fence is None else "\n".join(lines[:fence])
 
 
 def _strip_tail(text: str) -> str:
@@ -100,6 +117,39 @@ def fit_indentation_below(text: str, line_prefix: str, lines_below: list[str]) -
     return "\n".join(lines[: last_valid + 1])
 
 
+def indent_to_code_below(text: str, prefix: str, line_prefix: str, lines_below: list[str],
+                         indent_unit: str = "    ") -> str:
+    """Python: a one-line statement left of the code below, in the same block, moves to
+    its indentation.
+
+    With only whitespace left of the cursor, a suggestion of one simple statement (not
+    a block opener, not a comment, no bracket left open) indented less than the first
+    code line below is an ``IndentationError`` (unexpected indent) once that line
+    follows it: ``import math`` written at column 0 inside a function.  Where the code
+    below is in the block the cursor is in (no deeper than the code above, or than the
+    body of the opener above), the one indentation that makes the line valid is that
+    code's own, so the line takes it.  Where the code below is deeper, the missing line
+    is the opener of its block and the model wrote something else (``return result``
+    above a loop body): moving it would change what it means, so it stays as written.
+    Not inside brackets the code above left open, where indentation is free.
+    """
+    below = next((line for line in lines_below if line.strip() and not line.lstrip().startswith("#")), None)
+    code = text.strip()
+    if (below is None or line_prefix.strip() or not code or "\n" in text or code.startswith("#")
+            or code.endswith((":", "\\")) or open_brackets(code)):
+        return text
+    target = below[: _indentation(below)]
+    if len(line_prefix) + _indentation(text) >= len(target) or not target.startswith(line_prefix):
+        return text
+    above = code_line_above(prefix)
+    block = _indentation(above) + (len(indent_unit) if above.rstrip().endswith(":") else 0)
+    if len(target) > block:
+        return text
+    if open_brackets("\n".join(prefix.split("\n")[-_BRACKET_SCAN_LINES:])):
+        return text
+    return target[len(line_prefix):] + code
+
+
 def _indentation(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
@@ -147,11 +197,15 @@ def clean(text: str, context: PromptContext) -> Cleaned:
     """Turn raw model output into what the editor shows (see the module docstring)."""
     if context.mode is CompletionMode.LINE or context.mode is CompletionMode.NONE:
         text = text.split("\n", 1)[0]
+    text = _cut_at_fence(text, context)
     text = _strip_tail(text)
     text = _cut_repeated_lines(text)
     text = _drop_suffix_overlap(text, context)
     if context.language == "python" and not context.line_suffix.strip():
-        text = fit_indentation_below(text, context.line_prefix, context.suffix.split("\n")[1:])
+        lines_below = context.suffix.split("\n")[1:]
+        text = fit_indentation_below(text, context.line_prefix, lines_below)
+        text = indent_to_code_below(text, context.prefix, context.line_prefix, lines_below,
+                                    context.indent_unit)
     text = _reindent(text, context.indent_unit)
     if not text.strip():
         return Cleaned("")

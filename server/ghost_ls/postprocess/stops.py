@@ -9,6 +9,8 @@ A rule sees the cumulative text and answers None (go on) or the length to keep.
   suffix, so a bracket it closes that was opened above the cursor is one the suffix
   does not close (a multi-line list's ``]``); one the suffix does close shows up as
   the next code line and is cut by that rule.
+- BLOCK and FILL, outside Markdown: a line that starts with a code fence (`````) ends
+  it: an Instruct model closing its answer as in a chat, prose to follow.
 - BLOCK and FILL: generated lines equal to the next two code lines below the cursor
   (but for a trailing ``,`` or ``;``) mean the suggestion has reached the code that
   follows: it ends before the first of them.  One line alone is not enough where the
@@ -42,6 +44,7 @@ from ghost_ls.context.text import code_line_above, code_lines_below
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.engine.backend import StopRule
 from ghost_ls.postprocess.brackets import first_stray_closer
+from ghost_ls.postprocess.fences import FENCE, fence_ends
 
 MAX_BLOCK_LINES = 12
 
@@ -102,6 +105,7 @@ class BlockStop:
     and ends before it.  ``stray_closer_ends``: a closing bracket the text did not open
     ends it (BLOCK); FILL turns this off.  ``top_level_ends``: after indented code, a
     line at column 0 that follows a blank line ends it (FILL inside a block).
+    ``fence_ends``: a line starting with a Markdown fence ends it (``postprocess/fences.py``).
     ``same_indent``: a line after the first matches ``next_code`` only at its
     indentation (languages where indentation is syntax).  ``then_code``: the code line
     after ``next_code``; when given, a match of ``next_code`` counts only once the next
@@ -117,6 +121,7 @@ class BlockStop:
     same_indent: bool = False
     then_code: str = ""
     clause_indent: int | None = None
+    fence_ends: bool = False
 
     def _matches_below(self, line: str, number: int, code: str) -> bool:
         return same_code(line, code) and (
@@ -152,6 +157,8 @@ class BlockStop:
         wrote_indented = False
         for number, line in enumerate(lines[:-1]):  # only lines ended by a newline
             if number >= self.max_lines:
+                return cut_before(number)
+            if self.fence_ends and line.lstrip(" \t").startswith(FENCE):
                 return cut_before(number)
             if self._reaches_code_below(lines, number):
                 return cut_before(number)
@@ -204,12 +211,14 @@ def stop_rule_for(context: PromptContext) -> StopRule:
     """
     next_code, then_code, *_ = [*code_lines_below(context.suffix, 2), "", ""]
     same_indent = context.language in INDENTATION_IS_SYNTAX
+    fences = fence_ends(context.language)
     if context.mode is CompletionMode.BLOCK:
         return BlockStop(block_base_indent(context), next_code=next_code, then_code=then_code,
-                         same_indent=same_indent, clause_indent=_clause_indent(context, next_code))
+                         same_indent=same_indent, clause_indent=_clause_indent(context, next_code),
+                         fence_ends=fences)
     if context.mode is CompletionMode.FILL:
         floor = indent_width(context.line_prefix) if context.line_prefix else None
         return BlockStop(floor, max_lines=MAX_FILL_LINES, next_code=next_code, then_code=then_code,
                          stray_closer_ends=False, top_level_ends=_inside_block(context),
-                         same_indent=same_indent)
+                         same_indent=same_indent, fence_ends=fences)
     return stop_at_newline
