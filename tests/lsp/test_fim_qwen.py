@@ -5,6 +5,8 @@ text below the cursor gives away, and the prompt layout read back from ``ghost/s
 (``lastPrompt``): the plain PSM prompt (nothing before the prefix) when there is
 nothing from other files, the repo-level format with ``<|file_sep|>`` sections when
 there is.
+And what the model writes after the code (a Markdown fence, prose) never reaches the
+editor.
 """
 
 from __future__ import annotations
@@ -89,3 +91,72 @@ def test_prompt_uses_file_sep_sections_for_other_files(qwen: LspClient) -> None:
     assert "<|file_sep|>shapes_util.py\ndef polygon_area(" in prompt, prompt[:400]
     _, current = prompt.rsplit("<|file_sep|>", 1)
     assert current.startswith("main.py\n<|fim_prefix|>from shapes_util import polygon_area\n"), current
+
+
+# An Instruct model's chat-style ending never reaches the editor.  Qwen2.5-Coder-0.5B-
+# Instruct, asked to fill the blank line of these two HumanEval infilling documents
+# (MIT, ``../shared/bench``) at column 0, wrote a line of code, then closed a Markdown
+# fence and explained itself in prose (an AMD EPYC VM, 2026-12-04; greedy text can
+# differ on other CPUs).  In a Python file the suggestion ends before the fence.
+
+BELOW_ZERO = '''from typing import List
+
+
+def below_zero(operations: List[int]) -> bool:
+    """ You're given a list of deposit and withdrawal operations on a bank account that starts with
+    zero balance. Your task is to detect if at any point the balance of account fallls below zero, and
+    at that point function should return True. Otherwise it should return False.
+    >>> below_zero([1, 2, 3])
+    False
+    >>> below_zero([1, 2, -4, 5])
+    True
+    """
+    balance = 0
+
+    for op in operations:
+        balance += op
+
+            return True
+
+    return False
+'''
+
+LONGEST = '''from typing import List, Optional
+
+
+def longest(strings: List[str]) -> Optional[str]:
+    """ Out of list of strings, return the longest one. Return the first one in case of multiple
+    strings of the same length. Return None in case the input list is empty.
+    >>> longest([])
+
+    >>> longest(['a', 'b', 'c'])
+    'a'
+    >>> longest(['a', 'bb', 'ccc'])
+    'ccc'
+    """
+
+
+        return None
+
+    maxlen = max(len(x) for x in strings)
+    for s in strings:
+        if len(s) == maxlen:
+            return s
+'''
+
+
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("below_zero.py", BELOW_ZERO, 16),
+    ("longest.py", LONGEST, 14),
+])
+def test_no_markdown_fence_or_prose_in_a_python_suggestion(
+        qwen: LspClient, name: str, text: str, line: int) -> None:
+    assert text.split("\n")[line] == "", "the cursor's line must be the blank one"
+    uri = _uri(qwen, name)
+    qwen.open(uri, text)
+    items = qwen.inline(uri, line, 0, timeout=180)["items"]
+    assert items, "no suggestion"
+    suggestion = items[0]["insertText"]
+    assert suggestion.strip(), items[0]
+    assert not any(row.lstrip().startswith("```") for row in suggestion.split("\n")), suggestion
+    assert "This " not in suggestion, suggestion  # the prose after the fence
