@@ -2,7 +2,7 @@
 
 What the suffix says must reach the model: a completion whose right answer only the
 text below the cursor gives away, and the prompt layout read back from ``ghost/status``
-(``lastPrompt``): the plain PSM prompt (nothing before the prefix) when there is
+(``lastPrompt``): the plain PSM prompt (the file's path as a comment) when there is
 nothing from other files, the repo-level format with ``<|file_sep|>`` sections when
 there is.
 And what the model writes after the code (a Markdown fence, prose) never reaches the
@@ -65,7 +65,7 @@ def test_prompt_is_plain_psm_without_cross_file_context(tmp_path: Path) -> None:
         alone.close()
     prompt = status["lastPrompt"]
     assert status["promptFormat"] == "qwen"
-    assert prompt.startswith("<|fim_prefix|>def salute(name: str) -> str:\n"), prompt[:200]
+    assert prompt.startswith("<|fim_prefix|># layout.py\ndef salute(name: str) -> str:\n"), prompt[:200]
     prefix, rest = prompt.split("<|fim_suffix|>")
     assert prefix.endswith('"""A friendly salute for ``name``."""\n'), prefix[-80:]
     assert rest == "\n    return message.upper()\n<|fim_middle|>", rest

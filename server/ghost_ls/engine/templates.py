@@ -13,13 +13,14 @@ then the prefix window.
   appends to the prompt, but only models trained on it should use it.
 - Repo-level formats (Qwen2.5-Coder, StarCoder2) put snippets and the file path between
   ``file_sep`` markers; others get them as comments.  With no snippets to show, the
-  prompt is the plain FIM prompt, nothing before the prefix: on
+  prompt is the plain FIM prompt with the file's path as a comment: on
   Qwen2.5-Coder-0.5B-Instruct the repo header alone
   (``<|repo_name|>workspace<|file_sep|>path``) costs 12.5 points of HumanEval
-  single-line pass@1 (measured in the code-models issue), and the file's path as a
-  comment (``# main.py``) 5 points on the 0.5B (6 tasks lost, 1 won), while on the
-  1.5B its absence is within noise (1 task up, 3 down of 300 through the LSP;
-  bench/README.md, "The 0.5B again, and the file's path as a comment").
+  single-line pass@1 (measured in the code-models issue).  The comment itself was
+  tried out and kept (bench/README.md, "The 0.5B again, and the file's path as a
+  comment"): without it the 0.5B gained 5 points on Python one-liners, the 1.5B lost
+  3 tasks and gained 1 of 300, and the 0.5B wrote no body in a small JavaScript
+  function, where the path is what names the language.
 """
 
 from __future__ import annotations
@@ -111,9 +112,7 @@ class PromptFormat:
         else:
             marker = comment_marker(context.language)
             inner = "".join(_commented(s, marker) for s in snippets)
-            # the path labels the current file after other files' comments; alone it
-            # only costs (module docstring)
-            inner += f"{marker} {context.path}\n" if context.path and snippets else ""
+            inner += f"{marker} {context.path}\n" if context.path else ""
         if fim.order == "spm":  # typing already only appends: no split
             prefix = inner + context.prefix
             return f"{outer}{fim.suffix}{context.suffix}{fim.prefix}{prefix}{fim.middle}"
