@@ -192,10 +192,18 @@ def test_shown_suggestion_prefetches_the_next_line(lsp: LspClient) -> None:
     assert after and after[0]["command"]["arguments"][0]["source"] == "cache"
 
 
-def test_block_suggestion_in_a_brace_language_stays_inside_the_block(lsp: LspClient) -> None:
-    text = "function add(a, b) {\n  \n}\n\nconsole.log(add(1, 2));\n"
-    uri = _open_sample(lsp, "add.js", text, language="javascript")
-    items = lsp.inline(uri, 1, 2)["items"]
+def test_block_suggestion_in_a_brace_language_stays_inside_the_block(tmp_path: Path) -> None:
+    # A server of its own: in the shared one the Python files opened before come along
+    # as snippets, and the 0.5B answers this JavaScript block with a bare Markdown fence
+    # (which the clean-up rightly drops, leaving nothing to check).
+    alone = start_server({"model": LSP_MODEL, "indexWorkspace": False}, root=tmp_path)
+    try:
+        alone.root = tmp_path  # type: ignore[attr-defined]
+        text = "function add(a, b) {\n  \n}\n\nconsole.log(add(1, 2));\n"
+        uri = _open_sample(alone, "add.js", text, language="javascript")
+        items = alone.inline(uri, 1, 2)["items"]
+    finally:
+        alone.close()
     assert items, "expected a body for the function"
     body = items[0]["insertText"]
     assert body.strip()

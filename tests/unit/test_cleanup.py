@@ -167,7 +167,11 @@ def test_a_code_fence_ends_the_suggestion_outside_markdown() -> None:
     raw = '    return "YES"\n```\n\nThis function checks if it is possible to exchange'
     above = "def exchange(lst1, lst2):\n    odd = even = 0\n"
     assert clean(raw, around(above, "", "    return odd\n")).text == '    return "YES"'
-    assert clean("```python\nx = 1", around("", "", "")).text == ""
+    # an answer that opens with a fence: the code after it, less the typed indentation
+    assert clean("```python\nx = 1", around("", "", "")).text == "x = 1"
+    body = around("function add(a, b) {\n", "  ", "}\n", language="javascript", mode=CompletionMode.BLOCK)
+    assert clean("```javascript\n  return a + b;\n```\n\nThis adds.", body).text == "return a + b;"
+    assert clean("```", body).text == ""
     # mid-line, the text continues the line: a fence there is inside a string
     assert clean("```py```", around("", 'doc = "', "", mode=CompletionMode.LINE)).text == "```py```"
     # in Markdown, fences are content

@@ -225,5 +225,6 @@ def test_a_code_fence_line_ends_fill_and_block_outside_markdown() -> None:
         keep = stop_rule_for(_fill_context(prefix, "\n", mode=mode))(text)
         assert keep is not None and text[:keep] == '    return "YES"', mode
     assert stop_rule_for(_fill_context(prefix, "\n"))('    return "YES"\n') is None
+    assert stop_rule_for(_fill_context(prefix, "\n"))("```python\n    return 1\n") is None  # opens it
     markdown = stop_rule_for(_fill_context("Example:\n", "\n", language="markdown"))
     assert markdown("```python\nx = 1\n```\n") is None

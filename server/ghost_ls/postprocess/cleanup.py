@@ -37,13 +37,23 @@ class Cleaned:
 
 
 def _cut_at_fence(text: str, context: PromptContext) -> str:
-    """Outside Markdown, end the text before its first line that starts with a fence."""
+    """Outside Markdown, end the text before its first line that starts with a fence.
+
+    An answer that opens with a fence (````javascript``) is the chat form of the code
+    that follows it: the opening line goes, and the code starts where the cursor is
+    (the indentation already left of the cursor is not written twice).
+    """
     if not fence_ends(context.language):
         return text
     lines = text.split("\n")
-    first = lines[0] if context.line_prefix.strip() == "" else ""  # a fence starts its line
+    at_line_start = context.line_prefix.strip() == ""
+    if at_line_start and len(lines) > 1 and first_fence_line(lines[:1]) == 0:
+        lines = lines[1:]
+        if lines[0].startswith(context.line_prefix):
+            lines[0] = lines[0][len(context.line_prefix):]
+    first = lines[0] if at_line_start else ""  # a fence starts its line
     fence = first_fence_line([first, *lines[1:]])
-    return text if fence is None else "\n".join(lines[:fence])
+    return "\n".join(lines if fence is None else lines[:fence])
 
 
 def _strip_tail(text: str) -> str:

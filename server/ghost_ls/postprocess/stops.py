@@ -9,8 +9,9 @@ A rule sees the cumulative text and answers None (go on) or the length to keep.
   suffix, so a bracket it closes that was opened above the cursor is one the suffix
   does not close (a multi-line list's ``]``); one the suffix does close shows up as
   the next code line and is cut by that rule.
-- BLOCK and FILL, outside Markdown: a line that starts with a code fence (`````) ends
-  it: an Instruct model closing its answer as in a chat, prose to follow.
+- BLOCK and FILL, outside Markdown: a line after the first that starts with a code
+  fence (`````) ends it: an Instruct model closing its answer as in a chat, prose to
+  follow (a fence as the first line opens the answer; the clean-up drops it).
 - BLOCK and FILL: generated lines equal to the next two code lines below the cursor
   (but for a trailing ``,`` or ``;``) mean the suggestion has reached the code that
   follows: it ends before the first of them.  One line alone is not enough where the
@@ -158,8 +159,8 @@ class BlockStop:
         for number, line in enumerate(lines[:-1]):  # only lines ended by a newline
             if number >= self.max_lines:
                 return cut_before(number)
-            if self.fence_ends and line.lstrip(" \t").startswith(FENCE):
-                return cut_before(number)
+            if self.fence_ends and number > 0 and line.lstrip(" \t").startswith(FENCE):
+                return cut_before(number)  # a fence on the first line opens the code: see clean-up
             if self._reaches_code_below(lines, number):
                 return cut_before(number)
             if number == 0:
