@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ghost_ls.context.text import code_line_above
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.postprocess.brackets import OPENERS, open_brackets
-from ghost_ls.postprocess.fences import fence_ends, first_fence_line
+from ghost_ls.postprocess.fences import fence_ends, first_fence_line, is_fence
 
 CLOSING_TAIL = set(")]}\"'`;,: \t")
 _BRACKET_SCAN_LINES = 30
@@ -47,7 +47,7 @@ def _cut_at_fence(text: str, context: PromptContext) -> str:
         return text
     lines = text.split("\n")
     at_line_start = context.line_prefix.strip() == ""
-    if at_line_start and len(lines) > 1 and first_fence_line(lines[:1]) == 0:
+    if at_line_start and len(lines) > 1 and is_fence(lines[0]):
         lines = lines[1:]
         if lines[0].startswith(context.line_prefix):
             lines[0] = lines[0][len(context.line_prefix):]

@@ -20,9 +20,11 @@ def fence_ends(language: str) -> bool:
     return language not in FENCED_LANGUAGES
 
 
+def is_fence(line: str) -> bool:
+    """Whether ``line`` starts with a fence (after indentation)."""
+    return line.lstrip(" \t").startswith(FENCE)
+
+
 def first_fence_line(lines: list[str]) -> int | None:
-    """The index of the first line that starts with a fence (after indentation)."""
-    for number, line in enumerate(lines):
-        if line.lstrip(" \t").startswith(FENCE):
-            return number
-    return None
+    """The index of the first line that starts with a fence."""
+    return next((number for number, line in enumerate(lines) if is_fence(line)), None)

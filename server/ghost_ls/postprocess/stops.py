@@ -45,7 +45,7 @@ from ghost_ls.context.text import code_line_above, code_lines_below
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.engine.backend import StopRule
 from ghost_ls.postprocess.brackets import first_stray_closer
-from ghost_ls.postprocess.fences import FENCE, fence_ends
+from ghost_ls.postprocess.fences import fence_ends, is_fence
 
 MAX_BLOCK_LINES = 12
 
@@ -159,7 +159,7 @@ class BlockStop:
         for number, line in enumerate(lines[:-1]):  # only lines ended by a newline
             if number >= self.max_lines:
                 return cut_before(number)
-            if self.fence_ends and number > 0 and line.lstrip(" \t").startswith(FENCE):
+            if self.fence_ends and number > 0 and is_fence(line):
                 return cut_before(number)  # a fence on the first line opens the code: see clean-up
             if self._reaches_code_below(lines, number):
                 return cut_before(number)
