@@ -17,10 +17,10 @@ then the prefix window.
   Qwen2.5-Coder-0.5B-Instruct the repo header alone
   (``<|repo_name|>workspace<|file_sep|>path``) costs 12.5 points of HumanEval
   single-line pass@1 (measured in the code-models issue).  The comment itself was
-  tried out and kept (bench/README.md, "The 0.5B again, and the file's path as a
-  comment"): without it the 0.5B gained 5 points on Python one-liners, the 1.5B lost
-  3 tasks and gained 1 of 300, and the 0.5B wrote no body in a small JavaScript
-  function, where the path is what names the language.
+  tried out and kept (bench/README.md, "The file's path as a comment"): without it
+  the 0.5B gained 5 points on Python one-liners, the 1.5B lost 3 tasks and gained 1 of
+  300, and the 0.5B wrote no body in a small JavaScript function, where the path is
+  what names the language.
 """
 
 from __future__ import annotations
