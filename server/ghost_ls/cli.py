@@ -92,11 +92,8 @@ def _serve(args: argparse.Namespace) -> int:
     server = create_server()
     if args.tcp:
         host, port = args.tcp
-        logging.getLogger(__name__).warning("listening on %s:%d", host, port)
-        server.start_tcp(host, port)
-    else:
-        server.start_io()
-    return 0
+        return server.start_tcp(host, port)
+    return server.start_io()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

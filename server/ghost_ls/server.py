@@ -7,7 +7,16 @@ interface, which :class:`GhostServer` implements.  The protocol fixes:
 - a request whose params fail to deserialize (a negative position, a missing field)
   is answered with JSON-RPC InvalidParams; pygls 2.1 would drop its id and leave the
   editor waiting forever;
-- a body that is not JSON is answered with ParseError (id null), and serving goes on;
+- params are read strictly (:mod:`ghost_ls.strict_params`): ``"text": null``, a
+  position ``"11"`` or ``11.5``, a ``rootUri`` 42 are invalid params, not ``"None"``, 11
+  and ``"42"``;
+- the channel's framing survives broken frames and refuses huge ones, and a body that
+  is not UTF-8 JSON is answered with ParseError (id null), and serving goes on
+  (:mod:`ghost_ls.framing`, :mod:`ghost_ls.stdio_channel`);
+- ``exit`` ends the process with 1 unless ``shutdown`` came first (the LSP rule; pygls'
+  ``sys.exit`` code was lost and the process ended with 0);
+- over TCP the server serves one client; a second connection is refused
+  (:mod:`ghost_ls.tcp_channel`);
 - a request after ``shutdown`` is answered with InvalidRequest (pygls drops it);
 - pygls keeps no copy of the open documents: the context engine's
   :class:`~ghost_ls.context.documents.Document` is the one store of their text.  pygls'
@@ -27,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import json
 import logging
 import os
 import sys
@@ -41,7 +49,6 @@ from pygls.exceptions import (
     JsonRpcException,
     JsonRpcInvalidParams,
     JsonRpcInvalidRequest,
-    JsonRpcParseError,
 )
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
@@ -60,6 +67,8 @@ from ghost_ls.features import (
 )
 from ghost_ls.session import Session
 from ghost_ls.stdio_channel import serve
+from ghost_ls.strict_params import strict_converter
+from ghost_ls.tcp_channel import serve_tcp
 
 log = logging.getLogger(__name__)
 
@@ -160,16 +169,22 @@ class GhostServer(LanguageServer):
             "ghost-ls",
             __version__,
             protocol_cls=GhostProtocol,
+            converter_factory=strict_converter,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
         self.loop: asyncio.AbstractEventLoop | None = None
         self.session = Session(self)
 
-    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-        """Serve over stdio; with no streams given, on :func:`private_stdio`'s channel."""
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
+        """Serve over stdio (with no streams given, on :func:`private_stdio`'s channel);
+        the process exit code."""
         if stdin is None and stdout is None:
             stdin, stdout = private_stdio()
-        serve(self, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
+        return serve(self, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
+
+    def start_tcp(self, host: str, port: int) -> int:  # type: ignore[override]  # an exit code
+        """Serve the first client that connects on TCP; the process exit code."""
+        return serve_tcp(self, host, port)
 
     # -- the Editor interface ---------------------------------------------------------
 
@@ -215,12 +230,8 @@ class GhostServer(LanguageServer):
     # -- errors -------------------------------------------------------------------------
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Log internal errors; answer unparseable JSON with ParseError, keep serving."""
-        if isinstance(error, json.JSONDecodeError):
-            log.warning("ignoring a message that is not JSON: %s", error)
-            error_body = self.protocol._converter.unstructure(JsonRpcParseError().to_response_error())
-            self.protocol._send_data({"jsonrpc": "2.0", "id": None, "error": error_body})
-            return
+        """Log internal errors and keep serving (what cannot be read is answered by the
+        channel, :mod:`ghost_ls.stdio_channel`)."""
         log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
 
 
@@ -234,7 +245,7 @@ def create_server() -> GhostServer:
         completion,
         workspace_commands,
         reports,
-        status,
+            status,
     ):
         feature.register(server, server.session)
     return server
