@@ -9,6 +9,7 @@ truth is ``ghost_ls.config`` (docs/PROTOCOL.md, "Settings").
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ CLIENT_ONLY = {
     "enabled": "turns ghost text on and off (commands ghostLs.enable / ghostLs.disable)",
     "serverPath": "the ghost-ls executable to start",
     "trace.server": "vscode-languageclient's JSON-RPC trace in the output channel",
+    "warmOnFocus": "sends ghost/didFocus where the cursor rests",
 }
 
 JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array"}
@@ -86,16 +88,27 @@ def test_default_and_type(key: str) -> None:
         assert prop.get("items", {}).get("type") == "string", f"ghostLs.{key}: items must be strings"
 
 
+def _problems(key: str, value: float) -> list[str]:
+    """What the server says about ``key`` set to ``value`` (nothing when it takes it)."""
+    return config.parse_settings({key: value})[1]
+
+
 @pytest.mark.parametrize("key", sorted(config.defaults_as_wire()))
 def test_bounds(key: str) -> None:
-    bounds: dict[str, tuple[float, float]] | None = getattr(config, "_BOUNDS", None)
-    if bounds is None:
-        pytest.skip("ghost_ls.config has no _BOUNDS table any more")
+    """package.json's minimum and maximum are the range the server accepts: read from
+    what ``ghost_ls.config`` takes and refuses, not from how it stores its bounds."""
     prop = _server_properties()[key]
-    name = config.to_snake(key)
-    if name not in bounds:
+    default = config.defaults_as_wire()[key]
+    if isinstance(default, bool) or not isinstance(default, int | float):
         assert "minimum" not in prop and "maximum" not in prop, f"ghostLs.{key} has bounds"
         return
-    low, high = bounds[name]
-    assert prop.get("minimum") == low, f"ghostLs.{key}: minimum {prop.get('minimum')} != {low}"
-    assert prop.get("maximum") == high, f"ghostLs.{key}: maximum {prop.get('maximum')} != {high}"
+    assert "minimum" in prop and "maximum" in prop, f"ghostLs.{key}: no minimum/maximum in package.json"
+    low, high = prop["minimum"], prop["maximum"]
+    if isinstance(default, int):
+        below, above = low - 1, high + 1
+    else:
+        below, above = math.nextafter(low, -math.inf), math.nextafter(high, math.inf)
+    assert _problems(key, low) == [], f"ghostLs.{key}: the server refuses the minimum {low}"
+    assert _problems(key, high) == [], f"ghostLs.{key}: the server refuses the maximum {high}"
+    assert _problems(key, below), f"ghostLs.{key}: the server takes {below}, below the minimum {low}"
+    assert _problems(key, above), f"ghostLs.{key}: the server takes {above}, above the maximum {high}"
