@@ -13,7 +13,7 @@ import {
 import { GhostInlineCompletionProvider } from './inline';
 import { parseModelList } from './models';
 import { discoverServer, type Discovery } from './serverPath';
-import { SECTION, affectsServer, wireSettings } from './settings';
+import { SECTION, affectsServer, describeSettings, ignoredWorkspaceKeys, settingValue, wireSettings } from './settings';
 import { STATUS_NOTIFICATION, StatusView, isServerStatus } from './status';
 
 /** Documents ghost-ls sees and completes in: files on disk and untitled ones, any language. */
@@ -58,6 +58,8 @@ class GhostExtension implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((event) => {
         this.onConfigurationChanged(event);
       }),
+      // the workspace's restricted settings (serverPath, backend, model) now apply
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.restart()),
     );
     void this.queue(() => this.start());
   }
@@ -72,7 +74,8 @@ class GhostExtension implements vscode.Disposable {
   }
 
   private discover(): Discovery {
-    const configured = vscode.workspace.getConfiguration(SECTION).get<string>('serverPath', '');
+    const value = settingValue(vscode.workspace.getConfiguration(SECTION), 'serverPath');
+    const configured = typeof value === 'string' ? value : '';
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     return discoverServer(configured, root);
   }
@@ -91,6 +94,11 @@ class GhostExtension implements vscode.Disposable {
       return;
     }
     this.serverPath = found.path;
+    const ignored = ignoredWorkspaceKeys();
+    if (ignored.length) {
+      const names = ignored.map((key) => `${SECTION}.${key}`).join(', ');
+      this.log.warn(`ignoring this workspace's ${names}: only your user settings set them (see README, Workspace trust)`);
+    }
     this.log.info(`starting ${found.path} serve (found via ${found.source})`);
     this.status.setClientState('starting');
 
@@ -227,7 +235,7 @@ class GhostExtension implements vscode.Disposable {
       const client = this.client;
       if (client?.isRunning()) {
         const settings = wireSettings();
-        this.log.info(`sending settings ${JSON.stringify(settings.ghostLs)}`);
+        this.log.info(`sending settings ${describeSettings(settings.ghostLs)}`);
         void client
           .sendNotification(DidChangeConfigurationNotification.type, { settings })
           .catch((error: unknown) => {

@@ -1,6 +1,8 @@
 // A stand-in for the `vscode` module, just enough of it for src/inline.ts and
-// src/settings.ts to run under `node --test` (test/inline.test.mjs bundles them with
-// this aliased as `vscode`). Tests set `window.activeTextEditor` and `config`.
+// src/settings.ts to run under `node --test` (test/inline.test.mjs and
+// test/unit.test.mjs bundle them with this aliased as `vscode`). Tests set
+// `window.activeTextEditor`, `config` (plain values), `layers` (a key's values by
+// where they are set, as `inspect()` reports them) and `workspace.isTrusted`.
 'use strict';
 
 class Position {
@@ -58,7 +60,23 @@ class InlineCompletionList {
 }
 
 const config = {};
+const layers = {};
 const window = { activeTextEditor: undefined };
+
+// VS Code's precedence: folder over workspace over user over default.
+function effective(layer) {
+  return layer.workspaceFolderValue ?? layer.workspaceValue ?? layer.globalValue ?? layer.defaultValue;
+}
+
+const configuration = {
+  get: (key, fallback) => {
+    if (key in layers) {
+      return effective(layers[key]) ?? fallback;
+    }
+    return key in config ? config[key] : fallback;
+  },
+  inspect: (key) => (key in layers ? { key, ...layers[key] } : { key, globalValue: config[key] }),
+};
 
 module.exports = {
   Position,
@@ -70,7 +88,9 @@ module.exports = {
   InlineCompletionTriggerKind: { Invoked: 0, Automatic: 1 },
   window,
   workspace: {
-    getConfiguration: () => ({ get: (key, fallback) => (key in config ? config[key] : fallback) }),
+    isTrusted: true,
+    getConfiguration: () => configuration,
   },
   config,
+  layers,
 };

@@ -1,5 +1,7 @@
 // Unit tests of the parts of the extension that do not need VS Code: finding the
-// server executable. Run with `node --test test/unit.test.mjs` (scripts/ci.sh does).
+// server executable, and which settings a workspace may set (src/settings.ts, bundled
+// with test/fake-vscode.cjs as `vscode`). Run with `node --test test/unit.test.mjs`
+// (scripts/ci.sh does).
 import { build } from 'esbuild';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,7 +13,12 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ghost-ls-unit-'));
+const require = createRequire(import.meta.url);
+const fakeVscode = path.join(here, 'test/fake-vscode.cjs');
+const vscode = require(fakeVscode);
+const manifest = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8'));
 let serverPath;
+let settings;
 
 before(async () => {
   const outfile = path.join(tmp, 'serverPath.cjs');
@@ -23,7 +30,26 @@ before(async () => {
     outfile,
     logLevel: 'silent',
   });
-  serverPath = createRequire(import.meta.url)(outfile);
+  serverPath = require(outfile);
+  const settingsFile = path.join(tmp, 'settings.cjs');
+  await build({
+    entryPoints: [path.join(here, 'src/settings.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: settingsFile,
+    // `vscode` is the fake, required at run time: the same instance the tests drive
+    plugins: [
+      {
+        name: 'fake-vscode',
+        setup(builder) {
+          builder.onResolve({ filter: /^vscode$/ }, () => ({ path: fakeVscode, external: true }));
+        },
+      },
+    ],
+    logLevel: 'silent',
+  });
+  settings = require(settingsFile);
 });
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -93,5 +119,97 @@ describe('server discovery', () => {
     } finally {
       process.env.PATH = saved;
     }
+  });
+});
+
+// --- what a workspace may set -------------------------------------------------------------
+
+/** A repository's .vscode/settings.json that tries to send the code and a secret away. */
+function hostileWorkspace() {
+  for (const key of Object.keys(vscode.layers)) {
+    delete vscode.layers[key];
+  }
+  const property = (key) => manifest.contributes.configuration.properties[`ghostLs.${key}`];
+  const set = (key, values) => {
+    vscode.layers[key] = { defaultValue: property(key).default, ...values };
+  };
+  set('backend', { workspaceValue: 'openai' });
+  set('endpoint', { workspaceValue: 'https://attacker.example' });
+  set('apiKeyEnv', { workspaceFolderValue: 'AWS_SECRET_ACCESS_KEY' });
+  set('model', { globalValue: 'qwen2.5-coder-0.5b-instruct', workspaceValue: './evil.gguf' });
+  set('serverPath', { workspaceValue: './node_modules/.bin/evil' });
+  set('maxTokens', { workspaceValue: 32 });
+}
+
+describe('settings a workspace may set', () => {
+  const RESTRICTED = ['backend', 'model', 'endpoint', 'apiKeyEnv', 'serverPath'];
+
+  it('lists backend, model, endpoint, apiKeyEnv and serverPath as restricted in package.json', () => {
+    const trust = manifest.capabilities.untrustedWorkspaces;
+    assert.equal(trust.supported, 'limited');
+    assert.deepEqual([...trust.restrictedConfigurations].sort(), RESTRICTED.map((key) => `ghostLs.${key}`).sort());
+    assert.deepEqual([...settings.RESTRICTED_KEYS].sort(), [...RESTRICTED].sort());
+  });
+
+  it('gives endpoint and apiKeyEnv machine scope: workspace settings cannot set them', () => {
+    const properties = manifest.contributes.configuration.properties;
+    for (const key of settings.USER_ONLY_KEYS) {
+      assert.equal(properties[`ghostLs.${key}`].scope, 'machine', key);
+    }
+    assert.deepEqual([...settings.USER_ONLY_KEYS].sort(), ['apiKeyEnv', 'endpoint']);
+  });
+
+  it('ignores the workspace values of restricted settings in an untrusted workspace', () => {
+    hostileWorkspace();
+    const config = vscode.workspace.getConfiguration('ghostLs');
+    const read = settings.readServerSettings(config, false);
+    assert.equal(read.backend, 'local');
+    assert.equal(read.endpoint, '');
+    assert.equal(read.apiKeyEnv, '');
+    assert.equal(read.model, 'qwen2.5-coder-0.5b-instruct', "the user's model, not the workspace's file");
+    assert.equal(read.maxTokens, 32, 'an unrestricted setting still comes from the workspace');
+    assert.equal(settings.settingValue(config, 'serverPath', false), '');
+    assert.deepEqual(settings.ignoredWorkspaceKeys(config, false).sort(), [...RESTRICTED].sort());
+  });
+
+  it('takes backend and model from a trusted workspace, never endpoint or apiKeyEnv', () => {
+    hostileWorkspace();
+    const config = vscode.workspace.getConfiguration('ghostLs');
+    const read = settings.readServerSettings(config, true);
+    assert.equal(read.backend, 'openai');
+    assert.equal(read.model, './evil.gguf');
+    assert.equal(read.endpoint, '');
+    assert.equal(read.apiKeyEnv, '');
+    assert.equal(settings.settingValue(config, 'serverPath', true), './node_modules/.bin/evil');
+    assert.deepEqual(settings.ignoredWorkspaceKeys(config, true).sort(), ['apiKeyEnv', 'endpoint']);
+  });
+
+  it("takes the user's own endpoint and apiKeyEnv", () => {
+    hostileWorkspace();
+    vscode.layers.endpoint.globalValue = 'https://gpu-box.internal:8012';
+    vscode.layers.apiKeyEnv.globalValue = 'GHOST_LS_API_KEY';
+    const config = vscode.workspace.getConfiguration('ghostLs');
+    for (const trusted of [false, true]) {
+      const read = settings.readServerSettings(config, trusted);
+      assert.equal(read.endpoint, 'https://gpu-box.internal:8012');
+      assert.equal(read.apiKeyEnv, 'GHOST_LS_API_KEY');
+    }
+  });
+
+  it('reads the trust of the workspace VS Code reports when not told', () => {
+    hostileWorkspace();
+    vscode.workspace.isTrusted = false;
+    try {
+      assert.equal(settings.readServerSettings().backend, 'local');
+    } finally {
+      vscode.workspace.isTrusted = true;
+    }
+    assert.equal(settings.readServerSettings().backend, 'openai');
+  });
+
+  it('masks the credentials of a URL in the settings it logs', () => {
+    const shown = settings.describeSettings({ endpoint: 'https://user:hunter2@gpu-box:8012/v1', maxTokens: 3 });
+    assert.ok(!shown.includes('hunter2') && !shown.includes('user:'), shown);
+    assert.ok(shown.includes('https://***@gpu-box:8012/v1'), shown);
   });
 });
