@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from ghost_ls import __version__
 from ghost_ls.config import DEFAULT_MODEL
 from ghost_ls.errors import GhostError
+from ghost_ls.redact import RedactingFormatter
 
 
 def _setup_logging(verbosity: int, log_file: str | None) -> None:
@@ -21,7 +22,8 @@ def _setup_logging(verbosity: int, log_file: str | None) -> None:
     handler: logging.Handler = (
         logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
     )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # redacting: a URL's user:password@ (a refused endpoint setting) never reaches a log
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

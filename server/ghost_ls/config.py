@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ghost_ls.redact import redact
+
 DEFAULT_MODEL = "qwen2.5-coder-1.5b-instruct"
 
 
@@ -32,9 +34,13 @@ class Settings:
     """``local`` (llama.cpp on this machine, in a child process), ``llama-server``
     (its ``/infill``) or ``openai`` (an OpenAI-compatible ``/v1/completions``)."""
     endpoint: str = ""
-    """Base URL of the inference server for the remote backends."""
+    """Base URL of the inference server for the remote backends; one with a user or
+    password in it is refused, and shown (status, logs, messages) with them masked."""
     api_key_env: str = ""
-    """Name of the environment variable that holds the remote server's API key."""
+    """Name of the environment variable that holds the remote server's API key:
+    ``GHOST_LS_API_KEY`` or ``GHOST_LS_API_KEY_<NAME>``, so that settings from a workspace
+    cannot send another secret away (``engine/remote/credentials.py``); another name is
+    refused and nothing is sent."""
     extra_buffers: str = "auto"
     """llama.cpp's extra CPU buffer types (AMX, weight repacking): ``auto`` turns them
     off on CPUs with AMX, where llama.cpp crashes at the first decode; ``on``/``off``."""
@@ -218,8 +224,8 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
             updates[name] = getattr(Settings(), name)
             continue
         converted, problem = _check_value(name, value)
-        if problem:
-            problems.append(f"{problem}; using the default {to_camel_value(name)}")
+        if problem:  # redacted: a rejected value may be a URL with a password in it
+            problems.append(redact(f"{problem}; using the default {to_camel_value(name)}"))
         updates[name] = converted
     return dataclasses.replace(base, **updates), problems
 

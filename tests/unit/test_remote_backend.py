@@ -18,6 +18,7 @@ from fake_inference import FakeInferenceServer, free_port
 from ghost_ls.config import Settings
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.remote import RemoteBackend, create_remote_backend
+from ghost_ls.engine.remote.credentials import credential_problems, key_env_problem, read_api_key
 from ghost_ls.engine.remote.endpoint import Endpoint
 from ghost_ls.errors import ConfigError
 
@@ -247,9 +248,9 @@ def test_not_running_at_start_then_started() -> None:
 def test_api_key_goes_only_into_the_header(
     fake: FakeInferenceServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TEAM_KEY", "sk-secret-123")
+    monkeypatch.setenv("GHOST_LS_API_KEY_TEAM", "sk-secret-123")
     statuses = Statuses()
-    settings = Settings(backend="openai", endpoint=fake.url, model="m", api_key_env="TEAM_KEY")
+    settings = Settings(backend="openai", endpoint=fake.url, model="m", api_key_env="GHOST_LS_API_KEY_TEAM")
     backend = create_remote_backend(settings, statuses)
     assert isinstance(backend, RemoteBackend)
     generate(backend)
@@ -263,10 +264,49 @@ def test_api_key_goes_only_into_the_header(
 
 
 def test_a_named_but_unset_key_variable_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_SUCH_KEY", raising=False)
-    settings = Settings(backend="openai", endpoint="http://127.0.0.1:1", api_key_env="NO_SUCH_KEY")
-    with pytest.raises(ConfigError, match="NO_SUCH_KEY"):
+    monkeypatch.delenv("GHOST_LS_API_KEY_UNSET", raising=False)
+    settings = Settings(backend="openai", endpoint="http://127.0.0.1:1", api_key_env="GHOST_LS_API_KEY_UNSET")
+    with pytest.raises(ConfigError, match="GHOST_LS_API_KEY_UNSET, which is not set"):
         create_remote_backend(settings)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["HOME", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "GHOST_LS_MODELS_DIR", "GHOST_LS_API_KEYS",
+     "ghost_ls_api_key", "GHOST_LS_API_KEY_lower", "GHOST_LS_API_KEY-X"],
+)
+def test_a_key_variable_not_made_for_ghost_ls_is_refused_before_anything_is_sent(
+    fake: FakeInferenceServer, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv(name, "the-secret-value")
+    settings = Settings(backend="openai", endpoint=fake.url, model="m", api_key_env=name)
+    with pytest.raises(ConfigError, match="GHOST_LS_API_KEY") as refused:
+        create_remote_backend(settings)
+    assert "the-secret-value" not in str(refused.value)
+    assert key_env_problem(name) == str(refused.value)
+    assert fake.requests == 0 and not fake.headers
+
+
+@pytest.mark.parametrize("name", ["GHOST_LS_API_KEY", "GHOST_LS_API_KEY_TEAM", "GHOST_LS_API_KEY_2"])
+def test_ghost_ls_key_variables_are_read(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, "sk-ok")
+    assert key_env_problem(name) == ""
+    assert read_api_key(name) == "sk-ok"
+
+
+def test_a_key_typed_into_apikeyenv_by_mistake_is_not_repeated() -> None:
+    problem = key_env_problem("sk-live-0123456789abcdef")
+    assert problem and "sk-live" not in problem and "0123456789abcdef" not in problem
+
+
+def test_problems_name_a_refused_key_variable_and_a_url_with_credentials() -> None:
+    settings = Settings(api_key_env="HOME", endpoint="https://alice:hunter2@gpu-box:8012/v1")
+    problems = credential_problems(settings)
+    assert len(problems) == 2, problems
+    assert "HOME" in problems[0] and "GHOST_LS_API_KEY" in problems[0]
+    assert "https://***@gpu-box:8012/v1" in problems[1]
+    assert "hunter2" not in " ".join(problems) and "alice" not in " ".join(problems)
+    assert credential_problems(Settings(api_key_env="GHOST_LS_API_KEY", endpoint="https://gpu-box")) == []
 
 
 @pytest.mark.parametrize(
@@ -282,6 +322,25 @@ def test_a_named_but_unset_key_variable_is_a_config_error(monkeypatch: pytest.Mo
 def test_bad_endpoints(url: str, problem: str) -> None:
     with pytest.raises(ConfigError, match=problem):
         Endpoint.parse(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://alice:hunter2@gpu-box:8000", "'http://***@gpu-box:8000' contains credentials"),
+        ("https://alice@gpu-box", "'https://***@gpu-box' contains credentials"),
+        ("ftp://alice:hunter2@gpu-box", "'ftp://***@gpu-box' is not an http"),
+        ("http://alice:hunter2@gpu-box:bad", "'http://***@gpu-box:bad' contains credentials"),
+        ("http://alice:hun/ter2@gpu-box", "'http://...': not a valid port"),  # no userinfo to urlsplit
+        ("http://gpu-box/?u=alice:hunter2@x", "'http://...' must not have a query"),
+    ],
+)
+def test_a_refused_endpoint_is_quoted_without_its_credentials(url: str, shown: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        Endpoint.parse(url)
+    message = str(refused.value)
+    assert shown in message, message
+    assert "hunter2" not in message and "alice" not in message and "ter2" not in message
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,10 @@
-"""``ghost/status``: the model, the engine, the counters and the settings in effect."""
+"""``ghost/status``: the model, the engine, the counters and the settings in effect.
+
+No credential in it: the user and password of a URL are masked in every field that
+carries settings or messages (``redact.py``; the API key itself is never in the
+server's settings, only the variable's name).  ``problems`` lists the settings refused
+because of what they would send (``engine/remote/credentials.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from pygls.lsp.server import LanguageServer
 
 from ghost_ls.config import settings_as_wire
 from ghost_ls.engine.llama_loading import gpu_offload_supported
+from ghost_ls.engine.remote.credentials import credential_problems
+from ghost_ls.redact import redact_value
 from ghost_ls.session import Session
 
 
@@ -17,11 +25,11 @@ def status_report(session: Session) -> dict[str, Any]:
     info = host.backend.info() if host.backend is not None else None
     return {
         "state": host.state,
-        "message": host.message,
+        "message": redact_value(host.message),
         "model": session.settings.model,
         "modelPath": info.model_path if info else None,
         "backend": info.backend if info else None,
-        "description": info.description if info else None,
+        "description": redact_value(info.description) if info else None,
         "gpuOffloadSupported": _gpu_supported(),
         "gpuLayers": info.gpu_layers if info else 0,
         "threads": info.threads if info else 0,
@@ -29,11 +37,12 @@ def status_report(session: Session) -> dict[str, Any]:
         "extraBuffers": info.extra_buffers if info else None,
         "extraBuffersReason": info.extra_buffers_reason if info else None,
         "flashAttention": info.flash_attention if info else None,
-        "endpoint": info.endpoint if info else None,
+        "endpoint": redact_value(info.endpoint) if info else None,
         "engineProcessId": info.process_id if info else None,
         "engineRestarts": info.restarts if info else 0,
         **session.stats.as_wire(),
-        "settings": settings_as_wire(session.settings),
+        "settings": redact_value(settings_as_wire(session.settings)),
+        "problems": credential_problems(session.settings),
     }
 
 

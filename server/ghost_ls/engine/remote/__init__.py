@@ -6,18 +6,19 @@ text).  Context, post-processing, caches and clients are the same as for the loc
 engine; what a request sends is described in the README (Privacy).
 
 Nothing is sent anywhere unless ``backend`` and ``endpoint`` are set.  The API key is
-read from the environment variable ``apiKeyEnv`` names and only ever goes into the
-``Authorization`` header.
+read from the environment variable ``apiKeyEnv`` names, which must be one made for
+ghost-ls (``GHOST_LS_API_KEY`` or ``GHOST_LS_API_KEY_<NAME>``, ``credentials.py``), and
+only ever goes into the ``Authorization`` header.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 
 from ghost_ls.config import Settings
 from ghost_ls.engine.backend import Backend, StatusCallback
 from ghost_ls.engine.remote.backend import RemoteBackend
+from ghost_ls.engine.remote.credentials import read_api_key
 from ghost_ls.engine.remote.endpoint import Endpoint
 from ghost_ls.engine.remote.llama_server import LlamaServerApi
 from ghost_ls.engine.remote.openai import OpenAiApi
@@ -29,23 +30,10 @@ log = logging.getLogger(__name__)
 __all__ = ["RemoteBackend", "create_remote_backend"]
 
 
-def api_key(settings: Settings) -> str:
-    """The key from the environment variable ``apiKeyEnv`` names ("" when none is named)."""
-    if not settings.api_key_env:
-        return ""
-    key = os.environ.get(settings.api_key_env, "")
-    if not key:
-        raise ConfigError(
-            f"apiKeyEnv names {settings.api_key_env}, which is not set in ghost-ls' environment "
-            "(set it where the editor starts ghost-ls)"
-        )
-    return key
-
-
 def create_remote_backend(settings: Settings, on_status: StatusCallback | None = None) -> Backend:
     """The backend ``settings.backend`` names, talking to ``settings.endpoint``."""
+    key = read_api_key(settings.api_key_env)  # a refused name: ConfigError, nothing is sent
     endpoint = Endpoint.parse(settings.endpoint)
-    key = api_key(settings)
     api: ServerApi
     if settings.backend == "llama-server":
         api = LlamaServerApi(endpoint, key)

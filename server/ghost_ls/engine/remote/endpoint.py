@@ -4,7 +4,8 @@ An endpoint is a base URL (``http://gpu-box:8012``, ``https://llm.example.com/v1
 request paths are appended to its path.  Credentials belong in the environment variable
 ``apiKeyEnv`` names, never in the URL, so a URL with a user or password is refused.
 Plain ``http://`` to a host that is not this machine sends code in clear text over the
-network: :meth:`Endpoint.warning` says so.
+network: :meth:`Endpoint.warning` says so.  A refused URL is quoted in its error only
+with its userinfo masked (``redact.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ghost_ls.errors import ConfigError
+from ghost_ls.redact import MASK, redact
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 
@@ -34,19 +36,18 @@ class Endpoint:
         if not url.strip():
             raise ConfigError("a remote backend needs an endpoint, e.g. http://127.0.0.1:8012")
         parts = urlsplit(url.strip())
+        shown = _shown(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"endpoint {url!r} is not an http:// or https:// URL")
+            raise ConfigError(f"endpoint {shown!r} is not an http:// or https:// URL")
         if parts.username or parts.password:
-            raise ConfigError(
-                "the endpoint must not contain credentials: put the API key in an environment "
-                "variable and name it in apiKeyEnv"
-            )
+            raise ConfigError(credentials_in_url(url))
         if parts.query or parts.fragment:
-            raise ConfigError(f"endpoint {parts.scheme}://{parts.netloc}{parts.path} must not have a query")
+            raise ConfigError(f"endpoint {shown!r} must not have a query")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as error:
-            raise ConfigError(f"endpoint {url!r}: {error}") from None
+            detail = "not a valid port" if "@" in url else str(error)  # its text may quote a password
+            raise ConfigError(f"endpoint {shown!r}: {detail}") from None
         return cls(parts.scheme, parts.hostname, port, parts.path.rstrip("/"))
 
     def __str__(self) -> str:
@@ -75,3 +76,21 @@ class Endpoint:
                 "use https:// or an SSH tunnel to 127.0.0.1"
             )
         return ""
+
+
+def credentials_in_url(url: str) -> str:
+    """The message for an endpoint with a user or password in it (masked)."""
+    return (
+        f"endpoint {_shown(url)!r} contains credentials, which a URL must not: put the API key "
+        "in an environment variable such as GHOST_LS_API_KEY and name it in apiKeyEnv"
+    )
+
+
+def _shown(url: str) -> str:
+    """``url`` as an error may quote it: userinfo masked; none of it when an ``@`` is
+    left (a password with a ``/`` in it is no userinfo to a URL parser)."""
+    text = redact(url.strip())
+    if "@" not in text.replace(f"{MASK}@", ""):
+        return text
+    scheme, separator, _ = text.partition("://")
+    return f"{scheme}://..." if separator else "..."
