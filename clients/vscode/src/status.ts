@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 
 /** `kind` of ghost/didChangeStatus (docs/PROTOCOL.md). */
-export type ServerStatusKind = 'loading' | 'ready' | 'generating' | 'error' | 'disabled';
+export type ServerStatusKind = 'loading' | 'ready' | 'generating' | 'error';
 export interface ServerStatus {
   kind: ServerStatusKind;
   message: string;
@@ -17,7 +17,6 @@ const LABELS: Record<ServerStatusKind, string> = {
   ready: 'ready',
   generating: 'generating',
   error: 'error',
-  disabled: 'disabled',
 };
 
 export function isServerStatus(value: unknown): value is ServerStatus {
@@ -107,8 +106,6 @@ export class StatusView implements vscode.Disposable {
       item.busy = kind === 'loading' || kind === 'generating';
       if (kind === 'error') {
         item.severity = vscode.LanguageStatusSeverity.Error;
-      } else if (kind === 'disabled') {
-        item.severity = vscode.LanguageStatusSeverity.Warning;
       }
     }
     if (!this.enabled && this.client !== 'notFound') {

@@ -1,7 +1,7 @@
 --- Server status as the statusline shows it, fed by `ghost/didChangeStatus`.
 local M = {}
 
----@alias ghost_ls.StatusKind "off"|"starting"|"loading"|"ready"|"generating"|"error"|"disabled"
+---@alias ghost_ls.StatusKind "off"|"starting"|"loading"|"ready"|"generating"|"error"
 
 ---@type { kind: ghost_ls.StatusKind, message: string }
 M.current = { kind = "off", message = "not started" }
@@ -13,7 +13,6 @@ local labels = {
   ready = "ready",
   generating = "generating",
   error = "error",
-  disabled = "disabled",
 }
 
 --- Record a new status, redraw statuslines and fire `User GhostLsStatus`.
