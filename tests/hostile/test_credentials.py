@@ -228,7 +228,7 @@ def test_vscode_restricts_the_settings_that_say_where_code_and_keys_go() -> None
 
 
 @pytest.mark.nvim
-def test_neovim_plugin_reads_no_project_local_settings(tmp_path: Path) -> None:
+def test_neovim_plugin_reads_no_project_local_settings_and_sends_no_url_password(tmp_path: Path) -> None:
     from nvim.nvim_harness import check, find_server, run_lua
 
     server = find_server()
@@ -238,3 +238,4 @@ def test_neovim_plugin_reads_no_project_local_settings(tmp_path: Path) -> None:
         "project_local.lua", tmp_path, timeout=90, env={"GHOST_LS_SERVER": server, "GHOST_LS_BACKEND": "fake"}
     )
     check(results, "project_local_files_are_not_read")
+    check(results, "endpoint_credentials_stay_in_the_plugin")

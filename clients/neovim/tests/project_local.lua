@@ -6,6 +6,7 @@
 --- there must not change what the server is told: ghost/status of the real
 --- `ghost-ls serve` (scripted backend) shows the settings setup() gave, and no Lua
 --- function that reads files was called on a path of the project.
+--- A user:password@ written into the endpoint never goes to the server.
 --- Run by tests/hostile/test_credentials.py.
 local H = dofile(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":h") .. "/harness.lua")
 
@@ -114,5 +115,18 @@ H.run(function()
     end, reads)
     d.reads = reads
     H.eq(in_project, {}, "files of the project the plugin read")
+  end)
+
+  H.test("endpoint_credentials_stay_in_the_plugin", function(d)
+    local config = require("ghost_ls.config")
+    local cfg, problems = config.resolve({ server_settings = {
+      endpoint = "https://alice:hunter2@gpu-box:8012/v1",
+      maxTokens = { "http://bob:pw2@x" },
+    } })
+    d.endpoint, d.problems = cfg.server_settings.endpoint, problems
+    H.eq(cfg.server_settings.endpoint, "https://***@gpu-box:8012/v1", "the endpoint sent to the server")
+    local said = table.concat(problems, "\n")
+    H.truthy(said:find("http://***@x", 1, true), "the wrong value is named, masked")
+    H.truthy(not said:find("pw2", 1, true) and not said:find("bob", 1, true), "no password in the message")
   end)
 end, 60000)

@@ -79,7 +79,9 @@ export function readServerSettings(
   for (const key of SERVER_KEYS) {
     const value = settingValue(config, key, trusted);
     if (value !== undefined) {
-      out[key] = value;
+      // a user:password@ in the endpoint never leaves VS Code (the server refuses such a
+      // URL all the same, and says so)
+      out[key] = key === 'endpoint' && typeof value === 'string' ? redactUrls(value) : value;
     }
   }
   return out;

@@ -207,6 +207,13 @@ describe('settings a workspace may set', () => {
     assert.equal(settings.readServerSettings().backend, 'openai');
   });
 
+  it('never sends the user:password of an endpoint to the server', () => {
+    hostileWorkspace();
+    vscode.layers.endpoint.globalValue = 'https://alice:hunter2@gpu-box.internal:8012/v1';
+    const read = settings.readServerSettings(vscode.workspace.getConfiguration('ghostLs'), true);
+    assert.equal(read.endpoint, 'https://***@gpu-box.internal:8012/v1');
+  });
+
   it('masks the credentials of a URL in the settings it logs', () => {
     const shown = settings.describeSettings({ endpoint: 'https://user:hunter2@gpu-box:8012/v1', maxTokens: 3 });
     assert.ok(!shown.includes('hunter2') && !shown.includes('user:'), shown);

@@ -151,6 +151,13 @@ local function show(v)
   return vim.inspect(v, { newline = " ", indent = "" })
 end
 
+--- `text` with the user:password@ of every URL in it masked: a password written into
+--- `endpoint` never goes to the server (which refuses such a URL, and says so) nor into
+--- a message.
+local function mask_userinfo(text)
+  return (text:gsub("(%a[%w+.-]*://)[^/?#%s\"'<>\\]*@", "%1***@"))
+end
+
 local function check_server_settings(raw, problems)
   local out = {}
   for key, value in pairs(raw) do
@@ -167,9 +174,10 @@ local function check_server_settings(raw, problems)
       ok = type(value) == want
     end
     if ok then
-      out[key] = value
+      out[key] = key == "endpoint" and mask_userinfo(value) or value
     elseif want ~= nil then
-      table.insert(problems, ("server_settings.%s: expected %s, got %s; the server default is used"):format(key, want, show(value)))
+      table.insert(problems, mask_userinfo(("server_settings.%s: expected %s, got %s; the server default is used")
+        :format(key, want, show(value))))
     end
   end
   return out
