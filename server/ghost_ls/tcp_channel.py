@@ -45,8 +45,8 @@ def serve_tcp(server: LanguageServer, host: str, port: int) -> int:
     stop_event = threading.Event()
     server._stop_event = stop_event  # what pygls' shutdown and exit set
 
-    async def main() -> None:
-        served = asyncio.get_running_loop().create_future()
+    async def main() -> int:
+        served: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         connected = False
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -59,27 +59,28 @@ def serve_tcp(server: LanguageServer, host: str, port: int) -> int:
             connected = True
             log.info("client connected from %s", peer)
             server.protocol.set_writer(writer)
+            code = 0
             try:
                 await run_channel(
                     stop_event, StreamSource(reader), server.protocol, server.report_server_error
                 )
+            except SystemExit as exit_request:  # pygls' ``exit``: end the server, not this task
+                code = exit_code(exit_request)
             finally:
                 log.info("client %s left", peer)
                 with contextlib.suppress(ConnectionError):
                     writer.close()
                 if not served.done():
-                    served.set_result(None)
+                    served.set_result(code)
 
         listener = await asyncio.start_server(connection, host, port)
         log.warning("listening on %s", ", ".join(str(s.getsockname()) for s in listener.sockets))
         async with listener:
-            await served
+            return await served
 
     code = 0
     try:
-        asyncio.run(main())
-    except SystemExit as exit_request:
-        code = exit_code(exit_request)
+        code = asyncio.run(main())
     except KeyboardInterrupt:
         pass
     finally:

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 WAIT = 30.0
 """Seconds any one answer may take (the fake backend answers in milliseconds)."""
 
@@ -165,3 +167,28 @@ def test_a_second_connection_is_refused_and_the_first_served_unchanged() -> None
         server.wait(timeout=10)
     assert server.stdout is not None
     assert server.stdout.read() == b""
+
+
+@pytest.mark.parametrize(("shutdown", "code"), [(False, 1), (True, 0)])
+def test_exit_over_tcp_ends_the_server_with_the_lsp_exit_code(shutdown: bool, code: int) -> None:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ghost_ls", "serve", "--tcp", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "GHOST_LS_BACKEND": "fake"},
+    )
+    client = None
+    try:
+        client = Connection(port)
+        client.request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+        if shutdown:
+            client.request(2, "shutdown")
+        client.send({"jsonrpc": "2.0", "method": "exit"})
+        assert server.wait(timeout=WAIT) == code
+        assert server.stderr is not None
+        assert b"Traceback" not in server.stderr.read()  # an orderly end, not a task's crash
+    finally:
+        if client is not None:
+            client.close()
+        if server.poll() is None:
+            server.kill()
+        server.wait(timeout=10)
