@@ -19,7 +19,7 @@ def server(lsp: LspClient) -> LspClient:
 
 
 def _still_serving(client: LspClient) -> None:
-    assert client.request("ghost/status", timeout=10)["state"] in ("ready", "error")
+    assert client.status(timeout=10)["state"] in ("ready", "error")
 
 
 def test_unknown_document_is_empty(server: LspClient) -> None:
@@ -87,14 +87,7 @@ def test_huge_document_is_edited_and_completed(server: LspClient) -> None:
     uri = "file:///tmp/huge.py"
     server.open(uri, text)
     typed = "total = value_1 + value_2 + "
-    position = {"line": lines, "character": 0}
-    server.notify(
-        "textDocument/didChange",
-        {
-            "textDocument": {"uri": uri, "version": 2},
-            "contentChanges": [{"range": {"start": position, "end": position}, "text": typed}],
-        },
-    )
+    server.change(uri, 2, typed, start=(lines, 0))
     # the request's own timeout is the bound: 30 s, where a whole-file re-split per
     # request or a full reparse per keystroke on 200,000 lines would not answer
     items = server.inline(uri, lines, len(typed), timeout=30)["items"]
@@ -122,7 +115,7 @@ def test_invalid_settings_are_named_and_defaults_used() -> None:
         ]
         assert any("maxTokens" in m for m in messages), messages
         assert any("noSuchOption" in m for m in messages), messages
-        assert client.request("ghost/status")["settings"]["maxTokens"] == 64
+        assert client.status()["settings"]["maxTokens"] == 64
     finally:
         client.close()
 

@@ -88,7 +88,7 @@ def completes(client: LspClient) -> str:
     text = "def add(a, b):\n    return "
     path.write_text(text, encoding="utf-8")
     client.open(path.as_uri(), text)
-    client.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+    client.clear_cache()
     result = client.inline(path.as_uri(), 1, 11, invoked=True, timeout=60)
     return str(result["items"][0]["insertText"]) if result and result["items"] else ""
 
@@ -102,7 +102,7 @@ def test_bad_model_file_is_reported_and_the_next_setting_works(
     message = change_settings(server, {"model": str(bad)}, "error")
     for part in expected:
         assert part in message, message
-    status = server.request("ghost/status", timeout=10)
+    status = server.status(timeout=10)
     assert status["state"] == "error" and status["message"] == message
     assert server.process.poll() is None
     assert server.inline("file:///nowhere.py", 0, 0, timeout=10)["items"] == []  # still answering
@@ -125,11 +125,11 @@ def test_context_size_of_ten_million_is_refused_by_name(server: LspClient) -> No
     )
     assert "between 256 and 1048576" in shown["params"]["message"]
     assert "10000000" in shown["params"]["message"] and "using the default 4096" in shown["params"]["message"]
-    status = server.request("ghost/status", timeout=10)
+    status = server.status(timeout=10)
     assert status["state"] == "ready" and status["settings"]["contextSize"] == 4096
     assert completes(server).strip()
 
     message = change_settings(server, {"contextSize": 2048}, "ready")  # a valid one reloads
     assert message
-    assert server.request("ghost/status", timeout=10)["settings"]["contextSize"] == 2048
+    assert server.status(timeout=10)["settings"]["contextSize"] == 2048
     assert completes(server).strip()

@@ -27,10 +27,6 @@ LAST_COL = len(SAMPLE.rsplit("\n", 1)[1])
 FAKE = {"GHOST_LS_BACKEND": "fake", "GHOST_LS_FAKE_HOLD": "1"}
 
 
-def _request(client: LspClient, uri: str, line: int = LAST_LINE, col: int = LAST_COL) -> tuple[int, Any]:
-    return client.request_async("textDocument/inlineCompletion", LspClient.inline_params(uri, line, col))
-
-
 def _wait_partial(client: LspClient, request_id: int) -> None:
     """Until the generation for ``request_id`` has streamed its first text."""
     client.wait_notification(
@@ -42,19 +38,8 @@ def _answer(waiter: queue.Queue[Message], timeout: float = 30) -> Message:
     return LspClient.wait_response(waiter, timeout=timeout)
 
 
-def _edit(client: LspClient, uri: str, line: int, col: int, version: int = 2) -> None:
-    position = {"line": line, "character": col}
-    client.notify(
-        "textDocument/didChange",
-        {
-            "textDocument": {"uri": uri, "version": version},
-            "contentChanges": [{"range": {"start": position, "end": position}, "text": "2"}],
-        },
-    )
-
-
 def _counters(client: LspClient) -> dict[str, int]:
-    status = client.request("ghost/status", timeout=30)
+    status = client.status(timeout=30)
     return {key: status[key] for key in ("cancelled", "timeouts", "staleDropped", "modelCalls")}
 
 
@@ -65,7 +50,7 @@ def test_cancel_request_is_answered_with_request_cancelled(fake_lsp: LspClient) 
     uri = "file:///tmp/cancel.py"
     fake_lsp.open(uri, SAMPLE)
     start = len(fake_lsp.notifications)
-    request_id, waiter = _request(fake_lsp, uri)
+    request_id, waiter = fake_lsp.inline_async(uri, LAST_LINE, LAST_COL)
     _wait_partial(fake_lsp, request_id)
     wait_status(fake_lsp, "generating", start)  # a held job is announced once it lasts
     mark = len(fake_lsp.notifications)
@@ -78,9 +63,9 @@ def test_cancel_request_is_answered_with_request_cancelled(fake_lsp: LspClient) 
 def test_newer_request_supersedes_the_running_one(fake_lsp: LspClient) -> None:
     uri = "file:///tmp/supersede.py"
     fake_lsp.open(uri, SAMPLE)
-    first_id, first = _request(fake_lsp, uri)
+    first_id, first = fake_lsp.inline_async(uri, LAST_LINE, LAST_COL)
     _wait_partial(fake_lsp, first_id)
-    _, second = _request(fake_lsp, uri, 1, 0)  # elsewhere: the running generation is no use
+    _, second = fake_lsp.inline_async(uri, 1, 0)  # elsewhere: the running generation is no use
     assert _answer(first)["result"]["items"] == []  # a held generation: only the newer one ends it
     assert _answer(second)["result"]["items"][0]["insertText"] == "fake_completion()"
     assert _counters(fake_lsp)["cancelled"] == 1
@@ -89,9 +74,9 @@ def test_newer_request_supersedes_the_running_one(fake_lsp: LspClient) -> None:
 def test_edit_during_generation_cancels_it(fake_lsp: LspClient) -> None:
     uri = "file:///tmp/edit.py"
     fake_lsp.open(uri, SAMPLE)
-    request_id, waiter = _request(fake_lsp, uri)
+    request_id, waiter = fake_lsp.inline_async(uri, LAST_LINE, LAST_COL)
     _wait_partial(fake_lsp, request_id)
-    _edit(fake_lsp, uri, LAST_LINE, LAST_COL)
+    fake_lsp.change(uri, 2, "2", start=(LAST_LINE, LAST_COL))
     assert _answer(waiter)["result"]["items"] == []
     counters = _counters(fake_lsp)
     assert (counters["cancelled"], counters["staleDropped"]) == (1, 0)
@@ -108,9 +93,9 @@ def late_fake() -> Iterator[LspClient]:
 def test_result_for_a_changed_document_is_dropped(late_fake: LspClient) -> None:
     uri = "file:///tmp/stale.py"
     late_fake.open(uri, SAMPLE)
-    request_id, waiter = _request(late_fake, uri)
+    request_id, waiter = late_fake.inline_async(uri, LAST_LINE, LAST_COL)
     _wait_partial(late_fake, request_id)
-    _edit(late_fake, uri, LAST_LINE, LAST_COL)  # its cancel comes too late: the text is whole
+    late_fake.change(uri, 2, "2", start=(LAST_LINE, LAST_COL))  # its cancel comes too late: the text is whole
     assert _answer(waiter)["result"]["items"] == []
     counters = _counters(late_fake)
     assert (counters["staleDropped"], counters["cancelled"]) == (1, 0)
@@ -121,7 +106,7 @@ def test_time_budget_ends_a_generation_with_what_it_has() -> None:
     try:
         uri = "file:///tmp/budget.py"
         client.open(uri, SAMPLE)
-        _, waiter = _request(client, uri)
+        _, waiter = client.inline_async(uri, LAST_LINE, LAST_COL)
         items = _answer(waiter)["result"]["items"]  # held: without the budget, no answer ever
         assert [item["insertText"] for item in items] == ["f"]  # the one token it had
         counters = _counters(client)
@@ -150,7 +135,7 @@ def _start_real(lsp: LspClient) -> tuple[str, int, int, Any, dict[str, int]]:
     before = _counters(lsp)
     uri, line = _long_document(lsp)
     mark = len(lsp.notifications)
-    request_id, waiter = _request(lsp, uri, line, 4)
+    request_id, waiter = lsp.inline_async(uri, line, 4)
     wait_status(lsp, "generating", mark)
     return uri, line, request_id, waiter, before
 
@@ -163,13 +148,13 @@ def test_cancel_stops_the_real_model(lsp: LspClient) -> None:
     assert _answer(waiter, 180).get("error", {}).get("code") == -32800
     wait_status(lsp, "ready", mark)
     assert _counters(lsp)["cancelled"] == before["cancelled"] + 1
-    assert lsp.request("ghost/status", timeout=30)["state"] == "ready"
+    assert lsp.status(timeout=30)["state"] == "ready"
 
 
 @pytest.mark.model
 def test_newer_request_supersedes_on_the_real_model(lsp: LspClient) -> None:
     uri, line, _, first, before = _start_real(lsp)
-    _, second = _request(lsp, uri, line - 2, 0)  # the blank line above: another prompt
+    _, second = lsp.inline_async(uri, line - 2, 0)  # the blank line above: another prompt
     assert _answer(first, 180)["result"]["items"] == []
     assert _answer(second, 180)["result"]["items"], "the newer request got no suggestion"
     assert _counters(lsp)["cancelled"] == before["cancelled"] + 1
@@ -178,7 +163,7 @@ def test_newer_request_supersedes_on_the_real_model(lsp: LspClient) -> None:
 @pytest.mark.model
 def test_edit_during_generation_drops_it_on_the_real_model(lsp: LspClient) -> None:
     uri, line, _, waiter, before = _start_real(lsp)
-    _edit(lsp, uri, line, 4)
+    lsp.change(uri, 2, "2", start=(line, 4))
     assert _answer(waiter, 180)["result"]["items"] == []
     assert _counters(lsp)["cancelled"] == before["cancelled"] + 1
 
@@ -193,6 +178,6 @@ def test_time_budget_on_the_real_model() -> None:
         client.inline(uri, 1, 4)
         counters = _counters(client)
         assert counters["timeouts"] == 1 and counters["modelCalls"] == 1, counters
-        assert client.request("ghost/status")["lastGeneratedTokens"] < 256
+        assert client.status()["lastGeneratedTokens"] < 256
     finally:
         client.close()

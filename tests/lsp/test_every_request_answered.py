@@ -154,11 +154,11 @@ def test_every_request_is_answered_exactly_once() -> None:
         reload = _rounds_until_ready(prober, "reload", mark)
         ready = client.notifications[_status_index(client, ("ready", "error"), mark)]
         assert ready["params"]["kind"] == "ready", ready
-        assert client.request("ghost/status", timeout=30)["model"] == RELOAD_MODEL
+        assert client.status(timeout=30)["model"] == RELOAD_MODEL
 
         prober.round("steady")
         prober.wait_all_answered()
-        client.request("ghost/status", timeout=30)  # whatever was still coming has come
+        client.status(timeout=30)  # whatever was still coming has come
         answers = prober.answers()
         twice = {prober.sent.get(i, i): n for i, n in answers.items() if n != 1}  # type: ignore[call-overload]
         assert twice == {}, f"answered more than once: {twice}"

@@ -47,25 +47,14 @@ def test_fim_tokens_are_read_from_the_gguf(tiny_fim_model: Path) -> None:
     assert model["promptFormat"] == "gguf"  # not in the catalog: the vocabulary's own markers
 
 
-def _edit(client: LspClient, uri: str, line: int, col: int, text: str, version: int) -> None:
-    position = {"line": line, "character": col}
-    client.notify(
-        "textDocument/didChange",
-        {
-            "textDocument": {"uri": uri, "version": version},
-            "contentChanges": [{"range": {"start": position, "end": position}, "text": text}],
-        },
-    )
-
-
 def _complete_uncached(client: LspClient, uri: str, line: int, col: int) -> dict[str, int]:
     """One model call at the position (the typing-through cache cleared first)."""
-    client.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
-    before = client.request("ghost/status")["modelCalls"]
+    client.clear_cache()
+    before = client.status()["modelCalls"]
     items = client.inline(uri, line, col)["items"]
     for item in items:
         assert item["range"]["start"] == {"line": line, "character": col}
-    status: dict[str, int] = client.request("ghost/status")
+    status: dict[str, int] = client.status()
     assert status["modelCalls"] == before + 1, "the model was not asked"
     return status
 
@@ -75,13 +64,13 @@ def test_catalog_template_is_used_and_checked_for_a_known_file(tiny_fim_model: P
     shutil.copyfile(tiny_fim_model, known)
     client = start_server({"model": str(known), "maxTokens": 8})
     try:
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["promptFormat"] == "qwen"
         uri = (tmp_path / "main.py").as_uri()
         text = "def add(a, b):\n    return \n\nprint(add(1, 2))\n"
         client.open(uri, text)
         _complete_uncached(client, uri, 1, 11)
-        _edit(client, uri, 1, 11, "a", 2)
+        client.change(uri, 2, "a", start=(1, 11))
         status = _complete_uncached(client, uri, 1, 12)
         # PSM: the tokens before the cursor are reused, the suffix is read again
         assert status["tokensReused"] > 5, status
@@ -104,7 +93,7 @@ def test_fim_prompt_is_prefix_then_suffix(tiny_fim_model: Path, tmp_path: Path) 
         line = prefix.count("\n") + 1
         first = _complete_uncached(client, uri, line, 11)
         inserted = "".join(f"print(area({i}))\n" for i in range(3, 40))
-        _edit(client, uri, line + 1, 0, inserted, 2)
+        client.change(uri, 2, inserted, start=(line + 1, 0))
         second = _complete_uncached(client, uri, line, 11)
         assert second["lastPromptTokens"] > first["lastPromptTokens"] + 100, (first, second)
         assert second["tokensReused"] >= 150, (first, second)
@@ -117,11 +106,11 @@ def test_fim_model_answers_over_lsp(tiny_fim_model: Path, tmp_path: Path) -> Non
     try:
         uri = (tmp_path / "x.py").as_uri()
         client.open(uri, "x = \n")
-        before = client.request("ghost/status")["modelCalls"]
+        before = client.status()["modelCalls"]
         result = client.inline(uri, 0, 4, invoked=True)
         for item in result["items"]:  # random weights: the text means nothing, its place does
             assert item["range"]["start"] == {"line": 0, "character": 4}
             assert item["command"]["arguments"][0]["source"] == "model"
-        assert client.request("ghost/status")["modelCalls"] > before  # the FIM model was asked
+        assert client.status()["modelCalls"] > before  # the FIM model was asked
     finally:
         client.close()

@@ -60,7 +60,7 @@ def test_prompt_is_plain_psm_without_cross_file_context(tmp_path: Path) -> None:
         uri = (tmp_path / "layout.py").as_uri()
         alone.open(uri, GREETING.replace("greeting", "salute"))
         alone.inline(uri, 2, 0, timeout=120)
-        status = alone.request("ghost/status")
+        status = alone.status()
     finally:
         alone.close()
     prompt = status["lastPrompt"]
@@ -83,10 +83,10 @@ def test_prompt_uses_file_sep_sections_for_other_files(qwen: LspClient) -> None:
     deadline = time.monotonic() + 60
     while True:
         qwen.inline(uri, 4, 15, timeout=120)
-        prompt = qwen.request("ghost/status")["lastPrompt"]
+        prompt = qwen.status()["lastPrompt"]
         if "<|file_sep|>shapes_util.py" in prompt or time.monotonic() > deadline:
             break
-        qwen.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+        qwen.clear_cache()
     assert prompt.startswith("<|repo_name|>"), prompt[:200]
     assert "<|file_sep|>shapes_util.py\ndef polygon_area(" in prompt, prompt[:400]
     _, current = prompt.rsplit("<|file_sep|>", 1)

@@ -22,7 +22,7 @@ OPTIONS = {"model": SMALL_MODEL, "maxTokens": 16, "threads": 1}
 
 def fresh_suggestion(client: LspClient, uri: str) -> str:
     lines = SAMPLE.split("\n")
-    client.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+    client.clear_cache()
     result = client.inline(uri, len(lines) - 1, len(lines[-1]), invoked=True, timeout=60)
     return str(result["items"][0]["insertText"]) if result and result["items"] else ""
 
@@ -30,7 +30,7 @@ def fresh_suggestion(client: LspClient, uri: str) -> str:
 def test_flash_attention_is_off_by_default_and_the_setting_turns_it_on(tmp_path: Path) -> None:
     client = start_server(OPTIONS, root=tmp_path)
     try:
-        assert client.request("ghost/status")["flashAttention"] is False
+        assert client.status()["flashAttention"] is False
         path = tmp_path / "shapes.py"
         path.write_text(SAMPLE, encoding="utf-8")
         client.open(path.as_uri(), SAMPLE)
@@ -39,7 +39,7 @@ def test_flash_attention_is_off_by_default_and_the_setting_turns_it_on(tmp_path:
         start = len(client.notifications)
         client.notify("workspace/didChangeConfiguration", {"settings": {**OPTIONS, "flashAttention": True}})
         wait_status(client, "ready", wait_status(client, "loading", start))
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["flashAttention"] is True
         assert status["settings"]["flashAttention"] is True
         assert without_flash.strip()

@@ -24,24 +24,6 @@ def _open_sample(lsp: LspClient, name: str, text: str = SAMPLE, language: str = 
     return uri
 
 
-def _type(lsp: LspClient, uri: str, version: int, line: int, col: int, text: str) -> None:
-    lsp.notify(
-        "textDocument/didChange",
-        {
-            "textDocument": {"uri": uri, "version": version},
-            "contentChanges": [
-                {
-                    "range": {
-                        "start": {"line": line, "character": col},
-                        "end": {"line": line, "character": col},
-                    },
-                    "text": text,
-                }
-            ],
-        },
-    )
-
-
 def test_initialize_advertises_capabilities() -> None:
     client = LspClient()
     try:
@@ -111,7 +93,7 @@ def test_typing_through_is_answered_from_the_cache(lsp: LspClient) -> None:
     uri = _open_sample(lsp, "typing.py")
     first = lsp.inline(uri, LAST_LINE, LAST_COL)["items"][0]["insertText"]
     assert len(first) >= 2
-    _type(lsp, uri, 2, LAST_LINE, LAST_COL, first[0])
+    lsp.change(uri, 2, first[0], start=(LAST_LINE, LAST_COL))
     second = lsp.inline(uri, LAST_LINE, LAST_COL + 1)["items"]
     assert second[0]["insertText"] == first[1:].rstrip() or second[0]["insertText"] == first[1:]
     assert second[0]["command"]["arguments"][0]["source"] == "cache"
@@ -124,11 +106,11 @@ def test_kv_cache_is_reused_between_keystrokes(lsp: LspClient) -> None:
     lsp.inline(uri, LAST_LINE, col)
     version = 2
     for typed in ("2", " "):  # the first keystroke may also pick up new cross-file snippets
-        _type(lsp, uri, version, LAST_LINE, col, typed)
+        lsp.change(uri, version, typed, start=(LAST_LINE, col))
         col, version = col + 1, version + 1
-        lsp.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+        lsp.clear_cache()
         lsp.inline(uri, LAST_LINE, col)
-    status = lsp.request("ghost/status")
+    status = lsp.status()
     assert status["lastPromptTokens"] > 20
     assert status["tokensReused"] >= status["lastPromptTokens"] - 10, status
 
@@ -137,9 +119,7 @@ def test_streaming_sends_partial_notifications(lsp: LspClient) -> None:
     text = SAMPLE.replace("Circumference of a circle", "Perimeter of a round shape")
     uri = _open_sample(lsp, "stream.py", text)
     start = len(lsp.notifications)
-    request_id, waiter = lsp.request_async(
-        "textDocument/inlineCompletion", LspClient.inline_params(uri, LAST_LINE, LAST_COL)
-    )
+    request_id, waiter = lsp.inline_async(uri, LAST_LINE, LAST_COL)
     response = LspClient.wait_response(waiter)
     items = response["result"]["items"]
     done = lsp.wait_notification(
@@ -152,7 +132,7 @@ def test_streaming_sends_partial_notifications(lsp: LspClient) -> None:
 def test_status_reports_model_and_counters(lsp: LspClient) -> None:
     uri = _open_sample(lsp, "status.py", SAMPLE.replace("circle", "disc"))
     lsp.inline(uri, LAST_LINE, LAST_COL)
-    status = lsp.request("ghost/status")
+    status = lsp.status()
     assert status["state"] == "ready"
     assert status["model"] == LSP_MODEL
     assert Path(status["modelPath"]).name == f"{LSP_MODEL}-q4_k_m.gguf"
@@ -170,10 +150,10 @@ def test_mid_identifier_gets_nothing(lsp: LspClient) -> None:
 
 
 def test_accept_command_and_show_notifications_are_counted(lsp: LspClient) -> None:
-    before = lsp.request("ghost/status")
+    before = lsp.status()
     lsp.notify("textDocument/didShowCompletion", {"item": {"insertText": "x"}})
     lsp.request("workspace/executeCommand", {"command": "ghost.accepted", "arguments": [{"id": 1}]})
-    after = lsp.request("ghost/status")
+    after = lsp.status()
     assert after["shown"] == before["shown"] + 1
     assert after["accepted"] == before["accepted"] + 1
 
@@ -184,10 +164,10 @@ def test_shown_suggestion_prefetches_the_next_line(lsp: LspClient) -> None:
     item = lsp.inline(uri, 4, 12)["items"][0]
     lsp.notify("textDocument/didShowCompletion", {"item": item})
     deadline = time.monotonic() + 60
-    while lsp.request("ghost/status")["prefetched"] < 1:
+    while lsp.status()["prefetched"] < 1:
         assert time.monotonic() < deadline, "no prefetch within 60 s"
         time.sleep(0.2)
-    _type(lsp, uri, 2, 4, 12, item["insertText"] + "\n    ")  # accept, press Enter
+    lsp.change(uri, 2, item["insertText"] + "\n    ", start=(4, 12))  # accept, press Enter
     after = lsp.inline(uri, 5, 4)["items"]
     assert after and after[0]["command"]["arguments"][0]["source"] == "cache"
 

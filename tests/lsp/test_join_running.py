@@ -35,10 +35,6 @@ def slow_fake() -> Iterator[LspClient]:
     client.close()
 
 
-def _request(client: LspClient, uri: str, line: int, col: int) -> tuple[int, Any]:
-    return client.request_async("textDocument/inlineCompletion", LspClient.inline_params(uri, line, col))
-
-
 def _first_text(client: LspClient, request_id: int) -> str:
     """The text of the first ``ghost/partialCompletion`` of ``request_id``."""
     message = client.wait_notification(
@@ -48,19 +44,8 @@ def _first_text(client: LspClient, request_id: int) -> str:
     return str(message["params"]["text"])
 
 
-def _type(client: LspClient, uri: str, version: int, line: int, col: int, text: str) -> None:
-    position = {"line": line, "character": col}
-    client.notify(
-        "textDocument/didChange",
-        {
-            "textDocument": {"uri": uri, "version": version},
-            "contentChanges": [{"range": {"start": position, "end": position}, "text": text}],
-        },
-    )
-
-
 def _counters(client: LspClient) -> dict[str, int]:
-    status = client.request("ghost/status", timeout=30)
+    status = client.status(timeout=30)
     return {key: status[key] for key in ("modelCalls", "cancelled", "joined", "cacheHits")}
 
 
@@ -79,11 +64,11 @@ def _type_through(client: LspClient, uri: str, typed: str) -> list[dict[str, Any
     """Start a generation at the end of SAMPLE, type ``typed`` there while it runs
     (cancelling the first request, as an editor does), then ask at the new position."""
     client.open(uri, SAMPLE)
-    first_id, first = _request(client, uri, LAST_LINE, LAST_COL)
+    first_id, first = client.inline_async(uri, LAST_LINE, LAST_COL)
     assert _first_text(client, first_id) == FAKE_TEXT[0]
-    _type(client, uri, 2, LAST_LINE, LAST_COL, typed)
+    client.change(uri, 2, typed, start=(LAST_LINE, LAST_COL))
     client.cancel(first_id)
-    _, second = _request(client, uri, LAST_LINE, LAST_COL + len(typed))
+    _, second = client.inline_async(uri, LAST_LINE, LAST_COL + len(typed))
     assert _no_items(first)
     return _items(second)
 
@@ -100,10 +85,10 @@ def test_typing_what_the_model_writes_keeps_the_generation(slow_fake: LspClient)
 def test_a_waiting_request_streams_the_rest_of_the_text(slow_fake: LspClient) -> None:
     uri = "file:///tmp/join_stream.py"
     slow_fake.open(uri, SAMPLE)
-    first_id, _first = _request(slow_fake, uri, LAST_LINE, LAST_COL)
+    first_id, _first = slow_fake.inline_async(uri, LAST_LINE, LAST_COL)
     assert _first_text(slow_fake, first_id) == FAKE_TEXT[0]
-    _type(slow_fake, uri, 2, LAST_LINE, LAST_COL, "fa")
-    second_id, second = _request(slow_fake, uri, LAST_LINE, LAST_COL + 2)
+    slow_fake.change(uri, 2, "fa", start=(LAST_LINE, LAST_COL))
+    second_id, second = slow_fake.inline_async(uri, LAST_LINE, LAST_COL + 2)
     streamed = slow_fake.wait_notification(  # while the generation still runs
         lambda m: m["method"] == "ghost/partialCompletion" and m["params"]["id"] == second_id
         and not m["params"]["done"], 30)
@@ -138,13 +123,13 @@ def test_join_running_off_cancels_at_each_keystroke() -> None:
 def test_a_prefetch_keeps_running_through_accept_and_enter(slow_fake: LspClient) -> None:
     uri = "file:///tmp/prefetch_join.py"
     slow_fake.open(uri, SAMPLE)
-    item = _items(_request(slow_fake, uri, LAST_LINE, LAST_COL)[1])[0]
+    item = _items(slow_fake.inline_async(uri, LAST_LINE, LAST_COL)[1])[0]
     slow_fake.notify("textDocument/didShowCompletion", {"item": item})  # the prefetch starts
-    _type(slow_fake, uri, 2, LAST_LINE, LAST_COL, item["insertText"])  # accepted
+    slow_fake.change(uri, 2, item["insertText"], start=(LAST_LINE, LAST_COL))  # accepted
     # at the end of the accepted text nothing is left to suggest, and the prefetch runs on
-    assert _items(_request(slow_fake, uri, LAST_LINE, LAST_COL + len(FAKE_TEXT))[1]) == []
-    _type(slow_fake, uri, 3, LAST_LINE, LAST_COL + len(FAKE_TEXT), "\n    ")  # Enter
-    after = _items(_request(slow_fake, uri, LAST_LINE + 1, 4)[1])
+    assert _items(slow_fake.inline_async(uri, LAST_LINE, LAST_COL + len(FAKE_TEXT))[1]) == []
+    slow_fake.change(uri, 3, "\n    ", start=(LAST_LINE, LAST_COL + len(FAKE_TEXT)))  # Enter
+    after = _items(slow_fake.inline_async(uri, LAST_LINE + 1, 4)[1])
     assert [entry["insertText"] for entry in after] == [FAKE_TEXT]
     counters = _counters(slow_fake)
     assert (counters["modelCalls"], counters["cancelled"], counters["joined"]) == (2, 0, 1)
@@ -159,12 +144,12 @@ def test_typing_what_the_real_model_writes_reuses_its_generation(lsp: LspClient)
     text = "import argparse\n\n\ndef parse_arguments(argv):\n    "  # a long function body
     lsp.open(uri, text)
     before = _counters(lsp)
-    first_id, first = _request(lsp, uri, 4, 4)
+    first_id, first = lsp.inline_async(uri, 4, 4)
     written = _first_text(lsp, first_id)
     typed = written[0]
-    _type(lsp, uri, 2, 4, 4, typed)
+    lsp.change(uri, 2, typed, start=(4, 4))
     lsp.cancel(first_id)
-    _, second = _request(lsp, uri, 4, 5)
+    _, second = lsp.inline_async(uri, 4, 5)
     items = _items(second, 180)
     assert _no_items(first)
     assert items, "no suggestion after typing what the model wrote"
@@ -181,13 +166,13 @@ def test_typing_what_the_real_model_writes_reuses_its_generation(lsp: LspClient)
 def test_accept_and_enter_wait_for_the_real_models_prefetch(lsp: LspClient) -> None:
     uri = (lsp.root / "prefetch_join_real.py").as_uri()  # type: ignore[attr-defined]
     lsp.open(uri, "import os\n\n\ndef list_python_files(folder):\n    names = ")
-    item = _items(_request(lsp, uri, 4, 12)[1], 180)[0]
+    item = _items(lsp.inline_async(uri, 4, 12)[1], 180)[0]
     assert "\n" not in item["insertText"]  # a line: the kind of suggestion a prefetch follows
     before = _counters(lsp)
     lsp.notify("textDocument/didShowCompletion", {"item": item})  # the prefetch starts
-    _type(lsp, uri, 2, 4, 12, item["insertText"])  # accepted at once
-    _type(lsp, uri, 3, 4, 12 + len(item["insertText"]), "\n    ")  # Enter
-    after_items = _items(_request(lsp, uri, 5, 4)[1], 180)
+    lsp.change(uri, 2, item["insertText"], start=(4, 12))  # accepted at once
+    lsp.change(uri, 3, "\n    ", start=(4, 12 + len(item["insertText"])))  # Enter
+    after_items = _items(lsp.inline_async(uri, 5, 4)[1], 180)
     assert after_items and after_items[0]["command"]["arguments"][0]["source"] == "cache"
     after = _counters(lsp)
     # the prefetch answered (joined, or from the cache had it already ended); cancelled

@@ -28,15 +28,11 @@ def _type_one_character(tmp_path: Path, layout: str) -> tuple[dict[str, object],
         uri = (tmp_path / "scale.py").as_uri()
         client.open(uri, ABOVE + BELOW)
         client.inline(uri, 3, 11, timeout=120)
-        first = client.request("ghost/status")
-        client.notify("textDocument/didChange", {
-            "textDocument": {"uri": uri, "version": 2},
-            "contentChanges": [{"range": {"start": {"line": 3, "character": 11},
-                                          "end": {"line": 3, "character": 11}}, "text": "u"}],
-        })
-        client.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+        first = client.status()
+        client.change(uri, 2, "u", start=(3, 11))
+        client.clear_cache()
         client.inline(uri, 3, 12, timeout=120)
-        second = client.request("ghost/status")
+        second = client.status()
     finally:
         client.close()
     return first, second

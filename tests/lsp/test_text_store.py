@@ -37,15 +37,10 @@ def test_typing_after_a_form_feed_and_a_line_separator(tmp_path: Path) -> None:
         for line, column, typed in keys:  # one incremental change per key, as editors send
             version += 1
             text = _insert(text, line, column, typed)
-            client.notify("textDocument/didChange", {
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"range": {"start": {"line": line, "character": column},
-                                              "end": {"line": line, "character": column}},
-                                    "text": typed}],
-            })
+            client.change(uri, version, typed, start=(line, column))
         assert text == "x = 1\n\x0cy = 0\ndef f():\u2028    return 2 + 1\n\ntotal = \n"
         client.inline(uri, 4, 8, timeout=120)
-        prompt = client.request("ghost/status")["lastPrompt"]
+        prompt = client.status()["lastPrompt"]
     finally:
         client.close()
     before, after = text[:text.index("total = ") + 8], text[text.index("total = ") + 8:]

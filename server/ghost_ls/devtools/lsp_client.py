@@ -215,6 +215,44 @@ class LspClient:
             },
         )
 
+    def change(
+        self,
+        uri: str,
+        version: int,
+        text: str,
+        start: tuple[int, int] | None = None,
+        end: tuple[int, int] | None = None,
+    ) -> None:
+        """``textDocument/didChange`` with one change: ``text`` replaces the range from
+        ``start`` to ``end`` (``(line, character)``; an insertion at ``start`` when ``end``
+        is left out), or the whole document when ``start`` is left out."""
+        change: Message = {"text": text}
+        if start is not None:
+            stop = end if end is not None else start
+            change["range"] = {
+                "start": {"line": start[0], "character": start[1]},
+                "end": {"line": stop[0], "character": stop[1]},
+            }
+        elif end is not None:
+            raise ValueError("an end without a start")
+        self.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
+        )
+
+    def close_document(self, uri: str) -> None:
+        """``textDocument/didClose`` (``close`` shuts the server down)."""
+        self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+
+    def status(self, timeout: float = 60) -> Message:
+        """The server's ``ghost/status``."""
+        result: Message = self.request("ghost/status", timeout=timeout)
+        return result
+
+    def clear_cache(self) -> None:
+        """The ``ghost.clearCache`` command: the next request asks the model again."""
+        self.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+
     def inline(
         self, uri: str, line: int, character: int, invoked: bool = False, timeout: float = 60
     ) -> Any:
@@ -222,6 +260,14 @@ class LspClient:
             "textDocument/inlineCompletion",
             self.inline_params(uri, line, character, invoked),
             timeout=timeout,
+        )
+
+    def inline_async(
+        self, uri: str, line: int, character: int, invoked: bool = False
+    ) -> tuple[int, queue.Queue[Message]]:
+        """Send ``textDocument/inlineCompletion``; its id and where its answer arrives."""
+        return self.request_async(
+            "textDocument/inlineCompletion", self.inline_params(uri, line, character, invoked)
         )
 
     @staticmethod
