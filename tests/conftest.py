@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
-from support import LSP_MODEL, SAMPLE, start_server
+from support import SAMPLE, SMALL_MODEL, start_server
 
 
 @pytest.fixture(scope="module")
 def lsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
     """A server with the real embedded model, shared by a test module."""
     root = tmp_path_factory.mktemp("workspace")
-    client = start_server({"streaming": True, "model": LSP_MODEL}, root=root)
+    client = start_server({"streaming": True, "model": SMALL_MODEL}, root=root)
     client.root = root  # type: ignore[attr-defined]
     yield client
     client.close()

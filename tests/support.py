@@ -14,14 +14,9 @@ from ghost_ls.devtools.lsp_client import LspClient
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "bench" / ".work"
 SMALL_MODEL = "qwen2.5-coder-0.5b-instruct"
-"""The catalog model tests load when they need a real one (470 MB, fast)."""
-
-TEST_MODEL = "qwen2.5-coder-0.5b-instruct"
-"""The model the LSP tests run on: a real FIM code model, the fastest in the catalog
-(the default, the 1.5B, is tested where the test says so)."""
-
-LSP_MODEL = "qwen2.5-coder-0.5b-instruct"
-"""The model the LSP tests load: the smallest real code model in the catalog."""
+"""The catalog model tests load when they need a real one: a FIM code model, the
+smallest and fastest in the catalog (470 MB).  The default, the 1.5B, is tested where
+the test says so."""
 
 # llama.cpp system-info lines real builds printed (llama-cpp-python 0.3.36), for tests
 # that decide about extra buffers as on a given CPU (GHOST_LS_TEST_SYSTEM_INFO).
@@ -67,7 +62,7 @@ def start_server(
     wait: bool = True,
 ) -> LspClient:
     client = LspClient(env=env)
-    client.initialize({"model": TEST_MODEL, **(options or {})}, root=root)
+    client.initialize({"model": SMALL_MODEL, **(options or {})}, root=root)
     if wait:
         status = client.wait_ready(timeout=180)
         assert status["params"]["kind"] == "ready", status

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient, Message
-from support import LSP_MODEL, SAMPLE, start_server, wait_status
+from support import SAMPLE, SMALL_MODEL, start_server, wait_status
 
 LAST_LINE = SAMPLE.count("\n")
 LAST_COL = len(SAMPLE.rsplit("\n", 1)[1])
@@ -170,7 +170,7 @@ def test_edit_during_generation_drops_it_on_the_real_model(lsp: LspClient) -> No
 
 @pytest.mark.model
 def test_time_budget_on_the_real_model() -> None:
-    client = start_server({"model": LSP_MODEL, "timeoutMs": 50, "maxTokens": 256})
+    client = start_server({"model": SMALL_MODEL, "timeoutMs": 50, "maxTokens": 256})
     try:
         uri = "file:///tmp/budget_real.py"
         text = "def parse_arguments(argv):\n    "  # a function body: far more than 50 ms of tokens

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
-from support import TEST_MODEL, start_server
+from support import SMALL_MODEL, start_server
 
 pytestmark = pytest.mark.model
 
@@ -33,7 +33,7 @@ GREETING = '''def greeting(name: str) -> str:
 @pytest.fixture(scope="module")
 def qwen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
     root = tmp_path_factory.mktemp("fim-workspace")
-    client = start_server({"model": TEST_MODEL, "indexWorkspace": False}, root=root)
+    client = start_server({"model": SMALL_MODEL, "indexWorkspace": False}, root=root)
     client.root = root  # type: ignore[attr-defined]
     yield client
     client.close()
@@ -55,7 +55,7 @@ def test_the_suffix_decides_the_completion(qwen: LspClient) -> None:
 def test_prompt_is_plain_psm_without_cross_file_context(tmp_path: Path) -> None:
     # A server of its own: in the shared one, files opened before (recently viewed
     # ones) rightly contribute snippets.
-    alone = start_server({"model": TEST_MODEL, "indexWorkspace": False}, root=tmp_path)
+    alone = start_server({"model": SMALL_MODEL, "indexWorkspace": False}, root=tmp_path)
     try:
         uri = (tmp_path / "layout.py").as_uri()
         alone.open(uri, GREETING.replace("greeting", "salute"))

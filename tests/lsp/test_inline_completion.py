@@ -10,7 +10,7 @@ import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
 from ghost_ls.postprocess.brackets import first_stray_closer
-from support import LSP_MODEL, SAMPLE, start_server
+from support import SAMPLE, SMALL_MODEL, start_server
 
 pytestmark = pytest.mark.model
 
@@ -55,7 +55,7 @@ def test_inline_completion_returns_a_model_suggestion(lsp: LspClient) -> None:
 def test_invoked_request_offers_distinct_candidates(tmp_path: Path) -> None:
     # a server of its own: no other open file adds snippets that make the candidates
     # agree, and no time budget ends the candidates after the first on a busy machine
-    client = start_server({"model": LSP_MODEL, "timeoutMs": 120_000}, root=tmp_path)
+    client = start_server({"model": SMALL_MODEL, "timeoutMs": 120_000}, root=tmp_path)
     try:
         uri = (tmp_path / "cycle.py").as_uri()
         client.open(uri, "import ")  # a real choice; `2 * math.pi * radius` is not
@@ -134,8 +134,8 @@ def test_status_reports_model_and_counters(lsp: LspClient) -> None:
     lsp.inline(uri, LAST_LINE, LAST_COL)
     status = lsp.status()
     assert status["state"] == "ready"
-    assert status["model"] == LSP_MODEL
-    assert Path(status["modelPath"]).name == f"{LSP_MODEL}-q4_k_m.gguf"
+    assert status["model"] == SMALL_MODEL
+    assert Path(status["modelPath"]).name == f"{SMALL_MODEL}-q4_k_m.gguf"
     assert status["backend"] == "llama.cpp"
     assert isinstance(status["gpuOffloadSupported"], bool)
     assert status["promptFormat"] == "qwen"  # the catalog's FIM template, checked against the GGUF
@@ -176,7 +176,7 @@ def test_block_suggestion_in_a_brace_language_stays_inside_the_block(tmp_path: P
     # A server of its own: in the shared one the Python files opened before come along
     # as snippets, and the 0.5B answers this JavaScript block with a bare Markdown fence
     # (which the clean-up rightly drops, leaving nothing to check).
-    alone = start_server({"model": LSP_MODEL, "indexWorkspace": False}, root=tmp_path)
+    alone = start_server({"model": SMALL_MODEL, "indexWorkspace": False}, root=tmp_path)
     try:
         alone.root = tmp_path  # type: ignore[attr-defined]
         text = "function add(a, b) {\n  \n}\n\nconsole.log(add(1, 2));\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import TEST_MODEL, start_server
+from support import SMALL_MODEL, start_server
 
 pytestmark = pytest.mark.model
 
@@ -22,7 +22,7 @@ BELOW = "".join(f"\n\ndef helper_{n}(x):\n    return x * {n} + {n * 7}" for n in
 
 
 def _type_one_character(tmp_path: Path, layout: str) -> tuple[dict[str, object], dict[str, object]]:
-    client = start_server({"model": TEST_MODEL, "indexWorkspace": False, "promptLayout": layout,
+    client = start_server({"model": SMALL_MODEL, "indexWorkspace": False, "promptLayout": layout,
                            "maxTokens": 8}, root=tmp_path)
     try:
         uri = (tmp_path / "scale.py").as_uri()

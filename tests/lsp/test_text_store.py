@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import TEST_MODEL, start_server
+from support import SMALL_MODEL, start_server
 
 pytestmark = pytest.mark.model
 
@@ -27,7 +27,7 @@ def _insert(text: str, line: int, column: int, typed: str) -> str:
 
 
 def test_typing_after_a_form_feed_and_a_line_separator(tmp_path: Path) -> None:
-    client = start_server({"model": TEST_MODEL, "indexWorkspace": False, "promptLayout": "psm",
+    client = start_server({"model": SMALL_MODEL, "indexWorkspace": False, "promptLayout": "psm",
                            "maxTokens": 4}, root=tmp_path)
     try:
         uri = (tmp_path / "odd_breaks.py").as_uri()
