@@ -1,9 +1,11 @@
 """ProcessBackend with the real 0.5B model: the same answers and KV reuse as in-process,
-crash recovery (a real signal to the real engine process), the AMX crash fallback, the
-give-up after repeated crashes, and the kill of a child that will not stop."""
+crash recovery (a real signal to the real engine process), the AMX crash fallback (and
+a SIGKILL that is not it), the give-up after repeated crashes, the kill of a child that
+will not stop or has stopped, and a slow prompt read that is not taken for a hang."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ghost_ls.config import Settings
-from ghost_ls.engine import process
+from ghost_ls.engine import child_process
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.llama import LlamaBackend
 from ghost_ls.engine.process import ProcessBackend
@@ -182,7 +184,7 @@ def test_gives_up_after_three_crashes(backend: ProcessBackend, statuses: Statuse
 def test_cancel_stops_a_prompt_evaluation_and_the_next_request_reuses_it(
     backend: ProcessBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(process, "KILL_AFTER_SECONDS", 120.0)  # this checks the flag, not the kill
+    monkeypatch.setattr(child_process, "KILL_AFTER_SECONDS", 120.0)  # this checks the flag, not the kill
     long_prompt = "".join(f"value_{i} = {i} * {i}\n" for i in range(60))  # ~900 tokens: fits, no cut
     request = GenerationRequest(Prompt(long_prompt), max_tokens=8)
     timer = threading.Timer(0.3, request.cancel.set)
@@ -232,3 +234,78 @@ def test_settings_reach_the_child(model_path: Path) -> None:
     with pytest.raises(BackendError):
         engine.count_tokens("def add(a, b):")
     assert generate(engine, PROMPTS[0]).stop_reason == "error"
+
+
+def test_a_stopped_child_is_killed_and_the_request_answered(
+    backend: ProcessBackend, statuses: Statuses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(child_process, "ALIVE_STALL_SECONDS", 1.0)
+    assert generate(backend, PROMPTS[0]).text.strip()
+    stopped = backend.info().process_id
+    os.kill(stopped, signal.SIGSTOP)  # no cancel: only its sign of life can tell
+    results: list[GenerationResult] = []
+    waiting = threading.Thread(target=lambda: results.append(generate(backend, PROMPTS[2])))
+    waiting.start()
+    waiting.join(30)
+    answered = bool(results)
+    if not answered:  # leave nothing stopped behind: let the request end, then fail
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stopped, signal.SIGKILL)
+        waiting.join(30)
+    assert answered, "no answer 30 s into a stop"
+    result = results[0]
+    assert result.stop_reason == "error"
+    assert result.error == "the llama.cpp engine stopped responding (no sign of life for 1 s) and was killed"
+    assert statuses.wait("error") == result.error + "; restarting"
+    assert "engine restarted" in statuses.wait("ready")
+    with pytest.raises(ProcessLookupError):
+        os.kill(stopped, 0)
+    assert generate(backend, PROMPTS[0]).text.strip()
+    info = backend.info()
+    assert info.process_id not in (0, stopped) and info.restarts == 1
+
+
+LONG_PROMPT = "".join(f"value_{i} = compute({i}, {i} * {i})\n" for i in range(70))
+"""About 1,000 tokens: on one thread the 0.5B reads it for seconds, 32 tokens a chunk."""
+
+
+def test_a_slow_prompt_read_is_not_taken_for_a_hang(
+    backend: ProcessBackend, statuses: Statuses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert generate(backend, PROMPTS[0]).text.strip()
+    # a stall time far below the read (seconds on one thread): only the child's signs of
+    # life while llama.cpp works keep it from being taken for a stopped one
+    monkeypatch.setattr(child_process, "ALIVE_STALL_SECONDS", 1.0)
+    pid = backend.info().process_id
+    result = generate(backend, LONG_PROMPT, max_tokens=4)
+    assert result.stop_reason != "error", result.error
+    assert result.evaluated_tokens > 600
+    assert backend.info().process_id == pid and statuses.seen == []
+
+
+def test_a_sigkill_during_the_first_prompt_read_keeps_extra_buffers(
+    model_path: Path, statuses: Statuses
+) -> None:
+    on = dataclasses.replace(SETTINGS, extra_buffers="on")  # what the AMX fallback turns off
+    engine = ProcessBackend(model_path, on, on_status=statuses)
+    try:
+        child = engine._child
+        assert child is not None and child.choice.enabled and not child.decoded
+        results: list[GenerationResult] = []
+        reading = threading.Thread(target=lambda: results.append(generate(engine, LONG_PROMPT)))
+        reading.start()
+        taken = child.flag.progress()
+        deadline = time.monotonic() + 60
+        while child.flag.progress() < taken + 3 and time.monotonic() < deadline:
+            time.sleep(0.005)  # the job taken and two prompt chunks read: mid-read
+        assert not child.decoded
+        os.kill(child.pid, signal.SIGKILL)
+        reading.join(60)
+        assert results and results[0].error == "the llama.cpp engine crashed (SIGKILL)"
+        assert statuses.wait("error") == "the llama.cpp engine crashed (SIGKILL); restarting"
+        assert "extra buffer types on" in statuses.wait("ready")
+        info = engine.info()
+        assert info.extra_buffers and info.extra_buffers_reason == "extraBuffers = on (setting)"
+        assert info.restarts == 1
+    finally:
+        engine.close()

@@ -1,5 +1,6 @@
 """The parts of the engine's process boundary that need no model: exit descriptions, the
-shared cancel flag, one generation (stop rule in the child), the stderr, the load errors."""
+shared cancel flag and heartbeat, one generation (stop rule in the child), the stderr,
+the load errors, which deaths take the extra-buffers fallback."""
 
 from __future__ import annotations
 
@@ -17,15 +18,20 @@ import pytest
 
 from ghost_ls.config import Settings
 from ghost_ls.engine import child as protocol
+from ghost_ls.engine import child_process
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.child import Engine, SharedFlag
 from ghost_ls.engine.child_process import (
+    ChildHung,
     EngineProcess,
     StderrTail,
+    Watch,
+    buffers_fallback,
     child_environment,
     create_shared_flag,
     describe_exit,
 )
+from ghost_ls.engine.cpu_features import ExtraBuffersChoice
 from ghost_ls.engine.llama_loading import gguf_tensor_count, load_failure
 from ghost_ls.engine.process import ProcessBackend
 from ghost_ls.engine.streaming import StreamDriver
@@ -72,8 +78,8 @@ class PipeChild:
     def send(self, message: bytes) -> None:
         self.conn.send_bytes(message)
 
-    def receive(self, cancel: threading.Event | None = None) -> bytes:
-        return EngineProcess.receive(self, cancel)  # type: ignore[arg-type]  # the real copy of cancel
+    def receive(self, cancel: threading.Event | None = None, watch: Watch | None = None) -> bytes:
+        return EngineProcess.receive(self, cancel, watch)  # type: ignore[arg-type]  # the real copy of cancel
 
 
 class ScriptedLlama:
@@ -107,7 +113,8 @@ class ScriptedLlama:
 
 
 def _drive(
-    pieces: list[str], request: GenerationRequest, slow_after: int | None = None
+    pieces: list[str], request: GenerationRequest, slow_after: int | None = None,
+    beats: list[int] | None = None,
 ) -> tuple[list[str], list[bytes], GenerationResult]:
     """The parent's real exchange against the child's real ``Engine.generate`` (with the
     scripted model) over a Pipe; returns the pieces the child evaluated, the kinds of
@@ -145,6 +152,8 @@ def _drive(
     assert boundary is not None
     parts = [boundary.to_child, boundary.unpack_job, boundary.to_parent, boundary.unpack_result]
     assert min(parts) >= 0 and boundary.total < exchange_seconds
+    if beats is not None:
+        beats.append(child.flag.progress())
     child.flag.close()
     return model.evaluated, sent, result
 
@@ -183,11 +192,20 @@ def test_a_stop_string_ends_the_text_where_it_begins() -> None:
     assert result.text == "ab" and result.stop_reason == "eos"
 
 
+def in_process(pieces: list[str], request: GenerationRequest) -> GenerationResult:
+    """What the in-process driver makes of ``pieces`` (``ScriptedLlama`` without the child)."""
+    result = GenerationResult(text="", stop_reason="")
+    driver = StreamDriver(request, result)
+    ScriptedLlama(pieces).run([1], result, driver, request.cancel)  # type: ignore[arg-type]
+    return driver.finish()
+
+
 def test_max_tokens_keeps_the_last_piece_then_stops() -> None:
     request = GenerationRequest(Prompt("x"), max_tokens=2)
-    evaluated, _, result = _drive(["a", "b", "c"], request)
-    assert evaluated == ["a", "b"]  # as in-process
-    assert result.text == "ab" and result.stop_reason == "max-tokens"
+    evaluated, _, result = _drive(["a", "b\nc", "d"], request)
+    assert evaluated == ["a", "b\nc"]
+    assert result.stop_reason == "max-tokens"
+    assert result.text == in_process(["a", "b\nc", "d"], request).text  # the same cut as in-process
 
 
 def test_end_of_stream_is_eos() -> None:
@@ -311,3 +329,99 @@ def test_the_stop_rules_load_without_tree_sitter() -> None:
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env=child_environment())
     assert shown.stdout.strip() == "[]"
+
+
+def test_every_look_at_the_flag_in_the_child_counts_as_progress() -> None:
+    beats: list[int] = []
+    request = GenerationRequest(Prompt("x"), max_tokens=50)
+    evaluated, _, _ = _drive(["a"] * 20, request, beats=beats)
+    assert len(evaluated) == 20
+    assert beats[0] >= 21  # the job taken, then one look before each token
+
+
+def test_a_watch_finds_a_stopped_child_and_a_wedged_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(child_process, "ALIVE_STALL_SECONDS", 1.0)
+    flag = create_shared_flag()
+    try:
+        stopped = Watch(flag, progress_stall=None)
+        now = time.monotonic()
+        stopped.check(now + 0.9)
+        flag.beat_alive()
+        stopped.check(now + 1.5)  # a sign of life: the stall counts from here
+        stopped.check(now + 2.4)
+        with pytest.raises(ChildHung, match="no sign of life for 1 s"):
+            stopped.check(now + 2.6)
+
+        wedged = Watch(flag, progress_stall=2.0)
+        now = time.monotonic()
+        for tick in range(1, 5):  # alive all along
+            flag.beat_alive()
+            wedged.check(now + tick * 0.45)
+        flag.beat()
+        flag.beat_alive()
+        wedged.check(now + 2.5)  # progress: the stall counts from here
+        flag.beat_alive()
+        wedged.check(now + 4.0)
+        flag.beat_alive()
+        with pytest.raises(ChildHung, match="no progress for 2 s"):
+            wedged.check(now + 4.6)
+    finally:
+        flag.close()
+
+
+def test_a_silent_child_is_hung_only_while_it_shows_no_sign_of_life(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(child_process, "ALIVE_STALL_SECONDS", 0.2)
+    child = PipeChild()
+    shared = SharedFlag(os.dup(child.flag.fd))  # the child's side of the memory
+
+    def slow_but_alive() -> None:
+        for _ in range(30):  # 0.6 s of loading, three times the stall time, then the answer
+            time.sleep(0.02)
+            shared.beat_alive()
+        child.child_end.send_bytes(b"done")
+
+    try:
+        with pytest.raises(ChildHung):
+            child.receive(threading.Event(), Watch(child.flag, progress_stall=None))
+        worker = threading.Thread(target=slow_but_alive)
+        worker.start()
+        assert child.receive(threading.Event(), Watch(child.flag, progress_stall=None)) == b"done"
+        worker.join(10)
+    finally:
+        shared.close()
+        child.flag.close()
+
+
+class DeadChild:
+    """What ``buffers_fallback`` looks at of a child that exited."""
+
+    def __init__(self, decoded: bool = False, killed_for: str = "", enabled: bool = True) -> None:
+        self.decoded = decoded
+        self.killed_for = killed_for
+        self.choice = ExtraBuffersChoice(enabled, "on: no AMX on this CPU")
+
+
+@pytest.mark.parametrize("fault", [signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGABRT])
+def test_a_native_fault_at_the_first_decode_turns_extra_buffers_off(fault: signal.Signals) -> None:
+    choice = buffers_fallback(DeadChild(), -fault)  # type: ignore[arg-type]
+    assert choice is not None and not choice.enabled
+    assert "crashed at its first decode" in choice.reason
+
+
+@pytest.mark.parametrize(
+    ("child", "returncode"),
+    [
+        (DeadChild(), -signal.SIGKILL),  # the OOM killer, a user
+        (DeadChild(), -signal.SIGTERM),
+        (DeadChild(), 1),  # an exit of its own
+        (DeadChild(), None),
+        (DeadChild(killed_for="no progress for 15 s"), -signal.SIGKILL),  # our kill
+        (DeadChild(killed_for="no progress for 15 s"), -signal.SIGSEGV),
+        (DeadChild(decoded=True), -signal.SIGSEGV),  # not at the first decode
+        (DeadChild(enabled=False), -signal.SIGSEGV),  # nothing left to turn off
+    ],
+)
+def test_other_deaths_restart_with_the_same_buffers(child: DeadChild, returncode: int | None) -> None:
+    assert buffers_fallback(child, returncode) is None  # type: ignore[arg-type]

@@ -2,8 +2,12 @@
 
 ``python -m ghost_ls.engine.child --conn-fd N --cancel-fd M`` is started by
 ``engine/process.py`` (never by hand).  fd N is one end of a socketpair, wrapped in a
-``multiprocessing.connection.Connection``; fd M is a one-byte shared memory file whose
+``multiprocessing.connection.Connection``; fd M is a shared memory file whose first
 byte is the cancel flag, read between 32-token prompt chunks and before each token.
+Every such look also counts up the progress count (bytes 8 to 15 of the same memory),
+and a thread counts up the sign of life (bytes 16 to 23) every ``ALIVE_BEAT_SECONDS``:
+the parent watches both, to tell a slow engine (they move) from a stopped one (SIGSTOP:
+neither moves) or one wedged in llama.cpp (alive, no progress), ``engine/child_process.py``.
 
 Messages are byte strings whose first byte says what they are (listed below).  The
 child loads the model once, then runs one generation at a time.  A generation is one
@@ -33,7 +37,9 @@ import mmap
 import os
 import pickle
 import signal
+import struct
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -168,12 +174,24 @@ def read_result(body: bytes) -> tuple[GenerationResult, ChildTimes]:
     return result, ChildTimes(*times)
 
 
+ALIVE_BEAT_SECONDS = 0.25
+"""How often the child's heartbeat thread counts a sign of life."""
+
+_COUNT = struct.Struct("<Q")
+_PROGRESS_AT = 8
+_ALIVE_AT = 16
+
+
 class SharedFlag:
-    """One byte in memory shared by both processes: the cancel flag."""
+    """Memory shared by both processes: the cancel flag (byte 0), the child's progress
+    count (bytes 8 to 15) and its sign-of-life count (bytes 16 to 23).  Only the child
+    writes the counts; a torn read only looks like one more beat."""
+
+    SIZE = _ALIVE_AT + _COUNT.size
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self._map = mmap.mmap(fd, 1)
+        self._map = mmap.mmap(fd, self.SIZE)
 
     def is_set(self) -> bool:
         return self._map[0] != 0
@@ -184,16 +202,70 @@ class SharedFlag:
     def clear(self) -> None:
         self._map[0] = 0
 
+    def _count(self, at: int) -> int:
+        return int(_COUNT.unpack_from(self._map, at)[0])
+
+    def _bump(self, at: int) -> None:
+        _COUNT.pack_into(self._map, at, (self._count(at) + 1) & 0xFFFF_FFFF_FFFF_FFFF)
+
+    def progress(self) -> int:
+        return self._count(_PROGRESS_AT)
+
+    def beat(self) -> None:
+        """The engine made progress (took a job, read a prompt chunk, sampled a token)."""
+        self._bump(_PROGRESS_AT)
+
+    def alive(self) -> int:
+        return self._count(_ALIVE_AT)
+
+    def beat_alive(self) -> None:
+        self._bump(_ALIVE_AT)
+
     def close(self) -> None:
         self._map.close()
         os.close(self.fd)
+
+
+class BeatingFlag:
+    """The shared flag as a generation in the child looks at it: every look (between
+    prompt chunks, before each token) is a beat of progress."""
+
+    def __init__(self, shared: SharedFlag) -> None:
+        self.shared = shared
+
+    def is_set(self) -> bool:
+        self.shared.beat()
+        return self.shared.is_set()
+
+
+class Heartbeat:
+    """A thread that counts a sign of life every ``ALIVE_BEAT_SECONDS`` for as long as the
+    process runs (loading included): a stopped child's count stands still."""
+
+    def __init__(self, shared: SharedFlag) -> None:
+        self._shared = shared
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ghost-heartbeat", daemon=True)
+
+    def _run(self) -> None:
+        while not self._done.wait(ALIVE_BEAT_SECONDS):
+            self._shared.beat_alive()
+
+    def __enter__(self) -> Heartbeat:
+        self._shared.beat_alive()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 class ChildDriver(StreamDriver):
     """The in-process driver, telling the parent when the prompt is read."""
 
     def __init__(self, conn: Connection, request: GenerationRequest, result: GenerationResult,
-                 cancel: SharedFlag) -> None:
+                 cancel: BeatingFlag) -> None:
         super().__init__(request, result, cancel)
         self._conn = conn
 
@@ -207,7 +279,8 @@ class Engine:
 
     def __init__(self, conn: Connection, cancel: SharedFlag) -> None:
         self._conn = conn
-        self._cancel = cancel
+        self._shared = cancel
+        self._cancel = BeatingFlag(cancel)
         self._backend: Any = None
         self._extra_buffers = True
         self._decoded = False
@@ -238,6 +311,7 @@ class Engine:
 
     def generate(self, tokens: list[int], job: Job, received: float) -> None:
         started = time.perf_counter()
+        self._shared.beat()  # the job is taken
         if not self._decoded and self._extra_buffers and os.environ.get(CRASH_HOOK_ENV) == "1":
             log.warning("test hook %s: crashing at the first decode", CRASH_HOOK_ENV)
             os.kill(os.getpid(), signal.SIGSEGV)
@@ -293,9 +367,11 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))  # the parent adds the time
     logging.basicConfig(level=args.log_level, handlers=[handler])
     conn = Connection(args.conn_fd)
-    engine = Engine(conn, SharedFlag(args.cancel_fd))
+    shared = SharedFlag(args.cancel_fd)
+    engine = Engine(conn, shared)
     try:
-        return engine.serve()
+        with Heartbeat(shared):
+            return engine.serve()
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return 0  # the parent went away mid-generation
     finally:

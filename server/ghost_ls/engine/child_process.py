@@ -1,11 +1,18 @@
 """The engine's child process seen from the server: start it, talk to it, stop it.
 
 :class:`EngineProcess` starts ``python -m ghost_ls.engine.child`` with a socket for
-messages and a one-byte cancel flag in shared memory, copies a request's cancel event
-into that flag while it waits for an answer, and kills a child that does not stop
-``KILL_AFTER_SECONDS`` after a cancel.  :class:`StderrTail` logs the child's stderr
+messages and shared memory holding a cancel flag and two counts the child keeps (a
+sign of life from a thread, and progress: one per 32-token prompt chunk and per token).
+While it waits for an answer it copies a request's cancel event into the flag, gives up
+on a child that does not stop ``KILL_AFTER_SECONDS`` after a cancel (:class:`ChildStuck`),
+and a :class:`Watch` gives up on one that is hung (:class:`ChildHung`): no sign of life
+for ``ALIVE_STALL_SECONDS`` (stopped, SIGSTOP, or not scheduled at all), or alive but
+without progress for ``PROGRESS_STALL_SECONDS`` (wedged in llama.cpp).  A slow engine
+still counts progress at every chunk and token, so it is never taken for a hung one.
+:class:`StderrTail` logs the child's stderr
 and keeps its last lines (llama.cpp's failed assertion names a crash); the end of that
-stream is how an exit is noticed.  What the messages mean, and restarting after a
+stream is how an exit is noticed; :func:`buffers_fallback` says which exits may be
+the extra buffer types' fault.  What the messages mean, and restarting after a
 crash, belong to :class:`~ghost_ls.engine.process.ProcessBackend`.
 """
 
@@ -31,7 +38,7 @@ from typing import IO
 import ghost_ls
 from ghost_ls.engine import child as protocol
 from ghost_ls.engine.child import SharedFlag
-from ghost_ls.engine.cpu_features import ExtraBuffersChoice
+from ghost_ls.engine.cpu_features import ExtraBuffersChoice, crash_fallback
 from ghost_ls.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -43,6 +50,17 @@ stall llama.cpp's threads in the child: 50 a second are cheap, and a cancel reac
 child within about one token."""
 KILL_AFTER_SECONDS = 5.0
 """A cancelled child that has not answered by then is killed and restarted."""
+ALIVE_STALL_SECONDS = 10.0
+"""A child whose sign of life (a thread beating every 0.25 s) stands still this long is
+stopped: killed and restarted, the request answered with an error.  Loading included."""
+PROGRESS_STALL_SECONDS = 60.0
+"""A generation whose progress count stands still this long, the child alive, is wedged.
+A 32-token prompt chunk of the 0.5B takes about 1 s on a slow 2-core CPU (700 tokens in
+10 to 20 s), a 7B's a few, several times that on a machine busy with other work: this
+leaves room for all of them."""
+FIRST_DECODE_STALL_SECONDS = 120.0
+"""``PROGRESS_STALL_SECONDS`` until the child's first decode is done: its first chunk
+may wait for the model's weights to be paged in from disk."""
 EXIT_WAIT_SECONDS = 5.0
 
 
@@ -52,6 +70,34 @@ class ChildGone(Exception):
 
 class ChildStuck(Exception):
     """The engine process did not stop within ``KILL_AFTER_SECONDS`` of a cancel."""
+
+
+class ChildHung(Exception):
+    """The engine process showed no sign of life, or no progress, for too long."""
+
+
+class Watch:
+    """The child's counts as seen while waiting on it: :meth:`check` raises
+    :class:`ChildHung` once the sign of life has stood still for ``ALIVE_STALL_SECONDS``,
+    or progress for ``progress_stall`` (None: not watched, as while loading)."""
+
+    def __init__(self, flag: SharedFlag, progress_stall: float | None) -> None:
+        self._flag = flag
+        self.progress_stall = progress_stall
+        now = time.monotonic()
+        self._alive, self._alive_at = flag.alive(), now
+        self._progress, self._progress_at = flag.progress(), now
+
+    def check(self, now: float) -> None:
+        alive, progress = self._flag.alive(), self._flag.progress()
+        if alive != self._alive:
+            self._alive, self._alive_at = alive, now
+        elif now - self._alive_at > ALIVE_STALL_SECONDS:
+            raise ChildHung(f"no sign of life for {ALIVE_STALL_SECONDS:.0f} s")
+        if progress != self._progress:
+            self._progress, self._progress_at = progress, now
+        elif self.progress_stall is not None and now - self._progress_at > self.progress_stall:
+            raise ChildHung(f"no progress for {self.progress_stall:.0f} s")
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -64,6 +110,24 @@ def describe_exit(returncode: int | None) -> str:
         except ValueError:
             return f"signal {-returncode}"
     return f"exit status {returncode}"
+
+
+NATIVE_FAULTS = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT})
+"""The deaths that can be llama.cpp's extra buffer types failing (the AMX crash is a
+SIGSEGV; a failed GGML assertion aborts).  SIGKILL (the OOM killer, a user, our own
+kill of a hung child) and SIGTERM never are."""
+
+
+def buffers_fallback(child: EngineProcess, returncode: int | None) -> ExtraBuffersChoice | None:
+    """The extra-buffers choice to restart with after ``child`` died, if not its own.
+
+    Only a native fault at the first decode, of a child that was not killed by this
+    process, points at the extra buffer types (``engine/cpu_features.py``)."""
+    if child.decoded or child.killed_for or returncode is None or returncode >= 0:
+        return None
+    if -returncode not in NATIVE_FAULTS:
+        return None
+    return crash_fallback(child.choice)
 
 
 def create_shared_flag() -> SharedFlag:
@@ -130,6 +194,8 @@ class EngineProcess:
         self.serving = False
         """Loaded, and not being stopped on purpose: an exit now is a crash."""
         self.crash_claimed = False
+        self.killed_for = ""
+        """Why this process killed the child (it hung), or empty: then an exit is its own."""
         self.crash_message = ""
         self.crash_handled = threading.Event()
         parent_end, child_end = socket.socketpair()
@@ -173,15 +239,18 @@ class EngineProcess:
         except OSError as error:
             raise ChildGone from error
 
-    def receive(self, cancel: threading.Event | None = None) -> bytes:
-        """The next message; copies ``cancel`` into the shared flag while waiting."""
+    def receive(self, cancel: threading.Event | None = None, watch: Watch | None = None) -> bytes:
+        """The next message; copies ``cancel`` into the shared flag while waiting, and
+        raises :class:`ChildHung` when ``watch`` finds the heartbeat standing still."""
         try:
-            if cancel is not None:
+            if cancel is not None or watch is not None:
                 cancelled_at = 0.0
                 while not self.conn.poll(POLL_SECONDS):
-                    if not cancel.is_set():
-                        continue
                     now = time.monotonic()
+                    if watch is not None:
+                        watch.check(now)
+                    if cancel is None or not cancel.is_set():
+                        continue
                     if not cancelled_at:
                         self.flag.set()
                         cancelled_at = now
@@ -217,6 +286,13 @@ class EngineProcess:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+
+    def kill_hung(self, why: str) -> None:
+        """SIGKILL (it ends a stopped process too), leaving the exit to be handled as a
+        crash that ``killed_for`` explains."""
+        self.killed_for = why
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
 
     def close(self) -> None:
         self.conn.close()

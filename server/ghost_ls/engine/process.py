@@ -19,11 +19,18 @@ prompt's token ids and read the FIM markers.  One generation:
 
 While waiting, this process copies ``request.cancel`` into the shared flag; a prompt
 evaluation that has not stopped ``KILL_AFTER_SECONDS`` after a cancel gets the child
-killed (the last resort) and a fresh one started.  When the child dies (EOF on the
+killed (the last resort) and a fresh one started.  It also watches the child's counts
+(``engine/child_process.py``): no sign of life for ``ALIVE_STALL_SECONDS`` (stopped),
+or alive without progress (a prompt chunk, a token) for ``PROGRESS_STALL_SECONDS``
+(``FIRST_DECODE_STALL_SECONDS`` before its first decode is done; wedged), the child is
+hung: it is killed (SIGKILL ends a stopped process too) and handled as a
+crash.  When the child dies (EOF on the
 connection), the request in flight ends with ``stop_reason`` ``error`` naming the
 signal, ``on_status`` hears ``error`` then ``ready`` around a restart in the
-background; a child that died at its first decode with extra buffer types on is
-restarted with them off (llama.cpp's AMX crash, see ``engine/cpu_features.py``).
+background.  A child that died of a native fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+SIGABRT) at its first decode with extra buffer types on is restarted with them off
+(llama.cpp's AMX crash, see ``engine/cpu_features.py``); any other death (SIGKILL from
+the OOM killer or a user, SIGTERM, an exit status, a kill of ours) restarts it as it was.
 After ``CRASH_LIMIT`` crashes within ``CRASH_WINDOW_SECONDS`` it stays down and says so.
 """
 
@@ -41,6 +48,7 @@ from typing import Any
 
 from ghost_ls.config import Settings
 from ghost_ls.engine import child as protocol
+from ghost_ls.engine import child_process
 from ghost_ls.engine.backend import (
     BackendInfo,
     FimTokens,
@@ -51,22 +59,22 @@ from ghost_ls.engine.backend import (
 from ghost_ls.engine.child import BoundaryTimes
 from ghost_ls.engine.child_process import (
     EXIT_WAIT_SECONDS,
-    KILL_AFTER_SECONDS,
     POLL_SECONDS,
     ChildGone,
+    ChildHung,
     ChildStuck,
     EngineProcess,
+    Watch,
+    buffers_fallback,
     describe_exit,
 )
-from ghost_ls.engine.cpu_features import ExtraBuffersChoice, choose_for_this_cpu, crash_fallback
+from ghost_ls.engine.cpu_features import ExtraBuffersChoice, choose_for_this_cpu
 from ghost_ls.errors import BackendError, ModelError
 
 log = logging.getLogger(__name__)
 
 CRASH_LIMIT = 3
 CRASH_WINDOW_SECONDS = 300.0
-
-
 def failed(message: str) -> GenerationResult:
     """The result of a generation that could not run: ``error``, saying why."""
     return GenerationResult(text="", stop_reason="error", error=message)
@@ -127,7 +135,14 @@ class ProcessBackend:
         }
         try:
             child.send(protocol.LOAD + pickle.dumps(params))
-            reply = child.receive()
+            reply = child.receive(watch=Watch(child.flag, None))
+        except ChildHung as hung:
+            child.kill()
+            child.close()
+            raise ModelError(
+                f"the llama.cpp engine stopped responding while loading {self._path} ({hung}); "
+                f"it was killed"
+            ) from None
         except ChildGone:
             returncode = child.wait_exit()
             child.close()
@@ -192,8 +207,11 @@ class ProcessBackend:
         returncode = child.wait_exit()
         child.close()
         native = child.stderr.native_error()
-        message = f"the llama.cpp engine crashed ({describe_exit(returncode)})"
-        if native:
+        if child.killed_for:
+            message = f"the llama.cpp engine stopped responding ({child.killed_for}) and was killed"
+        else:
+            message = f"the llama.cpp engine crashed ({describe_exit(returncode)})"
+        if native and not child.killed_for:
             message += f": {native}"
         child.crash_message = message
         now = time.monotonic()
@@ -215,7 +233,7 @@ class ProcessBackend:
             )
             self._status("error", self._down)
             return message
-        fallback = crash_fallback(child.choice) if not child.decoded else None
+        fallback = buffers_fallback(child, returncode)
         if fallback is not None:
             note = "; restarting with extra buffer types off (it died at its first decode with them on)"
         else:
@@ -318,11 +336,15 @@ class ProcessBackend:
             return self._exchange(child, job, request, packed - packing)
         except ChildGone:
             return failed(self._crashed(child))
+        except ChildHung as hung:
+            log.error("engine process %d is hung (%s); killing it", child.pid, hung)
+            child.kill_hung(str(hung))
+            return failed(self._crashed(child))
         except ChildStuck:
             log.warning(
                 "engine process %d did not stop within %.0f s of a cancel; killing it",
                 child.pid,
-                KILL_AFTER_SECONDS,
+                child_process.KILL_AFTER_SECONDS,
             )
             with self._lock:
                 if self._child is child:
@@ -338,16 +360,19 @@ class ProcessBackend:
     ) -> GenerationResult:
         """One generation: send the job, pass the text on as it grows, return the result."""
         child.flag.clear()
+        watch = Watch(child.flag, child_process.PROGRESS_STALL_SECONDS if child.decoded
+                      else child_process.FIRST_DECODE_STALL_SECONDS)
         sending = time.perf_counter()
         child.send(job)
         while True:
-            message = child.receive(request.cancel)
+            message = child.receive(request.cancel, watch)
             kind = message[:1]
             if kind == protocol.TEXT:
                 if request.on_text is not None:
                     request.on_text(message[1:].decode("utf-8", "replace"))
             elif kind == protocol.SAMPLING:
                 child.decoded = True
+                watch.progress_stall = child_process.PROGRESS_STALL_SECONDS
             elif kind == protocol.DONE:
                 arrived = time.perf_counter()
                 result, times = protocol.read_result(message[1:])
