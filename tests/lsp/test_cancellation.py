@@ -101,16 +101,33 @@ def test_result_for_a_changed_document_is_dropped(late_fake: LspClient) -> None:
     assert (counters["staleDropped"], counters["cancelled"]) == (1, 0)
 
 
-def test_time_budget_ends_a_generation_with_what_it_has() -> None:
-    client = start_server({"streaming": True, "timeoutMs": 50}, env=FAKE)
+def test_time_budget_ends_a_generation_at_the_end_of_its_line() -> None:
+    client = start_server({"streaming": True, "timeoutMs": 300}, env=FAKE)
     try:
         uri = "file:///tmp/budget.py"
         client.open(uri, SAMPLE)
         _, waiter = client.inline_async(uri, LAST_LINE, LAST_COL)
         items = _answer(waiter)["result"]["items"]  # held: without the budget, no answer ever
-        assert [item["insertText"] for item in items] == ["f"]  # the one token it had
+        # the budget ran out after the first token; the line in progress was finished, and
+        # then the stop rule ended it at its line break, as without a budget
+        assert [item["insertText"] for item in items] == ["fake_completion()"]
         counters = _counters(client)
-        assert (counters["timeouts"], counters["cancelled"]) == (1, 0)
+        assert (counters["timeouts"], counters["cancelled"]) == (0, 0)
+    finally:
+        client.close()
+
+
+def test_a_line_the_budget_cannot_finish_is_not_served() -> None:
+    """Tokens slower than the budget (a busy machine): no half line is served."""
+    slow = {"GHOST_LS_BACKEND": "fake", "GHOST_LS_FAKE_DELAY_MS": "400"}
+    client = start_server({"timeoutMs": 300}, env=slow)
+    try:
+        uri = "file:///tmp/budget_slow.py"
+        client.open(uri, SAMPLE)
+        assert client.inline(uri, LAST_LINE, LAST_COL)["items"] == []
+        counters = _counters(client)
+        assert (counters["timeouts"], counters["modelCalls"]) == (1, 1)
+        assert client.status()["lastGeneratedTokens"] < len("fake_completion()")
     finally:
         client.close()
 

@@ -99,7 +99,7 @@ def test_llama_server_request_body_and_timings(fake: FakeInferenceServer) -> Non
     assert body["input_extra"] == [{"filename": "util.py", "text": "def helper(): ...\n"}]
     assert (body["n_predict"], body["stream"], body["cache_prompt"]) == (32, True, True)
     assert body["samplers"] == ["top_k", "top_p", "temperature"]
-    assert body["t_max_predict_ms"] == 1500
+    assert body["t_max_predict_ms"] == 4000  # the budget, its line grace and a second: ours ends it first
     assert "prompt_text" not in body and "text" not in body  # only the parts, not the FIM text
     assert result.stop_reason == "stop-rule"
 
@@ -154,18 +154,18 @@ def test_cancel_while_waiting_for_the_server(fake: FakeInferenceServer) -> None:
 
 
 def test_the_time_budget_closes_a_slow_stream(fake: FakeInferenceServer) -> None:
-    fake.pieces = ["tok "] * 400
+    fake.pieces = ["tok\n", *["tok "] * 400]
     fake.delay = 0.01
     result = generate(make_backend(fake.url, Statuses()), stop=None, max_tokens=1000, time_budget=0.2)
     assert result.stop_reason == "timeout"
-    assert result.text.startswith("tok ")
+    assert result.text == "tok"  # the line the budget cut, never ended, is dropped
     assert fake.client_gone.wait(10)
 
 
 def test_max_tokens(fake: FakeInferenceServer) -> None:
-    fake.pieces = ["a"] * 50
+    fake.pieces = ["a\n", *["a"] * 50]
     result = generate(make_backend(fake.url, Statuses()), stop=None, max_tokens=7)
-    assert (result.text, result.stop_reason) == ("aaaaaaa", "max-tokens")
+    assert (result.text, result.stop_reason) == ("a", "max-tokens")  # the cut line dropped
 
 
 # -- faults ------------------------------------------------------------------------------

@@ -100,7 +100,8 @@ class GenerationRequest:
     seed: int = 0
     time_budget: float = float("inf")
     """Seconds of sampling, counted once the prompt is read, after which generation stops
-    with what it has.  Reading the prompt is bounded only by ``cancel``: it is kept in the
+    at the end of the line in progress (``engine/streaming.py``: a cut line is dropped).
+    Reading the prompt is bounded only by ``cancel``: it is kept in the
     KV cache either way, so a slow first read still pays off for the next request."""
     stop: StopRule | None = None
     on_text: TextSink | None = None

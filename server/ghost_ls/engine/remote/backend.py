@@ -172,7 +172,7 @@ class RemoteBackend:
                 if not sampling:  # the first event: the server has read the prompt
                     sampling = True
                     driver.start_sampling()
-                    deadline[0] = time.monotonic() + request.time_budget
+                    deadline[0] = driver.hard_deadline  # a line in progress may finish
                     driver.result.prompt_seconds = time.monotonic() - started
                 if piece.prompt_tokens:
                     driver.result.prompt_tokens = piece.prompt_tokens

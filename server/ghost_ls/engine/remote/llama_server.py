@@ -27,6 +27,7 @@ from typing import Any
 from ghost_ls.engine.backend import GenerationRequest
 from ghost_ls.engine.remote.endpoint import Endpoint
 from ghost_ls.engine.remote.wire import Piece, as_int, malformed, parse_object
+from ghost_ls.engine.streaming import LINE_GRACE
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,9 @@ class LlamaServerApi:
             "cache_prompt": True,
             "stop": list(request.stop_strings),
         }
-        if math.isfinite(request.time_budget):
-            body["t_max_predict_ms"] = max(1, int(request.time_budget * 1000))
+        if math.isfinite(request.time_budget):  # our driver ends it first, at a line's end
+            budget = request.time_budget * (1 + LINE_GRACE)
+            body["t_max_predict_ms"] = max(1, int(budget * 1000) + 1000)
         slot = self.slot()
         if slot is not None:
             body["id_slot"] = slot
