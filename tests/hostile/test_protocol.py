@@ -197,6 +197,19 @@ def test_initialize_with_a_root_uri_that_is_no_string_is_invalid_params(server: 
     server.initialize()  # a correct one afterwards is served
 
 
+def test_a_loosely_typed_client_capability_does_not_cost_the_session(server: RawServer) -> None:
+    """Capabilities are read leniently when strict reading fails: an editor's quirk in a
+    capability the server never reads must not refuse ``initialize``."""
+    answer = server.request(1, "initialize", {
+        "processId": None, "rootUri": None, "initializationOptions": {"model": "(fake)"},
+        "capabilities": {"general": {"markdown": {"parser": "marked", "version": 3}},
+                         "window": {"workDoneProgress": True}}})
+    assert answer["result"]["serverInfo"]["name"] == "ghost-ls", answer
+    server.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+    # the capability it does read still counts: the model load is reported as progress
+    server.wait_for(lambda m: m.get("method") == "window/workDoneProgress/create", "progress")
+
+
 def _open(server: RawServer, uri: str, text: Any) -> None:
     server.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
         "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}})
