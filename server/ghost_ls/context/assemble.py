@@ -10,6 +10,7 @@ one snippet more or less never moves the window.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,10 +69,13 @@ class Budget:
 class Assembler:
     """Builds prompt contexts from document state, the token cache, index and ring."""
 
-    def __init__(self, tokens: TokenCache, indexer: Indexer, ring: RecentRing) -> None:
+    def __init__(self, tokens: TokenCache, indexer: Indexer, ring: RecentRing,
+                 may_share: Callable[[str], bool]) -> None:
         self.tokens = tokens
         self.indexer = indexer
         self.ring = ring
+        self.may_share = may_share
+        """Whether ring chunks of a uri may reach a prompt now (the privacy verdict)."""
 
     def build(self, state: DocState, settings: Settings, line: int,
               column: int) -> tuple[PromptContext, dict[str, Any]]:
@@ -168,7 +172,7 @@ class Assembler:
         doc = state.doc
         window = {doc.line(r).strip() for r in range(first, last + 1)}
         recent = self.ring.select(doc.uri, first, last, window, budget * 2 // 5,
-                                  self.tokens.count)
+                                  self.tokens.count, self.may_share)
         nearby, attributes = nearby_identifiers(doc.line, row, line_prefix, doc.line_count())
         imported = self._imported(state)
         near = set(nearby)

@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlparse
 from ghost_ls.config import Settings
 from ghost_ls.context.assemble import Assembler, Budget
 from ghost_ls.context.background import PARSE, Worker
+from ghost_ls.context.crossfile import DefinitionPicker
 from ghost_ls.context.documents import Document
 from ghost_ls.context.indexer import Indexer
 from ghost_ls.context.languages import spec_for
@@ -32,9 +33,10 @@ from ghost_ls.context.mode import completion_mode, mode_for_model
 from ghost_ls.context.recent import RecentRing
 from ghost_ls.context.state import DocState, stability
 from ghost_ls.context.symbols import SymbolIndex
+from ghost_ls.context.text import scrub_surrogates
 from ghost_ls.context.tokens import TokenCache, TokenCounter, approximate_tokens
 from ghost_ls.context.types import PromptContext
-from ghost_ls.context.workspace import uri_to_path
+from ghost_ls.context.workspace import Placement, uri_to_path
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class ContextBuilder:
         self.index = SymbolIndex()
         self._indexer = Indexer(self.index, self._worker)
         self._ring = RecentRing()
-        self._assembler = Assembler(self._tokens, self._indexer, self._ring)
+        self._assembler = Assembler(self._tokens, self._indexer, self._ring, self._may_share)
         self._docs: dict[str, DocState] = {}
         self._folders: list[Path] = []
         self._stats: dict[str, dict[str, Any]] = {}
@@ -91,13 +93,17 @@ class ContextBuilder:
         self._guard("folders", self._configure)
 
     def _configure(self) -> None:
+        """New folders or privacy settings: every open document is judged again on the
+        index thread; until then none of them is shared, the ring keeps only chunks of
+        open documents (a closed one cannot be judged again) and the definition
+        pickers start over (the index is rebuilt)."""
         settings = self._settings
-        self._indexer.configure(self._folders, settings.exclude, settings.index_workspace)
-        rules = self._indexer.rules
+        if not self._indexer.configure(self._folders, settings.exclude, settings.index_workspace):
+            return
         for state in self._docs.values():
-            state.shareable = rules.allows_uri(state.doc.uri)
-            state.path = self._display_path(state.doc.uri)
-        self._ring.purge(rules.allows_uri)
+            state.shareable = None
+            state.picker = DefinitionPicker()
+        self._ring.purge(lambda uri: uri in self._docs)
 
     # -- document events -----------------------------------------------------------
 
@@ -109,10 +115,28 @@ class ContextBuilder:
             self._worker.submit(job, PARSE)
 
         doc = Document(uri, language_id, version, text, spec_for(language_id), submit)
-        self._docs[uri] = DocState(doc, self._display_path(uri),
-                                   self._indexer.rules.allows_uri(uri))
+        state = DocState(doc, self._display_path(uri), None)
+        self._docs[uri] = state
         doc.tree()  # small files parse now, large ones start in the background
-        self._indexer.document_changed(uri, language_id, lambda: doc.text, immediate=True)
+        self._indexer.document_opened(uri, language_id, lambda: doc.text,
+                                      lambda placement: self._placed(state, placement))
+
+    def _placed(self, state: DocState, placement: Placement) -> None:
+        """The index thread resolved and judged an open document's path (see
+        :mod:`workspace`): once per open, again when folders or settings change."""
+        uri = state.doc.uri
+        if self._docs.get(uri) is not state:
+            return  # closed or opened again meanwhile
+        state.path = placement.shown
+        state.shareable = placement.shareable
+        if not placement.shareable:
+            self._ring.purge(lambda other: other != uri)
+
+    def _may_share(self, uri: str) -> bool:
+        """Whether ring chunks of ``uri`` may reach a prompt: an open document only once
+        judged shareable; chunks of closed documents stay only if theirs was."""
+        state = self._docs.get(uri)
+        return state is None or state.shareable is True
 
     def did_change(self, uri: str, version: int, changes: Sequence[Any]) -> None:
         state = self._docs.get(uri)
@@ -129,7 +153,7 @@ class ContextBuilder:
         shifts = doc.apply_changes(changes, version)
         state.follow(shifts)
         self._ring.shift(doc.uri, shifts)
-        if state.shareable and shifts and shifts[-1].count < 1 << 20:
+        if state.shareable is not False and shifts and shifts[-1].count < 1 << 20:
             self._ring.record(doc.uri, state.path, doc.line, doc.line_count(), shifts[-1].first)
         self._indexer.document_changed(doc.uri, doc.language_id, lambda: doc.text)
 
@@ -139,7 +163,7 @@ class ContextBuilder:
             return
 
         def save() -> None:
-            if text is not None and text != state.doc.text:
+            if text is not None and scrub_surrogates(text) != state.doc.text:
                 state.doc.reset(text)
                 state.imports = None
             self._indexer.document_changed(uri, state.doc.language_id, lambda: state.doc.text, True)
@@ -147,10 +171,14 @@ class ContextBuilder:
         self._guard("did_save", save)
 
     def did_close(self, uri: str) -> None:
+        """Forget an open document; chunks of it leave the ring unless it was judged
+        shareable (the index falls back to the file on disk, under the same rules)."""
         state = self._docs.pop(uri, None)
         self._stats.pop(uri, None)
         self._anchors.forget(uri)
         if state is not None:
+            if state.shareable is not True:
+                self._ring.purge(lambda other: other != uri)
             self._guard("did_close", lambda: self._indexer.document_closed(uri))
 
     def close(self) -> None:
@@ -230,7 +258,7 @@ class ContextBuilder:
         if previous is None or previous == uri:
             return
         state = self._docs.get(previous)
-        if state is not None and state.shareable:
+        if state is not None and state.shareable is True:
             doc = state.doc
             self._ring.record(previous, state.path, doc.line, doc.line_count(), state.last_row,
                               "view")
@@ -267,7 +295,7 @@ class ContextBuilder:
         if path is not None:
             return self._indexer.rules.display_path(Path(os.path.abspath(path)))
         name = PurePosixPath(unquote(urlparse(uri).path)).name
-        return name or uri
+        return scrub_surrogates(name or uri)
 
     def _guard(self, where: str, action: Callable[[], object]) -> None:
         try:

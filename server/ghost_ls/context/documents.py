@@ -8,6 +8,10 @@ record which lines moved, so windows and the recent-edits ring can follow.  The 
 text is joined only when something asks for it (a parse, the index), never per
 keystroke; the size in UTF-8 bytes is kept as a running total.
 
+Text enters here only with its lone surrogates (a JSON string may hold ``\\ud800``,
+UTF-8 cannot) replaced by U+FFFD, one UTF-16 unit for another: positions stay right,
+and no prompt built from it, in this file or another, fails to encode.
+
 tree-sitter counts rows at ``\\n`` only; LSP also breaks lines at a lone ``\\r``.  For the
 rare document with lone ``\\r`` we parse a copy where each lone ``\\r`` is a ``\\n`` (same
 length, so offsets agree) and reparse it from scratch after each batch.
@@ -32,6 +36,7 @@ from ghost_ls.context.text import (
     content,
     encode,
     lone_cr_to_lf,
+    scrub_surrogates,
     split_lines,
     utf8_len,
     utf16_to_index,
@@ -88,6 +93,7 @@ class Document:
 
     def reset(self, text: str) -> None:
         """Replace the whole text (open, whole-document change, save with text)."""
+        text = scrub_surrogates(text)
         with self._lock:
             self._joined = text
             self.lines = split_lines(text)
@@ -123,7 +129,7 @@ class Document:
         lone_cr_before = self._lone_cr
         for change in changes:
             bounds = change_range(change)
-            new_text = change_text(change)
+            new_text = scrub_surrogates(change_text(change))
             if bounds is None:
                 self.reset(new_text)
                 shifts.append(LineShift(0, 1 << 30, 1 << 30))

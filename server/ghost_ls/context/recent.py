@@ -10,11 +10,18 @@ the window of the same document, and not mostly made of lines the window already
 shows), newest first within the budget, emitted oldest first so the list only grows
 at its end.  While the user types in one place the selection does not change: the
 only chunk that changes is the one under the cursor, which overlaps the window.
+
+Privacy is checked twice: a chunk is recorded only for a document not judged private,
+and a request takes only chunks whose document ``may_share`` says may be shared now
+(an open document's verdict may still be on its way from the index thread).  Purges
+(a document judged private, closed unjudged, or new rules) may come from the index
+thread, so the entries are guarded by a lock.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -60,6 +67,7 @@ class RecentRing:
         self.capacity = capacity
         self.entries: list[RecentEntry] = []
         self._seq = itertools.count()
+        self._lock = threading.Lock()
 
     def record(self, uri: str, path: str, line_at: LineAt, line_count: int, center: int,
                kind: str = "edit") -> None:
@@ -72,31 +80,39 @@ class RecentRing:
         if not text.strip():
             return
         lines = _line_set(text)
-        self.entries = [e for e in self.entries
-                        if not (e.uri == uri and e.first <= center + ABOVE
-                                and e.last >= center - ABOVE)
-                        and not (e.lines and _overlap(e.lines, lines) >= DUPLICATE)]
-        self.entries.append(RecentEntry(uri, path, first, last, text, kind, next(self._seq),
-                                        lines))
-        del self.entries[:-self.capacity]
+        with self._lock:
+            kept = [e for e in self.entries
+                    if not (e.uri == uri and e.first <= center + ABOVE
+                            and e.last >= center - ABOVE)
+                    and not (e.lines and _overlap(e.lines, lines) >= DUPLICATE)]
+            kept.append(RecentEntry(uri, path, first, last, text, kind, next(self._seq), lines))
+            self.entries = kept[-self.capacity:]
 
     def shift(self, uri: str, shifts: Sequence[LineShift]) -> None:
         """Follow edits of ``uri`` so chunk line ranges stay roughly right."""
-        for entry in self.entries:
+        with self._lock:
+            entries = list(self.entries)
+        for entry in entries:
             if entry.uri == uri:
                 entry.first = shift_line(entry.first, shifts)
                 entry.last = max(entry.first, shift_line(entry.last, shifts))
 
     def purge(self, keep: Callable[[str], bool]) -> None:
-        """Drop chunks of uris that may no longer be shared."""
-        self.entries = [e for e in self.entries if keep(e.uri)]
+        """Drop chunks of uris that may no longer be shared (from any thread)."""
+        with self._lock:
+            self.entries = [e for e in self.entries if keep(e.uri)]
 
     def select(self, uri: str, first: int, last: int, window: set[str],
-               budget: int, count: Callable[[str], int]) -> list[Snippet]:
+               budget: int, count: Callable[[str], int],
+               may_share: Callable[[str], bool] = lambda _uri: True) -> list[Snippet]:
         """Snippets for a request whose window shows lines ``first..last`` of ``uri``."""
         chosen: list[RecentEntry] = []
         spent = 0
-        for entry in reversed(self.entries):
+        with self._lock:
+            entries = list(self.entries)
+        for entry in reversed(entries):
+            if not may_share(entry.uri):
+                continue
             if entry.uri == uri and entry.first <= last + 2 and entry.last >= first - 2:
                 continue
             if _overlap(entry.lines, window) > SIMILAR:

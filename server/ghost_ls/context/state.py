@@ -43,7 +43,9 @@ class DocState:
 
     doc: Document
     path: str
-    shareable: bool
+    shareable: bool | None
+    """Whether its text may reach other files' prompts; None until the index thread
+    has resolved and judged its path (see :mod:`workspace`)."""
     anchor: int | None = None
     indent_unit: str | None = None
     indent_version: int = -1

@@ -15,6 +15,19 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 IDENTIFIER = re.compile(r"[^\W\d]\w*")
 """An identifier in most languages (Unicode letters allowed)."""
 _LONE_CR = re.compile(r"\r(?!\n)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def scrub_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (valid in a JSON string, not in UTF-8) as U+FFFD.
+
+    Both are one UTF-16 code unit and one code point, so LSP positions and offsets stay
+    where they were; the text can then be encoded for a tokenizer, a pipe or a log.
+    """
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(REPLACEMENT, text)
 
 
 def lone_cr_to_lf(text: str) -> str:

@@ -42,6 +42,7 @@ def test_recent_edits_of_other_files_reach_the_prompt(make_builder, tmp_path: Pa
     second.write_text("\n".join(_lines("gamma")) + "\n")
     one = Editor(builder, first.as_uri(), "python", first.read_text())
     two = Editor(builder, second.as_uri(), "python", second.read_text())
+    builder.wait_idle(30)  # their paths are judged on the index thread
     one.type(20, 0, "edited_here = True\n")
     contexts = two.type(5, 0, "value = ")
     assert all(c is not None for c in contexts)
