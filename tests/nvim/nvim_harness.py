@@ -1,13 +1,17 @@
 """Helpers for the Neovim client tests: run a Lua test script in a real headless Neovim.
 
 The Lua scripts live in clients/neovim/tests/; each writes its results as JSON to
-$GHOST_LS_TEST_OUT (after every test, so a hang still shows what happened).
+$GHOST_LS_TEST_OUT (after every test, so a hang still shows what happened).  The tests
+a script defines are read from its ``H.test("name", ...)`` calls, so a test added there
+is run and reported without a list to keep here; the script's own record of the names
+it defined is checked against what was read (``check_all_collected``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +24,30 @@ REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "clients" / "neovim"
 LUA_TESTS = PLUGIN / "tests"
 VENV_BIN = Path(sys.prefix) / "bin"
+TEST_CALL = re.compile(r"""^[ \t]*H\.test\(\s*(["'])(.+?)\1""", re.MULTILINE)
+"""A test in a Lua script: ``H.test("name", function(d) ... end)`` at the start of a line."""
+
+
+def lua_tests(script: str) -> list[str]:
+    """The names of the tests clients/neovim/tests/<script> defines, in order."""
+    return [match.group(2) for match in TEST_CALL.finditer((LUA_TESTS / script).read_text())]
+
+
+def check_all_collected(results: dict[str, Any], script: str) -> None:
+    """Fail unless the tests the Lua script defined (``H.test`` records every name it is
+    given) are the ones read from its source: one defined another way (a name built at
+    run time, a call the pattern does not see) would run unreported."""
+    if results.get("fatal"):
+        pytest.fail(f"the Lua script failed: {results['fatal']}")
+    defined = list(results.get("defined") or [])
+    collected = lua_tests(script)
+    assert collected, f"no H.test(...) found in {script}"
+    assert len(set(collected)) == len(collected), f"a test name is used twice in {script}: {collected}"
+    timeout = " (the script timed out)" if results.get("timeout") else ""
+    assert defined == collected, (
+        f"{script} defined {defined}{timeout}, but {collected} were read from its source: "
+        'write each test as H.test("literal name", function(d) ... end) at the start of a line'
+    )
 
 
 def find_nvim() -> str | None:

@@ -9,42 +9,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nvim_harness import PLUGIN, check, run_lua
+from nvim_harness import PLUGIN, check, check_all_collected, lua_tests, run_lua
 
 pytestmark = pytest.mark.nvim
 
-UNIT_TESTS = [
-    "config_wrong_type_names_key",
-    "config_not_a_table",
-    "missing_server_gives_message",
-    "render_inline_and_virt_lines",
-    "accept_all_multiline_and_undo",
-    "accept_word_then_line_keeps_rest",
-    "typing_through_trims",
-    "hidden_on_leave_insert_and_cursor_move",
-    "range_covers_closing_chars",
-    "dismiss",
-    "tab_falls_through_literal",
-    "tab_falls_through_to_previous_mapping",
-    "cycle_candidates_locally",
-    "next_word_and_line_rules",
-    "filetype_rules",
-    "statusline_states",
-    "command_and_health_run",
-    "server_cmd_discovery",
-    "setup_again_changes_keys",
-    "native_renderer_glue",
-]
+SCRIPT = "unit.lua"
 
 
 @pytest.fixture(scope="module")
 def unit_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return run_lua("unit.lua", tmp_path_factory.mktemp("nvim-unit"), timeout=90)
+    return run_lua(SCRIPT, tmp_path_factory.mktemp("nvim-unit"), timeout=90)
 
 
-@pytest.mark.parametrize("name", UNIT_TESTS)
+@pytest.mark.parametrize("name", lua_tests(SCRIPT))
 def test_plugin(unit_results: dict[str, Any], name: str) -> None:
     check(unit_results, name)
+
+
+def test_every_lua_test_is_collected(unit_results: dict[str, Any]) -> None:
+    check_all_collected(unit_results, SCRIPT)
 
 
 def test_no_lua_errors(unit_results: dict[str, Any]) -> None:

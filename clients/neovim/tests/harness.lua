@@ -6,7 +6,9 @@ local H = {}
 
 local uv = vim.uv or vim.loop
 
-H.results = { tests = {}, notifications = {}, fatal = nil, timeout = false }
+-- `defined`: every name given to H.test, run or not (checked against the names
+-- tests/nvim/nvim_harness.py reads from the script).
+H.results = { tests = {}, defined = {}, notifications = {}, fatal = nil, timeout = false }
 H.out = os.getenv("GHOST_LS_TEST_OUT") or "ghost_ls_test_results.json"
 
 -- Record every vim.notify (the plugin's way to talk to the user).
@@ -114,6 +116,7 @@ end
 local only = os.getenv("GHOST_LS_TEST_ONLY")
 
 function H.test(name, fn)
+  table.insert(H.results.defined, name)
   if only and only ~= "" and not vim.tbl_contains(vim.split(only, ",", { plain = true }), name) then
     return
   end
