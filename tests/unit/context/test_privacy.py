@@ -49,6 +49,7 @@ def test_walk_reads_only_what_a_user_expects(tmp_path: Path) -> None:
 
 
 def test_secret_names(tmp_path: Path) -> None:
+    tmp_path = tmp_path.resolve()  # the rules take real paths
     rules = PrivacyRules([tmp_path])
     for name in (".env", ".env.production", "id_rsa", "server.pem", "tls.key", ".netrc",
                  "aws/credentials.json", ".ssh/config.py", "prod.tfvars", "my_secrets.py"):
