@@ -272,7 +272,11 @@ class IgnoreSpec:
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> IgnoreSpec:
-        return cls(p for p in map(compile_pattern, lines) if p is not None)
+        """Compiled lines; of identical ones only the last is kept (whenever an earlier
+        copy matches, so does the later one, which decides)."""
+        last = {line: index for index, line in enumerate(lines)}
+        kept = sorted(last, key=last.__getitem__)
+        return cls(p for p in map(compile_pattern, kept) if p is not None)
 
     def __bool__(self) -> bool:
         return self.everything or bool(self.patterns)
