@@ -57,6 +57,7 @@ from pygls.uris import to_fs_path
 
 from ghost_ls import __version__
 from ghost_ls.features import (
+    attention,
     completion,
     inline_completion,
     lifecycle,
@@ -245,7 +246,8 @@ def create_server() -> GhostServer:
         completion,
         workspace_commands,
         reports,
-            status,
+        attention,
+        status,
     ):
         feature.register(server, server.session)
     return server

@@ -55,6 +55,7 @@ CUSTOM_METHODS = {
     "ghost/status": "request",
     "textDocument/didShowCompletion": "notification",
     "textDocument/didPartiallyAcceptCompletion": "notification",
+    "ghost/didFocus": "notification",
 }
 """Methods lsprotocol does not know; a new one must be added here to be tested."""
 

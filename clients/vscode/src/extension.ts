@@ -10,6 +10,7 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
+import { AttentionReporter } from './attention';
 import { GhostInlineCompletionProvider } from './inline';
 import { parseModelList } from './models';
 import { discoverServer, type Discovery } from './serverPath';
@@ -43,7 +44,16 @@ class GhostExtension implements vscode.Disposable {
       enabled: () => this.enabled(),
       log: this.log,
     });
+    const attention = new AttentionReporter(
+      {
+        client: () => (this.client?.state === State.Running ? this.client : undefined),
+        enabled: () => this.enabled(),
+        log: this.log,
+      },
+      SELECTOR.map((filter) => filter.scheme),
+    );
     this.disposables.push(
+      attention,
       vscode.languages.registerInlineCompletionItemProvider(SELECTOR, provider),
       vscode.commands.registerCommand('ghostLs.enable', () => this.setEnabled(true)),
       vscode.commands.registerCommand('ghostLs.disable', () => this.setEnabled(false)),

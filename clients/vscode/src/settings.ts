@@ -17,7 +17,7 @@ import manifest from '../package.json';
 export const SECTION = 'ghostLs';
 
 /** ghostLs.* settings that only the extension reads; never sent to the server. */
-export const CLIENT_ONLY_KEYS: readonly string[] = ['enabled', 'serverPath', 'trace.server'];
+export const CLIENT_ONLY_KEYS: readonly string[] = ['enabled', 'serverPath', 'trace.server', 'warmOnFocus'];
 
 const PREFIX = `${SECTION}.`;
 

@@ -23,6 +23,8 @@ class Stats:
     accepted: int = 0
     partially_accepted: int = 0
     prefetched: int = 0
+    warmed: int = 0
+    """Warmings (``ghost/didFocus``) that ran to the end."""
     joined: int = 0
     """Requests answered by waiting for a generation already running (``running.py``);
     the answer comes from the typing-through cache, so ``cache_hits`` counts them too."""
@@ -81,6 +83,7 @@ class Stats:
             "accepted": self.accepted,
             "partiallyAccepted": self.partially_accepted,
             "prefetched": self.prefetched,
+            "warmed": self.warmed,
             "joined": self.joined,
             "lastLatencyMs": round(self.last_latency_ms, 1),
             "tokensPerSecond": round(self.tokens_per_second, 1),

@@ -43,6 +43,9 @@ M.defaults = {
   -- Also offer suggestions as completion-menu items (textDocument/completion: omnifunc,
   -- nvim-cmp, blink). Off by default: every menu request would run the model again.
   lsp_completion = false,
+  -- Tell the server where the cursor rests (entering a buffer, CursorHold) so it reads
+  -- that place ahead and the first suggestion there comes sooner (ghost/didFocus).
+  warm_on_focus = true,
   -- Markers that find the workspace root given to the server (else the cwd).
   root_markers = { ".git", "pyproject.toml", "package.json", "Cargo.toml", "go.mod" },
   -- Server settings, camelCase as in docs/PROTOCOL.md, sent as initializationOptions.
@@ -134,6 +137,7 @@ local schema = {
   },
   hide_during_completion = { "boolean" },
   lsp_completion = { "boolean" },
+  warm_on_focus = { "boolean" },
   root_markers = { is_string_list, "a list of strings" },
   server_settings = { "table" },
   keys = { "table" },

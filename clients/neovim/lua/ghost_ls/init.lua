@@ -74,6 +74,10 @@ local function create_autocmds()
   end)
   au({ "BufDelete", "BufWipeout" }, function(ev)
     suggestion().forget(ev.buf)
+    require("ghost_ls.attention").forget(ev.buf)
+  end)
+  au({ "BufEnter", "CursorHold", "CursorHoldI" }, function(ev)
+    require("ghost_ls.attention").report(ev.buf)
   end)
 end
 
