@@ -15,6 +15,7 @@ local state = require("ghost_ls.state")
 local render = require("ghost_ls.render")
 local accept = require("ghost_ls.accept")
 local lsp = require("ghost_ls.lsp")
+local requests = require("ghost_ls.requests")
 
 local statuses = {}
 vim.api.nvim_create_autocmd("User", {
@@ -62,6 +63,14 @@ local function wait_suggestion(min_len)
       vim.inspect(ghost.status()), vim.api.nvim_get_current_line()), 2)
   end
   return view
+end
+
+--- Wait until the plugin has nothing on its way to `bufnr` (no debounce running, no
+--- answer awaited): what it would show without a keystroke is then on screen.
+local function settle(bufnr)
+  H.truthy(H.wait_for(function()
+    return requests.idle(bufnr)
+  end, SUGGESTION_TIMEOUT), ("the plugin settles within %d ms"):format(SUGGESTION_TIMEOUT))
 end
 
 --- The buffer text after inserting `text` at (row, col), replacing `n` bytes.
@@ -258,7 +267,7 @@ H.run(function()
     H.input("<C-]>", 60)
     H.eq(render.get(buf), nil, "ghost text gone")
     H.eq(H.buf_text(buf), before, "buffer unchanged")
-    H.sleep(600)
+    settle(buf)
     d.after_wait = render.get(buf)
     H.eq(d.after_wait, nil, "no new suggestion without a keystroke")
   end)
@@ -318,11 +327,13 @@ H.run(function()
     ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, auto_trigger = false,
       server_settings = { model = MODEL, timeoutMs = TIMEOUT_MS } })
     fresh(IS_EVEN)
+    local before = suggestion.stats.requests
     H.input("A")
     H.type(" n")
-    H.sleep(400)
+    settle(buf)
     d.before_trigger = render.get(buf)
     H.eq(d.before_trigger, nil, "nothing without auto_trigger")
+    H.eq(suggestion.stats.requests - before, 0, "no request without auto_trigger")
     H.input("<M-\\>", 30)
     H.truthy(wait_suggestion(), "a suggestion after <M-\\>")
     ghost.setup({ cmd = cmd, disabled_filetypes = { "markdown", "help" }, debounce_ms = 100,
@@ -336,7 +347,7 @@ H.run(function()
     local before = suggestion.stats.requests
     H.input("Go")
     H.type("def add(a, b):")
-    H.sleep(1500)
+    settle(md)
     d.requests = suggestion.stats.requests - before
     d.attached = vim.b[md].ghost_ls_attached
     d.clients = #vim.lsp.get_clients({ bufnr = md, name = "ghost_ls" })

@@ -416,6 +416,26 @@ H.run(function()
     end
   end)
 
+  H.test("idle_until_debounce_and_answer", function(d)
+    local requests = require("ghost_ls.requests")
+    vim.api.nvim_set_current_buf(buf)
+    vim.api.nvim_buf_set_lines(buf, 0, -1, false, { "x = " })
+    insert_at(1, 4)
+    requests.stop_timer()
+    H.eq(requests.idle(buf), true, "idle with nothing scheduled")
+    requests.schedule(buf)
+    H.eq(requests.idle(buf), false, "not idle while the debounce runs")
+    d.fired = H.wait_for(function()
+      return requests.idle(buf)
+    end, 2000)
+    H.truthy(d.fired, "idle once the debounce has fired (no client here: nothing sent)")
+    require("ghost_ls.state").get(buf).req = { client_id = -1 }
+    H.eq(requests.idle(buf), false, "not idle while an answer is awaited")
+    requests.cancel(buf)
+    H.eq(requests.idle(buf), true, "idle once the request is cancelled")
+    H.input("<Esc>")
+  end)
+
   -- Data for the Python side: config mirrored from the server, and defaults for docs.
   H.results.server_setting_types = config.server_setting_types
   H.results.default_keys = config.defaults.keys

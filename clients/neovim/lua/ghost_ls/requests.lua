@@ -42,6 +42,13 @@ function M.stop_timer()
   end
 end
 
+--- Whether nothing is on its way to `bufnr`: no request waits for its debounce or for
+--- its answer, so nothing will be shown there until the user does something.
+function M.idle(bufnr)
+  local s = state.peek(bufnr)
+  return not (timer and timer:is_active()) and not (s and s.req)
+end
+
 --- Candidates after an Invoked request made for cycling: the one on screen first.
 local function merge_for_cycle(bufnr, items, direction)
   local view = state.current_view(bufnr)
