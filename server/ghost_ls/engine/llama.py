@@ -40,6 +40,7 @@ from ghost_ls.engine.llama_loading import (
     route_llama_logs,
 )
 from ghost_ls.engine.streaming import StreamDriver
+from ghost_ls.engine.threads import LoadAwareThreads
 from ghost_ls.errors import BackendError, ModelError
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ class LlamaBackend:
         self._lib = llama_cpp
         self._path = model_path
         self._threads = threads or default_threads()
+        self._thread_choice = LoadAwareThreads(threads, self._threads)
+        self._threads_now = self._threads
         self._gpu_layers = gpu_layers if gpu_offload_supported() else 0
         if extra_buffers is None:
             choice = choose_for_this_cpu("auto")
@@ -240,6 +243,7 @@ class LlamaBackend:
         request's stop rule there (``engine/child.py``)."""
         prompt = self._fit_prompt(tokens, max_tokens)
         result.prompt_tokens = len(prompt)
+        result.threads = self._use_threads(self._thread_choice.choose())
         started = time.perf_counter()
         reused = self._rewind_to_common_prefix(prompt)
         result.reused_tokens = reused
@@ -250,6 +254,14 @@ class LlamaBackend:
             result.stop_reason = "cancelled"
             return
         self._sample_loop(driver, temperature, seed)
+
+    def _use_threads(self, count: int) -> int:
+        """Run the next generation on ``count`` threads (``engine/threads.py``)."""
+        if count != self._threads_now:
+            self._lib.llama_set_n_threads(self._llm._ctx.ctx, count, count)
+            log.debug("llama.cpp threads: %d -> %d", self._threads_now, count)
+            self._threads_now = count
+        return count
 
     def _fit_prompt(self, prompt: list[int], max_tokens: int) -> list[int]:
         """Drop tokens from the front when prompt + generation would overflow the context."""

@@ -35,6 +35,8 @@ class Stats:
     last_reused_tokens: int = 0
     last_evaluated_tokens: int = 0
     last_generated_tokens: int = 0
+    last_threads: int = 0
+    """Threads the last generation ran on (the local engine picks them per generation)."""
     last_prompt_ms: float = 0.0
     last_generate_ms: float = 0.0
     reused_tokens_total: int = 0
@@ -51,6 +53,7 @@ class Stats:
         self.last_reused_tokens = result.reused_tokens
         self.last_evaluated_tokens = result.evaluated_tokens
         self.last_generated_tokens = result.generated_tokens
+        self.last_threads = result.threads
         self.last_prompt_ms = result.prompt_seconds * 1000
         self.last_generate_ms = result.generate_seconds * 1000
         self.reused_tokens_total += result.reused_tokens
@@ -91,6 +94,7 @@ class Stats:
             "tokensReused": self.last_reused_tokens,
             "lastEvaluatedTokens": self.last_evaluated_tokens,
             "lastGeneratedTokens": self.last_generated_tokens,
+            "lastThreads": self.last_threads,
             "lastPromptMs": round(self.last_prompt_ms, 1),
             "lastGenerateMs": round(self.last_generate_ms, 1),
             "tokensReusedTotal": self.reused_tokens_total,

@@ -1,0 +1,91 @@
+"""llama.cpp's thread count follows the machine's load (``engine/threads.py``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from busy import busy_processes, wait_until_busy
+from ghost_ls.engine import threads
+from ghost_ls.engine.threads import LoadAwareThreads
+
+
+class Ticks:
+    """Stand-ins for /proc/stat and /proc/self/stat that the test advances."""
+
+    def __init__(self) -> None:
+        self.busy, self.total, self.own = 1000, 10_000, 100
+
+    def advance(self, seconds: float, cores: int, others_busy: float, own_busy: float) -> None:
+        ticks = int(seconds * 100)
+        self.total += ticks * cores
+        self.busy += int(ticks * (others_busy + own_busy))
+        self.own += int(ticks * own_busy)
+
+
+@pytest.fixture
+def ticks(monkeypatch: pytest.MonkeyPatch) -> Ticks:
+    fake = Ticks()
+    monkeypatch.setattr(threads, "_machine_ticks", lambda: (fake.busy, fake.total))
+    monkeypatch.setattr(threads, "_own_ticks", lambda: fake.own)
+    clock = [1000.0]
+    monkeypatch.setattr(threads.time, "monotonic", lambda: clock[0])
+    fake.clock = clock  # type: ignore[attr-defined]
+    return fake
+
+
+def step(ticks: Ticks, seconds: float, others: float, own: float = 0.0, cores: int = 2) -> None:
+    ticks.advance(seconds, cores, others, own)
+    ticks.clock[0] += seconds  # type: ignore[attr-defined]
+
+
+def test_idle_machine_gets_every_thread(ticks: Ticks) -> None:
+    choice = LoadAwareThreads(0, 2, cores=2)
+    step(ticks, 2.0, others=0.1, own=1.8)  # our own generation does not count as load
+    assert choice.choose() == 2
+
+
+def test_one_busy_process_leaves_one_thread(ticks: Ticks) -> None:
+    choice = LoadAwareThreads(0, 2, cores=2)
+    step(ticks, 2.0, others=1.0)
+    assert choice.choose() == 1
+
+
+def test_two_busy_processes_still_get_one_thread(ticks: Ticks) -> None:
+    choice = LoadAwareThreads(0, 2, cores=2)
+    step(ticks, 2.0, others=2.0)
+    assert choice.choose() == 1
+
+
+def test_the_load_going_away_gives_the_threads_back(ticks: Ticks) -> None:
+    choice = LoadAwareThreads(0, 2, cores=2)
+    step(ticks, 2.0, others=1.0)
+    assert choice.choose() == 1
+    step(ticks, 2.0, others=0.0, own=1.0)
+    assert choice.choose() == 2
+
+
+def test_a_configured_count_is_kept(ticks: Ticks) -> None:
+    choice = LoadAwareThreads(2, 2, cores=2)
+    step(ticks, 2.0, others=2.0)
+    assert choice.choose() == 2
+
+
+def test_a_short_window_keeps_the_last_choice(ticks: Ticks) -> None:
+    choice = LoadAwareThreads(0, 2, cores=2)
+    step(ticks, 2.0, others=1.0)
+    assert choice.choose() == 1
+    step(ticks, 0.1, others=0.0)
+    assert choice.choose() == 1
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux /proc")
+def test_real_busy_processes_are_seen() -> None:
+    cores = os.cpu_count() or 1
+    choice = LoadAwareThreads(0, cores, cores=cores)
+    with busy_processes(cores) as pids:
+        wait_until_busy(pids, 0.5)
+        assert choice.choose() == 1
+        assert choice.others_busy > cores / 2
