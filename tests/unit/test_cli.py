@@ -76,3 +76,8 @@ def test_doctor_reports_the_model_and_languages() -> None:
     assert all(report["treeSitterLanguages"].values())
     assert report["settings"]["model"] == "qwen2.5-coder-1.5b-instruct"
     assert report["model"]["promptFormat"] == "qwen"
+    model = report["model"]
+    assert model["promptTokensPerSecond"] > 0 and model["generatedTokensPerSecond"] > 0
+    expected = 1024 / model["promptTokensPerSecond"] + 16 / model["generatedTokensPerSecond"]
+    assert abs(model["speed"]["newPlaceSeconds"] - expected) < 0.2  # the verdict uses what was measured
+    assert model["speed"]["tooSlow"] == (model["speed"]["newPlaceSeconds"] > 8)

@@ -19,6 +19,7 @@ from typing import Any
 
 from ghost_ls import __version__
 from ghost_ls.commands import print_json
+from ghost_ls.commands.speed import probe, verdict
 from ghost_ls.config import Settings, settings_as_wire
 from ghost_ls.engine.backend import Backend, BackendInfo, GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.host import ModelHost
@@ -133,10 +134,12 @@ def check_model(settings: Settings) -> dict[str, Any]:
                 f"{host.message if host.state == 'error' else result.error}; {_advice(first_info, None)}"
             )
             return report
+        speed = probe(backend)
         report.update(
             testCompletion=result.text,
-            promptTokensPerSecond=round(result.evaluated_tokens / max(result.prompt_seconds, 1e-6), 1),
-            generatedTokensPerSecond=round(result.tokens_per_second, 1),
+            promptTokensPerSecond=speed.prompt_tokens_per_second,
+            generatedTokensPerSecond=speed.generated_tokens_per_second,
+            speed=verdict(settings.model, speed, settings.prompt_tokens),
         )
         return report
     finally:
@@ -217,6 +220,11 @@ def _print_human(report: dict[str, Any]) -> None:
             f"   prompt {model['promptTokensPerSecond']} tok/s, generation "
             f"{model['generatedTokensPerSecond']} tok/s, test: {model['testCompletion']!r}"
         )
+        speed = model["speed"]
+        if speed["tooSlow"]:
+            print(f"{bad}slow for this model: {speed['advice']}")
+        elif speed["newPlaceSeconds"] is not None:
+            print(f"{ok}first suggestion at a new place: about {speed['newPlaceSeconds']} s")
     elif "testCompletionError" in model:
         print(f"{bad}model {model['name']}: loaded, but the test completion failed")
         print(f"   {model['message']}")
