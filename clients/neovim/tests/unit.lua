@@ -436,6 +436,37 @@ H.run(function()
     H.input("<Esc>")
   end)
 
+  H.test("attention_reports_where_the_cursor_rests", function(d)
+    local attention = require("ghost_ls.attention")
+    local sent = {}
+    local client = { offset_encoding = "utf-16" }
+    function client.notify(_, method, params)
+      sent[#sent + 1] = { method = method, params = params }
+      return true
+    end
+    local rest = open_python("rest.py", { "def add(a, b):", "    return a + b", "" })
+    local client_for = lsp.client_for
+    lsp.client_for = function()
+      return client
+    end
+    vim.api.nvim_win_set_cursor(0, { 2, 4 })
+    vim.api.nvim_exec_autocmds("CursorHold", { buffer = rest })
+    vim.api.nvim_exec_autocmds("CursorHold", { buffer = rest }) -- same place: not again
+    vim.api.nvim_win_set_cursor(0, { 1, 0 })
+    vim.api.nvim_exec_autocmds("CursorHold", { buffer = rest })
+    config.options.warm_on_focus = false
+    vim.api.nvim_win_set_cursor(0, { 3, 0 })
+    vim.api.nvim_exec_autocmds("CursorHold", { buffer = rest })
+    config.options.warm_on_focus = true
+    lsp.client_for = client_for
+    d.sent = sent
+    H.eq(#sent, 2, "one report per place, none when off")
+    H.eq(sent[1].method, "ghost/didFocus", "method")
+    H.eq(sent[1].params.position, { line = 1, character = 4 }, "first place")
+    H.eq(sent[1].params.textDocument.uri, vim.uri_from_bufnr(rest), "document")
+    H.eq(sent[2].params.position, { line = 0, character = 0 }, "second place")
+  end)
+
   -- Data for the Python side: config mirrored from the server, and defaults for docs.
   H.results.server_setting_types = config.server_setting_types
   H.results.default_keys = config.defaults.keys
