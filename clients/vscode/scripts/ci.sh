@@ -65,7 +65,7 @@ rm -f "$stamp"
 
 step "lint (eslint)" npx --no-install eslint --max-warnings 0 --cache --cache-location "$cache/eslintcache" .
 step "type-check (tsc --noEmit)" npx --no-install tsc --noEmit -p . --incremental --tsBuildInfoFile "$cache/tsbuildinfo"
-step "unit tests (node --test)" node --test --test-reporter=spec test/unit.test.mjs test/inline.test.mjs
+step "unit tests (node --test)" node --test --test-reporter=spec test/unit.test.mjs test/inline.test.mjs test/attention.test.mjs
 step "bundle (esbuild)" node scripts/bundle.mjs --production
 rm -f "$vsix"
 step "package (vsce)" npx --no-install vsce package --no-dependencies --allow-missing-repository --out "$vsix"

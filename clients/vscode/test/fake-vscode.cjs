@@ -61,7 +61,21 @@ class InlineCompletionList {
 
 const config = {};
 const layers = {};
-const window = { activeTextEditor: undefined };
+// Events the tests fire: window.fire('onDidChangeTextEditorSelection', event).
+const listeners = { onDidChangeActiveTextEditor: [], onDidChangeTextEditorSelection: [] };
+function event(name) {
+  return (listener) => {
+    listeners[name].push(listener);
+    return { dispose: () => listeners[name].splice(listeners[name].indexOf(listener), 1) };
+  };
+}
+const window = {
+  activeTextEditor: undefined,
+  onDidChangeActiveTextEditor: event('onDidChangeActiveTextEditor'),
+  onDidChangeTextEditorSelection: event('onDidChangeTextEditorSelection'),
+  fire: (name, value) => listeners[name].forEach((listener) => listener(value)),
+  listenerCount: (name) => listeners[name].length,
+};
 
 // VS Code's precedence: folder over workspace over user over default.
 function effective(layer) {
