@@ -18,6 +18,7 @@ notification warms one position once: nothing repeats while the editor is idle.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from pygls.lsp.server import LanguageServer
@@ -25,8 +26,8 @@ from pygls.lsp.server import LanguageServer
 from ghost_ls.completer import Outcome
 from ghost_ls.context.text import utf16_to_index
 from ghost_ls.context.types import CompletionMode, PromptContext
+from ghost_ls.features.generation import Place, start_generation
 from ghost_ls.positions import utf16_length
-from ghost_ls.running import Running
 from ghost_ls.session import Session
 
 log = logging.getLogger(__name__)
@@ -101,20 +102,14 @@ class Attention:
 
     def _start(self, uri: str, version: int, line: int, character: int, context: PromptContext) -> None:
         session = self._session
-        cancel = session.worker.new_cancel_event(uri)
-        running = Running(uri, version, line, character, context.mode, 1, cancel)
-        settings = session.settings
 
-        def job() -> Outcome:
-            outcome = session.completer.generate(
-                context, settings, candidates=1, cancel_event=cancel, on_text=running.on_text
-            )
+        def counted(generate: Callable[[], Outcome]) -> Outcome:
+            outcome = generate()
             if not outcome.cancelled:
                 session.stats.warmed += 1
             return outcome
 
-        running.future = session.worker.start(job, cancel)
-        session.running.started(running)
+        start_generation(session, Place(uri, version, line, character), context, around=counted)
         log.debug("warming %s at %d:%d", uri, line, character)
 
 

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lsprotocol import types
 
 from ghost_ls.completer import Outcome
+from ghost_ls.context.documents import Document
 from ghost_ls.context.text import utf16_to_index
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.features.busy_status import BusyStatus
-from ghost_ls.running import GRACE_MARGIN_SECONDS, Running
+from ghost_ls.features.generation import Place, start_generation
+from ghost_ls.running import GRACE_MARGIN_SECONDS
 from ghost_ls.session import Session
 
 log = logging.getLogger(__name__)
@@ -80,8 +83,65 @@ async def complete_at(
     candidates: int,
     request_id: object = None,
 ) -> Completed | None:
-    """Suggestions at ``position`` in ``uri``, or None when there is nothing to offer."""
+    """Suggestions at ``position`` in ``uri``, or None when there is nothing to offer.
+
+    The steps, in order: the cheap checks (:func:`_locate`), the typing-through cache,
+    the generation already running there (:func:`_join`), a new generation
+    (:func:`_generate`)."""
     session.stats.requests += 1
+    at = _locate(session, uri, position)
+    if at is None:
+        return None
+    cached = _from_cache(session, at.context, candidates)
+    if cached is not None:
+        return at.completed(cached)
+    if not session.host.ready:
+        return None
+    started = time.perf_counter()
+    settings = session.settings
+    partial = None
+    if settings.streaming and request_id is not None:
+        partial = PartialSender(session, request_id, uri, at.version, position)
+    grace = settings.debounce_ms / 1000 + GRACE_MARGIN_SECONDS if settings.join_running else 0.0
+    if settings.join_running:
+        joined = await _join(session, at, position, candidates, grace, partial)
+        if isinstance(joined, Completed):
+            session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
+            return joined
+        if joined is None:
+            return None
+    outcome = await _generate(session, at, position, candidates, grace, partial)
+    session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
+    if outcome is None:
+        return None
+    if partial is not None:
+        partial.done(outcome.suggestions[0].text if outcome.suggestions else "")
+    return at.completed(outcome)
+
+
+@dataclass
+class _At:
+    """A request's place once the checks passed: the document and the context built there."""
+
+    uri: str
+    document: Document
+    version: int
+    context: PromptContext
+    line_text: str
+    column: int
+
+    def completed(self, outcome: Outcome) -> Completed:
+        return Completed(outcome, self.context, self.line_text, self.column, self.uri, self.version)
+
+    def current(self, session: Session) -> bool:
+        """Whether the document is still open at the version the context was built for."""
+        open_now = session.context.document(self.uri) is self.document
+        return open_now and (self.document.version or 0) == self.version
+
+
+def _locate(session: Session, uri: str, position: types.Position) -> _At | None:
+    """The context at ``position``, or None when there is nothing to do there (unknown
+    document, disabled language, position past the end, mode none, binary text)."""
     document = session.context.document(uri)
     if document is None or not session.settings.language_enabled(document.language_id or ""):
         return None
@@ -92,70 +152,66 @@ async def complete_at(
     context = session.context.build(uri, position.line, column)
     if context is None or context.mode is CompletionMode.NONE or "\x00" in context.prefix[-2000:]:
         return None
+    return _At(uri, document, document.version or 0, context, line_text, column)
+
+
+def _from_cache(session: Session, context: PromptContext, candidates: int) -> Outcome | None:
+    """The typing-through cache's suggestions, when it has enough of them."""
     cached = session.completer.suggest_from_cache(context)
     if cached is not None and len(cached.suggestions) >= min(candidates, 2):
-        return Completed(cached, context, line_text, column, uri, document.version or 0)
-    host = session.host
-    if not host.ready:
+        return cached
+    return None
+
+
+_GENERATE = object()
+""":func:`_join`'s answer when the request must start a generation of its own."""
+
+
+async def _join(session: Session, at: _At, position: types.Position, candidates: int, grace: float,
+                partial: PartialSender | None) -> Completed | object | None:
+    """The answer from the generation the user's typing has followed to here, None for
+    no suggestion, or :data:`_GENERATE`."""
+    running = session.running.joinable(at.uri, at.version, position.line, position.character, candidates)
+    if running is None:
+        if candidates == 1 and session.running.typing_lead(at.uri, at.version, position.line,
+                                                           position.character):
+            return None  # the prefetch's lead is still being typed: the cache answers
+        return _GENERATE
+    joined = await running.wait(grace, partial.progress if partial else None)
+    if not at.current(session):
         return None
-    version = document.version
-    number = version or 0
-    settings = session.settings
-    grace = settings.debounce_ms / 1000 + GRACE_MARGIN_SECONDS if settings.join_running else 0.0
-    started = time.perf_counter()
-    partial = None
-    if settings.streaming and request_id is not None:
-        partial = PartialSender(session, request_id, uri, number, position)
-    joinable = None
-    if settings.join_running:
-        joinable = session.running.joinable(uri, number, position.line, position.character,
-                                            candidates)
-        if joinable is None and candidates == 1 and session.running.typing_lead(
-                uri, number, position.line, position.character):
-            return None
-    if joinable is not None:
-        joined = await joinable.wait(grace, partial.progress if partial else None)
-        if document.version != version or session.context.document(uri) is not document:
-            return None
-        if joined is not None and not joined.cancelled:
-            cached = session.completer.suggest_from_cache(context)
-            if cached is not None and len(cached.suggestions) >= min(candidates, 2):
-                session.stats.joined += 1
-                session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
-                if partial is not None:
-                    partial.done(cached.suggestions[0].text)
-                return Completed(cached, context, line_text, column, uri, number)
-    cancel = session.worker.new_cancel_event(uri)
-    running = Running(uri, number, position.line, position.character, context.mode, candidates,
-                      cancel)
+    if joined is None or joined.cancelled:
+        return _GENERATE
+    cached = _from_cache(session, at.context, candidates)
+    if cached is None:
+        return _GENERATE
+    session.stats.joined += 1
+    if partial is not None:
+        partial.done(cached.suggestions[0].text)
+    return at.completed(cached)
 
-    def on_text(text: str) -> None:
-        running.on_text(text)
-        if partial is not None:
-            partial.progress(text)
 
+async def _generate(session: Session, at: _At, position: types.Position, candidates: int, grace: float,
+                    partial: PartialSender | None) -> Outcome | None:
+    """A new generation for the request; None when cancelled or stale."""
     busy = BusyStatus(session)
 
-    def generate() -> Outcome:
+    def announced(generate: Callable[[], Outcome]) -> Outcome:
         busy.job_started()
         try:
-            return session.completer.generate(
-                context, settings, candidates=candidates, cancel_event=cancel, on_text=on_text
-            )
+            return generate()
         finally:
             busy.job_ended()
 
-    running.future = session.worker.start(generate, cancel)
-    session.running.started(running)
+    place = Place(at.uri, at.version, position.line, position.character)
+    running = start_generation(session, place, at.context, candidates=candidates,
+                               on_text=partial.progress if partial else None, around=announced)
     with busy:
         outcome = await running.wait(grace)
-    session.stats.last_latency_ms = (time.perf_counter() - started) * 1000
     if outcome is None or outcome.cancelled:
         return None
-    if document.version != version or session.context.document(uri) is not document:
-        log.debug("dropping a result for %s version %s (now %s)", uri, version, document.version)
+    if not at.current(session):
+        log.debug("dropping a result for %s version %s (now %s)", at.uri, at.version, at.document.version)
         session.stats.stale_dropped += 1
         return None
-    if partial is not None:
-        partial.done(outcome.suggestions[0].text if outcome.suggestions else "")
-    return Completed(outcome, context, line_text, column, uri, number)
+    return outcome

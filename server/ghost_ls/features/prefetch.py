@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from ghost_ls.completer import Outcome
 from ghost_ls.context.languages import spec_for
 from ghost_ls.context.mode import is_opener
 from ghost_ls.context.types import CompletionMode, PromptContext
-from ghost_ls.running import Running
+from ghost_ls.features.generation import Place, start_generation
 from ghost_ls.session import Session, ShownItem
 
 log = logging.getLogger(__name__)
@@ -80,19 +81,13 @@ def prefetch(session: Session, params: Any) -> None:
     context = after_accepting(shown, session.settings.prompt_layout)
     if context is None or session.cache.peek(context.prefix, context.suffix):
         return
-    cancel = session.worker.new_cancel_event(shown.uri)
     lead = context.prefix[len(shown.context.prefix):]  # the accepted text, Enter, the indent
-    running = Running(shown.uri, shown.version, shown.line, shown.character, context.mode, 1,
-                      cancel, lead=lead)
-    settings = session.settings
 
-    def job() -> Outcome:
-        outcome = session.completer.generate(
-            context, settings, candidates=1, cancel_event=cancel, on_text=running.on_text
-        )
+    def counted(generate: Callable[[], Outcome]) -> Outcome:
+        outcome = generate()
         if outcome.suggestions:
             session.stats.prefetched += 1
         return outcome
 
-    running.future = session.worker.start(job, cancel)
-    session.running.started(running)
+    start_generation(session, Place(shown.uri, shown.version, shown.line, shown.character), context,
+                     lead=lead, around=counted)
