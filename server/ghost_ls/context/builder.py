@@ -26,8 +26,8 @@ from ghost_ls.context.assemble import Assembler, Budget
 from ghost_ls.context.background import PARSE, Worker
 from ghost_ls.context.crossfile import DefinitionPicker
 from ghost_ls.context.documents import Document
+from ghost_ls.context.grammars import spec_for
 from ghost_ls.context.indexer import Indexer
-from ghost_ls.context.languages import spec_for
 from ghost_ls.context.layout import MiddleAnchors
 from ghost_ls.context.mode import completion_mode, mode_for_model
 from ghost_ls.context.recent import RecentRing

@@ -5,7 +5,7 @@ With a tree: the top-level nodes of the language's import kinds (Python ``import
 Java ``package``/``import``) plus Lua's ``local x = require(...)``.  The scan walks the
 root's children in order (a tree cursor: one step per sibling) and stops once it is
 well past the last import, so it does not visit a whole large file.  Without a tree a
-per-language regex over the first lines stands in, stopping the same way.
+language record's ``import_line`` regex over the first lines stands in, stopping the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from tree_sitter import Node, Tree
 
-from ghost_ls.context.languages import LanguageSpec
+from ghost_ls.context.languages import SPECS, LanguageSpec
 
 MAX_IMPORT_ROWS = 60
 _STOP_AFTER = 40
@@ -24,19 +24,6 @@ _SCAN_LINES = 300
 _STOP_AFTER_LINES = 80
 """Lines after the last import before the regex scan gives up (a header before the
 first import does not count: the scan looks at up to ``_SCAN_LINES`` for that one)."""
-
-_TEXT_PATTERNS: dict[str, re.Pattern[str]] = {
-    "python": re.compile(r"^(import\s|from\s+\S+\s+import\s)"),
-    "javascript": re.compile(r"^(import\s|import\{|(const|let|var)\s.*=\s*require\()"),
-    "typescript": re.compile(r"^(import\s|import\{|(const|let|var)\s.*=\s*require\()"),
-    "tsx": re.compile(r"^(import\s|import\{)"),
-    "go": re.compile(r"^(package\s|import\s)"),
-    "rust": re.compile(r"^(pub\s+)?(use\s|extern\s+crate\s)"),
-    "c": re.compile(r"^#\s*include\s"),
-    "cpp": re.compile(r"^(#\s*include\s|using\s)"),
-    "java": re.compile(r"^(package\s|import\s)"),
-    "lua": re.compile(r"^local\s+\w+\s*=\s*require\b"),
-}
 
 LineAt = Callable[[int], str]
 
@@ -78,10 +65,8 @@ def _is_import(node: Node, spec: LanguageSpec) -> bool:
     if kind in spec.imports:
         return True
     # the node's text only where it decides (a class's text is the whole class)
-    if spec.name == "lua" and kind == "variable_declaration":
-        return b"require" in _head(node)
-    if spec.name in ("javascript", "typescript", "tsx") and kind == "lexical_declaration":
-        return b"require(" in _head(node)
+    if spec.require_import is not None and kind == spec.require_import[0]:
+        return spec.require_import[1] in _head(node)
     return False
 
 
@@ -92,7 +77,7 @@ def _head(node: Node) -> bytes:
 
 def text_imports(line_at: LineAt, line_count: int, grammar: str) -> list[tuple[int, int]]:
     """Import rows found by regex over the first lines (fallback without a tree)."""
-    pattern = _TEXT_PATTERNS.get(grammar)
+    pattern = _import_line(grammar)
     if pattern is None:
         return []
     found: list[tuple[int, int]] = []
@@ -112,5 +97,10 @@ def text_imports(line_at: LineAt, line_count: int, grammar: str) -> list[tuple[i
 
 def may_start_import(line: str, grammar: str) -> bool:
     """Whether ``line`` could begin an import in ``grammar`` (a grammar without a pattern: yes)."""
-    pattern = _TEXT_PATTERNS.get(grammar)
+    pattern = _import_line(grammar)
     return pattern is None or pattern.match(line) is not None
+
+
+def _import_line(grammar: str) -> re.Pattern[str] | None:
+    spec = SPECS.get(grammar)
+    return spec.import_line if spec is not None else None

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ghost_ls.context.background import INDEX, PARSE, SCAN, Worker
-from ghost_ls.context.languages import language_id_for_path, spec_for
+from ghost_ls.context.grammars import spec_for
+from ghost_ls.context.languages import language_id_for_path
 from ghost_ls.context.parsing import parse_bytes
 from ghost_ls.context.symbols import SymbolIndex
 from ghost_ls.context.tags import extract_definitions

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Parser, Point, Tree
 
-from ghost_ls.context.languages import LanguageSpec, load_language
+from ghost_ls.context.grammars import load_language
+from ghost_ls.context.languages import LanguageSpec
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Definitions of a file, found with tag queries and rendered as short signature snippets.
 
 For each function, method, class, type and top-level constant the definition queries
-(:mod:`tag_queries`) find, we keep the name and a rendered snippet: the header up to
+(``LanguageSpec.tags``) find, we keep the name and a rendered snippet: the header up to
 the body (``def f(a, b) -> int:``, ``pub fn f(a: i32) -> i32``), the first line of its
 docstring or leading comment, the enclosing class/impl header for methods, and for
 classes the constructor's signature.  Types, interfaces and structs are shown whole
@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from ghost_ls.context.languages import LanguageSpec, tags_query
+from ghost_ls.context.grammars import tags_query
+from ghost_ls.context.languages import LanguageSpec
 from ghost_ls.context.scopes import body_of
 from ghost_ls.context.text import decode
 

@@ -25,29 +25,15 @@ then the prefix window.
 
 from __future__ import annotations
 
+from ghost_ls.context.languages import line_comment
 from ghost_ls.context.types import PromptContext, Snippet
 from ghost_ls.engine.backend import Prompt
 from ghost_ls.models.catalog import FimTemplate
 
-LINE_COMMENT = {
-    "python": "#",
-    "ruby": "#",
-    "sh": "#",
-    "bash": "#",
-    "shellscript": "#",
-    "yaml": "#",
-    "toml": "#",
-    "r": "#",
-    "perl": "#",
-    "lua": "--",
-    "sql": "--",
-    "haskell": "--",
-}
-"""Line comment markers by LSP language id; ``//`` for the rest."""
-
 
 def comment_marker(language: str) -> str:
-    return LINE_COMMENT.get(language, "//")
+    """The line comment token prompts use for this LSP language id (the language record's)."""
+    return line_comment(language)
 
 
 def _commented(snippet: Snippet, marker: str) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ghost_ls.completer import Outcome
-from ghost_ls.context.languages import spec_for
+from ghost_ls.context.grammars import spec_for
 from ghost_ls.context.mode import is_opener
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.features.generation import Place, start_generation

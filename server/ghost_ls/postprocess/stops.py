@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ghost_ls.context.languages import indentation_is_syntax
 from ghost_ls.context.text import code_line_above, code_lines_below
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.engine.backend import StopRule
@@ -51,8 +52,6 @@ MAX_BLOCK_LINES = 12
 
 MAX_FILL_LINES = 24
 """FILL mode: the model ends the middle; this only bounds a model that does not."""
-
-INDENTATION_IS_SYNTAX = frozenset({"python"})
 
 _PY_CLAUSE = re.compile(r"\s*(elif\b|else\s*:|except\b|finally\s*:)")
 
@@ -196,7 +195,7 @@ def _inside_block(context: PromptContext) -> bool:
 def _clause_indent(context: PromptContext, below: str) -> int | None:
     """The opener's indentation when the code below continues its statement with a
     clause (Python ``elif``/``else``/``except``/``finally``), else None."""
-    if context.language not in INDENTATION_IS_SYNTAX or not _PY_CLAUSE.match(below):
+    if not indentation_is_syntax(context.language) or not _PY_CLAUSE.match(below):
         return None
     line_prefix = context.line_prefix
     opener = line_prefix if line_prefix.strip() else code_line_above(context.prefix)
@@ -211,7 +210,7 @@ def stop_rule_for(context: PromptContext) -> StopRule:
     knows where it ends, but it does not go left of where the user put the cursor.
     """
     next_code, then_code, *_ = [*code_lines_below(context.suffix, 2), "", ""]
-    same_indent = context.language in INDENTATION_IS_SYNTAX
+    same_indent = indentation_is_syntax(context.language)
     fences = fence_ends(context.language)
     if context.mode is CompletionMode.BLOCK:
         return BlockStop(block_base_indent(context), next_code=next_code, then_code=then_code,

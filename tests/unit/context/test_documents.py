@@ -7,7 +7,7 @@ import random
 import pytest
 
 from ghost_ls.context.documents import Document
-from ghost_ls.context.languages import spec_for
+from ghost_ls.context.grammars import spec_for
 from ghost_ls.context.parsing import parse_bytes
 from ghost_ls.context.text import content, split_lines, utf16_to_index
 

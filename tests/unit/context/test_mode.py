@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ghost_ls.context.languages import spec_for
+from ghost_ls.context.grammars import spec_for
 from ghost_ls.context.mode import completion_mode, detect_indent
 from ghost_ls.context.types import CompletionMode
 

@@ -8,7 +8,7 @@ import pytest
 
 from ghost_ls.context import parsing
 from ghost_ls.context.documents import Document
-from ghost_ls.context.languages import spec_for
+from ghost_ls.context.grammars import spec_for
 from ghost_ls.context.parsing import parse_bytes
 
 from .conftest import partial, python_module

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ghost_ls.context.grammars import spec_for
 from ghost_ls.context.imports import text_imports, tree_imports
-from ghost_ls.context.languages import spec_for
 from ghost_ls.context.parsing import parse_bytes
 from ghost_ls.context.scopes import indent_headers, tree_headers
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ghost_ls.context.languages import spec_for
+from ghost_ls.context.grammars import spec_for
 from ghost_ls.context.parsing import parse_bytes
 from ghost_ls.context.symbols import SymbolIndex
 from ghost_ls.context.tags import Definition, extract_definitions
