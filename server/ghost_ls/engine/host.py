@@ -144,6 +144,14 @@ class ModelHost:
         self._on_status = on_status
 
     @property
+    def serving_model(self) -> str | None:
+        """The ``model`` setting the loaded backend was made from (None while none is):
+        what answers requests, which the settings may already have moved on from."""
+        if self.backend is None or self.loaded_key is None:
+            return None
+        return self.loaded_key.model
+
+    @property
     def ready(self) -> bool:
         """Whether requests go to the backend.
 

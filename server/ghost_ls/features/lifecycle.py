@@ -4,6 +4,10 @@ Settings come from ``initializationOptions`` and later ``workspace/didChangeConf
 invalid ones are named in a ``window/showMessage`` and replaced by defaults.  The model
 loads on the inference thread after ``initialized``, with ``window/workDoneProgress``
 when the client supports it; completions answer empty until it is ready.
+
+The last settings always win: loads run one after another (:class:`ModelLoads`), each
+with the settings of the moment it starts, until the model loaded is the one the
+newest settings name; a change that comes during a load is followed by a reload.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ log = logging.getLogger(__name__)
 PROGRESS_TOKEN = "ghost-ls/model-load"
 
 
-async def load_model(session: Session) -> None:
-    """Load the configured model on the worker thread, with progress if supported."""
-    settings = session.settings
+async def load_model(session: Session) -> bool:
+    """Load the configured model on the worker thread, with progress if supported;
+    whether the load ran (False: cancelled before it started, at shutdown)."""
     editor = session.editor
-    progress = await editor.begin_progress(PROGRESS_TOKEN, "ghost-ls", f"loading {settings.model}")
+    progress = await editor.begin_progress(PROGRESS_TOKEN, "ghost-ls", f"loading {session.settings.model}")
     # The old model is closed by the load: stop counting tokens with its vocabulary
     # first (a closed llama.cpp vocabulary is freed memory).
     session.context.set_token_counter(approximate_tokens)
@@ -42,12 +46,43 @@ async def load_model(session: Session) -> None:
         session.context.set_model_reads_suffix(prompt_format.fim is not None)
         session.cache.clear()
 
-    await session.worker.run(lambda: session.host.load(settings, prepare), cancel)
+    def load() -> bool:
+        # the settings as the load starts: a change made while it waited is in them
+        session.host.load(session.settings, prepare)
+        return True
+
+    loaded = await session.worker.run(load, cancel)
     if progress:
         editor.end_progress(PROGRESS_TOKEN, session.host.message)
+    return bool(loaded)
+
+
+class ModelLoads:
+    """Loads the model until the one loaded matches the newest settings, one load at a time."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._running = False
+
+    async def load_newest(self) -> None:
+        """Load what the settings name; during a load, have it followed by another."""
+        if self._running:
+            return  # the running loop looks at the settings again when its load ends
+        session = self._session
+        self._running = True
+        try:
+            while True:
+                session.worker.cancel_all()  # the load goes next, not after stale completions
+                if not await load_model(session) or not session.host.needs_load(session.settings):
+                    return
+                log.info("settings changed during the load: loading %s", session.settings.model)
+        finally:
+            self._running = False
 
 
 def register(server: LanguageServer, session: Session) -> None:
+    loads = ModelLoads(session)
+
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
         session.apply_settings(params.initialization_options)
@@ -60,14 +95,14 @@ def register(server: LanguageServer, session: Session) -> None:
             return
         session.initialized = True
         session.post_status("loading", f"loading model {session.settings.model}")
-        await load_model(session)
+        await loads.load_newest()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
         session.apply_settings(params.settings)
-        if session.host.needs_load(session.settings) and session.host.state != "loading":
-            session.worker.cancel_all()
-            await load_model(session)
+        # before ``initialized`` its load will read these settings
+        if session.initialized and session.host.needs_load(session.settings):
+            await loads.load_newest()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersParams) -> None:

@@ -26,7 +26,8 @@ def status_report(session: Session) -> dict[str, Any]:
     return {
         "state": host.state,
         "message": redact_value(host.message),
-        "model": session.settings.model,
+        # the model serving (the settings may name the next one, its load to come)
+        "model": host.serving_model or session.settings.model,
         "modelPath": info.model_path if info else None,
         "backend": info.backend if info else None,
         "description": redact_value(info.description) if info else None,
