@@ -46,6 +46,7 @@ from typing import Any
 
 from benchlib.common import BENCH, ROOT, emit, header, log, ratio, resolve_model, summary
 from benchlib.execute import run_program
+from benchlib.load import add_load_arguments, cpu_load
 from ghost_ls.context.text import utf16_to_index
 from ghost_ls.devtools.lsp_client import LspClient
 
@@ -275,29 +276,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history-lines", type=int, default=0,
                         help="systems with promptLayout anchored first get a request K lines "
                              "above (waited for, not timed), as if the user had typed from there")
+    add_load_arguments(parser)
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     result = header("humaneval-lsp")
     result["settings"] = {k: str(v) if isinstance(v, Path) else v
                           for k, v in vars(args).items() if k != "json_out"}
-    ghosts = ghost_systems(args)
-    try:
-        status = ghosts["ghost"].status()
-        result["model"] = {"name": args.model, "promptFormat": status.get("promptFormat"),
-                           "path": status.get("modelPath")}
-        for subset in (s for s in args.subsets.split(",") if s):
-            tokens = args.max_tokens if subset == "single" else args.multi_max_tokens
+    with cpu_load(args.load, args.load_max_seconds) as load:
+        ghosts = ghost_systems(args)
+        try:
+            status = ghosts["ghost"].status()
+            result["model"] = {"name": args.model, "promptFormat": status.get("promptFormat"),
+                               "path": status.get("modelPath")}
+            for subset in (s for s in args.subsets.split(",") if s):
+                tokens = args.max_tokens if subset == "single" else args.multi_max_tokens
+                for ghost in ghosts.values():
+                    ghost.client.notify("workspace/didChangeConfiguration",
+                                        {"settings": {"maxTokens": tokens}})
+                plain = plain_system(args, subset)
+                try:
+                    result[subset] = run_subset(subset, {**ghosts, BASELINE: plain}, args)
+                finally:
+                    plain.close()
+        finally:
             for ghost in ghosts.values():
-                ghost.client.notify("workspace/didChangeConfiguration",
-                                    {"settings": {"maxTokens": tokens}})
-            plain = plain_system(args, subset)
-            try:
-                result[subset] = run_subset(subset, {**ghosts, BASELINE: plain}, args)
-            finally:
-                plain.close()
-    finally:
-        for ghost in ghosts.values():
-            ghost.close()
+                ghost.close()
+    result["load"] = load.describe()
     emit(result, args.json_out)
     return 0
 

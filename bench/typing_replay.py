@@ -80,6 +80,7 @@ from benchlib.drivers import Answer, LspDriver
 from benchlib.http_driver import HttpDriver
 from benchlib.keystrokes import Replay, auto_start, language_id, plan
 from benchlib.llamacpp import LlamaServer, bin_dir, binary, llama_bench
+from benchlib.load import add_load_arguments, cpu_load
 from benchlib.replay_metrics import (
     add,
     delta,
@@ -469,6 +470,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-did-show", action="store_true",
                         help="do not send textDocument/didShowCompletion for shown suggestions "
                              "(ghost-ls prefetches the next line after one)")
+    add_load_arguments(parser)
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     args.variants = parse_variants(parser, args.ghost_variant, "--ghost-variant", "ghost")
@@ -761,9 +763,11 @@ def main(argv: list[str] | None = None) -> int:
                          "startLine": f.replay.start_line + 1, "lines": args.lines,
                          "keystrokes": len(f.replay.keystrokes), "pauses": f.replay.pauses}
                         for f in replays]
-    floor_before = measure_floor(args, model)
-    plan_, runs, skipped = run_all(args, model, replays, vocab.fim)
-    floor_after = measure_floor(args, model)
+    with cpu_load(args.load, args.load_max_seconds) as load:
+        floor_before = measure_floor(args, model)
+        plan_, runs, skipped = run_all(args, model, replays, vocab.fim)
+        floor_after = measure_floor(args, model)
+    result["load"] = load.describe()
     floor = result["floor"] = combine_floors(floor_before, floor_after)
     ghost_floors = floors(runs, floor, vocab.count, args.max_tokens, args.rounds)
     if "ghost" in ghost_floors:
