@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,11 @@ import pytest
 from ghost_ls.commands.doctor import check_languages
 from ghost_ls.context.grammars import spec_for, tags_query
 from ghost_ls.context.languages import SPECS, LanguageSpec, language_id_for_path, line_comment
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[3]
 
