@@ -35,27 +35,6 @@ def test_no_lua_errors(unit_results: dict[str, Any]) -> None:
     assert "E5108" not in messages and "stack traceback" not in messages, messages
 
 
-def test_server_settings_mirror_server_config(unit_results: dict[str, Any]) -> None:
-    """config.lua's table of server settings matches server/ghost_ls/config.py."""
-    config = pytest.importorskip("ghost_ls.config")
-    wire = config.defaults_as_wire()
-    lua_types: dict[str, str] = unit_results["server_setting_types"]
-    assert sorted(lua_types) == sorted(wire)
-
-    def json_type(value: Any) -> str:
-        if isinstance(value, bool):
-            return "boolean"
-        if isinstance(value, int):
-            return "integer"
-        if isinstance(value, float):
-            return "number"
-        if isinstance(value, str):
-            return "string"
-        return "string[]"
-
-    assert lua_types == {key: json_type(value) for key, value in wire.items()}
-
-
 def test_help_documents_every_option_and_key(unit_results: dict[str, Any]) -> None:
     help_text = (PLUGIN / "doc" / "ghost_ls.txt").read_text()
     for name in unit_results["default_option_names"]:

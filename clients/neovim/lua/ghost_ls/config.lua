@@ -2,6 +2,8 @@
 ---
 --- A wrong value never stops the plugin: it is named in one message and its default
 --- is used instead (the same rule the server applies to its own settings).
+--- `server_settings` is the server's to check: the plugin only requires a table and
+--- passes it on, so the server's list of settings is the only one.
 local util = require("ghost_ls.util")
 
 local M = {}
@@ -62,36 +64,6 @@ M.defaults = {
     dismiss = "<C-]>",
     trigger = "<M-\\>",
   },
-}
-
---- Server settings and their JSON types, mirrored from server/ghost_ls/config.py
---- (tests/nvim checks they cannot drift apart). Used to reject wrong types early.
-M.server_setting_types = {
-  model = "string",
-  backend = "string",
-  endpoint = "string",
-  apiKeyEnv = "string",
-  extraBuffers = "string",
-  gpuLayers = "integer",
-  contextSize = "integer",
-  threads = "integer",
-  flashAttention = "boolean",
-  lookupDraftTokens = "integer",
-  promptTokens = "integer",
-  maxTokens = "integer",
-  temperature = "number",
-  candidates = "integer",
-  timeoutMs = "integer",
-  debounceMs = "integer",
-  multiline = "boolean",
-  promptLayout = "string",
-  anchorLines = "integer",
-  joinRunning = "boolean",
-  streaming = "boolean",
-  enabledLanguages = "string[]",
-  disabledLanguages = "string[]",
-  indexWorkspace = "boolean",
-  exclude = "string[]",
 }
 
 local function is_string_list(v)
@@ -156,33 +128,18 @@ local function show(v)
 end
 
 --- `text` with the user:password@ of every URL in it masked: a password written into
---- `endpoint` never goes to the server (which refuses such a URL, and says so) nor into
---- a message.
+--- `endpoint` never goes to the server (which refuses such a URL, and says so).
 local function mask_userinfo(text)
   return (text:gsub("(%a[%w+.-]*://)[^/?#%s\"'<>\\]*@", "%1***@"))
 end
 
-local function check_server_settings(raw, problems)
-  local out = {}
-  for key, value in pairs(raw) do
-    local want = M.server_setting_types[key]
-    local ok = true
-    if want == nil then
-      table.insert(problems, ("server_settings.%s: unknown server setting (see docs/PROTOCOL.md); ignored"):format(tostring(key)))
-      ok = false
-    elseif want == "string[]" then
-      ok = is_string_list(value)
-    elseif want == "integer" then
-      ok = type(value) == "number" and math.floor(value) == value
-    else
-      ok = type(value) == want
-    end
-    if ok then
-      out[key] = key == "endpoint" and mask_userinfo(value) or value
-    elseif want ~= nil then
-      table.insert(problems, mask_userinfo(("server_settings.%s: expected %s, got %s; the server default is used")
-        :format(key, want, show(value))))
-    end
+--- The server settings as given, for the server to check: it names an unknown key or a
+--- wrong value in a message (window/showMessage) and uses its default. Only a
+--- user:password@ in `endpoint` is masked here.
+local function pass_server_settings(raw)
+  local out = vim.deepcopy(raw)
+  if type(out.endpoint) == "string" then
+    out.endpoint = mask_userinfo(out.endpoint)
   end
   return out
 end
@@ -230,7 +187,7 @@ function M.resolve(user)
       elseif key == "keys" then
         cfg.keys = check_keys(value, problems)
       elseif key == "server_settings" then
-        cfg.server_settings = check_server_settings(value, problems)
+        cfg.server_settings = pass_server_settings(value)
       else
         cfg[key] = value
       end
