@@ -16,7 +16,7 @@ from benchlib.common import ratio, summary
 from benchlib.drivers import Answer
 
 COUNTERS = ("requests", "modelCalls", "cacheHits", "joined", "cancelled", "tokensEvaluatedTotal",
-            "tokensReusedTotal", "tokensGeneratedTotal", "draftTokensTotal", "draftAcceptedTotal")
+            "tokensReusedTotal", "tokensGeneratedTotal")
 
 
 def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
@@ -115,9 +115,6 @@ def lsp_metrics(
              if "lastEvaluatedTokens" in a.extra], 0),
         generatedTokensPerPause=summary(
             [a.extra["generatedTokens"] for a in model_pauses if "generatedTokens" in a.extra], 0),
-        draftAcceptedPerDecodeStep=ratio(
-            counters.get("draftAcceptedTotal"),
-            counters.get("tokensGeneratedTotal", 0) - counters.get("draftAcceptedTotal", 0)),
         modelPauseTimeToSuggestionMs=summary(model_pause_latencies(answers)),
         cachePauses=sum(1 for a in answers if a.pause and a.status == "answered"
                         and a.source == "cache"),

@@ -56,10 +56,6 @@ class Settings:
     where the device supports them).  Off: on a 2-core CPU they read prompts 11 % slower,
     generate no faster, and change 9 of 24 greedy suggestions (bench/README.md, "Flash
     attention"); on a GPU they may pay, unmeasured here."""
-    lookup_draft_tokens: int = 0
-    """Local engine, greedy suggestions: guess up to this many next tokens from earlier
-    in the prompt (prompt lookup, ``engine/lookup.py``) and check them in one batch;
-    0 turns it off."""
     prompt_tokens: int = 1024
     """Token budget for the prompt the context engine assembles."""
     max_tokens: int = 64
@@ -119,7 +115,6 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "gpu_layers": (-1, 10_000),
     "context_size": (256, 1 << 20),
     "threads": (0, 1024),
-    "lookup_draft_tokens": (0, 32),
     "prompt_tokens": (64, 1 << 20),
     "max_tokens": (1, 4096),
     "temperature": (0.0, 5.0),

@@ -131,10 +131,6 @@ class GenerationResult:
     generate_seconds: float = 0.0
     error: str = ""
     """What went wrong when ``stop_reason`` is ``error``."""
-    drafted_tokens: int = 0
-    """Tokens guessed by prompt lookup and checked against the model (``engine/lookup.py``)."""
-    draft_accepted_tokens: int = 0
-    """Of those, the ones the model chose itself: decode steps saved."""
     threads: int = 0
     """CPU threads the local engine ran it on (``engine/threads.py``); 0 for a server."""
 

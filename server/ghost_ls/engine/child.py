@@ -298,7 +298,6 @@ class Engine:
                 extra_buffers=self._extra_buffers,
                 extra_buffers_reason=str(params["extra_buffers_reason"]),
                 native_stderr=True,
-                draft_tokens=int(params.get("draft_tokens", 0)),
                 flash_attention=bool(params.get("flash_attention", False)),
             )
         except GhostError as error:

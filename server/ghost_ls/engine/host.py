@@ -43,7 +43,6 @@ class LoadKey:
     threads: int
     extra_buffers: str
     flash_attention: bool
-    lookup_draft_tokens: int
 
     @classmethod
     def of(cls, settings: Settings) -> LoadKey:
@@ -57,7 +56,6 @@ class LoadKey:
             settings.threads,
             settings.extra_buffers,
             settings.flash_attention,
-            settings.lookup_draft_tokens,
         )
 
 
@@ -124,7 +122,6 @@ def create_backend(
         threads=settings.threads,
         extra_buffers=choice.enabled,
         extra_buffers_reason=choice.reason,
-        draft_tokens=settings.lookup_draft_tokens,
         flash_attention=settings.flash_attention,
     )
     return backend, entry

@@ -19,9 +19,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ghost_ls.engine import lookup
 from ghost_ls.engine.backend import (
     BackendInfo,
     CancelFlag,
@@ -63,7 +60,6 @@ class LlamaBackend:
         extra_buffers: bool | None = None,
         extra_buffers_reason: str = "",
         native_stderr: bool = False,
-        draft_tokens: int = 0,
         flash_attention: bool = False,
     ) -> None:
         """``extra_buffers``: llama.cpp's ``use_extra_bufts``; None: this CPU's safe choice
@@ -120,8 +116,6 @@ class LlamaBackend:
         self._flash_attention = (  # as the context was made, not as asked
             self._llm.context_params.flash_attn_type == llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
         )
-        self._draft_tokens = draft_tokens
-        """Greedy generation drafts up to this many tokens by prompt lookup (0: off)."""
         self._vocab = self._llm._model.vocab
         self._pieces: dict[tuple[int, bool], bytes] = {}
         self._context_size = int(self._llm.n_ctx())
@@ -311,9 +305,6 @@ class LlamaBackend:
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         driver.start_sampling()
         try:
-            if self._draft_tokens and temperature <= 0:
-                self._lookup_loop(driver, decoder)
-                return
             while driver.should_continue():
                 token = int(llm.sample(temp=temperature))
                 if self._ends(token):
@@ -324,73 +315,6 @@ class LlamaBackend:
                 llm.eval([token])
         finally:
             llm._sampler = None
-
-    def _lookup_loop(self, driver: StreamDriver, decoder: codecs.IncrementalDecoder) -> None:
-        """Greedy sampling with prompt-lookup drafts (``engine/lookup.py``).
-
-        Each step evaluates the token just kept together with a draft of what may follow,
-        with logits for every position; a drafted token is the model's own choice when
-        it is the argmax after the one before it, and then goes through the driver (stop
-        rule, budgets) exactly as a sampled token would.  The KV cache keeps only the
-        tokens the plain loop would have evaluated.
-        """
-        llm = self._llm
-        result = driver.result
-        token = int(llm.sample(temp=0.0))
-        while driver.should_continue():
-            if self._ends(token):
-                driver.end_of_stream()
-                return
-            if not driver.feed(decoder.decode(self._piece_bytes(token))):
-                return
-            room = driver.request.max_tokens - result.generated_tokens
-            history = np.append(llm.input_ids[: llm.n_tokens], token)
-            guess = lookup.draft(history, min(self._draft_tokens, room))
-            start = llm.n_tokens
-            choices = self._decode_all_logits([token, *guess])
-            result.drafted_tokens += len(guess)
-            kept, stopped = 1, False
-            for index, drafted in enumerate(guess):
-                if choices[index] != drafted:
-                    break
-                if not driver.should_continue():
-                    stopped = True
-                elif self._ends(drafted):
-                    driver.end_of_stream()
-                    stopped = True
-                elif not driver.feed(decoder.decode(self._piece_bytes(drafted))):
-                    stopped = True
-                if stopped:
-                    break
-                kept += 1
-            result.draft_accepted_tokens += kept - 1
-            self._keep_tokens(start + kept)
-            if stopped:
-                return
-            token = choices[kept - 1]
-
-    def _decode_all_logits(self, tokens: list[int]) -> list[int]:
-        """Evaluate ``tokens`` after the cache in one batch; the argmax after each."""
-        llm = self._llm
-        start = llm.n_tokens
-        llm._ctx.kv_cache_seq_rm(-1, start, -1)
-        llm._batch.set_batch(batch=tokens, n_past=start, logits_all=True)
-        llm._ctx.decode(llm._batch)
-        llm.input_ids[start : start + len(tokens)] = tokens
-        llm.n_tokens = start + len(tokens)
-        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(tokens), llm.n_vocab()))
-        return [int(choice) for choice in logits.argmax(axis=1)]
-
-    def _keep_tokens(self, count: int) -> None:
-        """Take the evaluated tokens after the first ``count`` out of the KV cache."""
-        llm = self._llm
-        if count >= llm.n_tokens:
-            return
-        if llm._ctx.kv_cache_seq_rm(-1, count, -1):
-            llm.n_tokens = count
-        else:  # a cache that cannot drop cells: start from scratch next time
-            llm._ctx.kv_cache_clear()
-            llm.n_tokens = 0
 
     def _ends(self, token: int) -> bool:
         """End of generation, or a control token (a FIM marker) that no suggestion holds."""

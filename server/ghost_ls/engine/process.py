@@ -130,7 +130,6 @@ class ProcessBackend:
             "threads": self._settings.threads,
             "extra_buffers": choice.enabled,
             "extra_buffers_reason": choice.reason,
-            "draft_tokens": self._settings.lookup_draft_tokens,
             "flash_attention": self._settings.flash_attention,
         }
         try:

@@ -42,8 +42,6 @@ class Stats:
     reused_tokens_total: int = 0
     evaluated_tokens_total: int = 0
     generated_tokens_total: int = 0
-    drafted_tokens_total: int = 0
-    draft_accepted_tokens_total: int = 0
     last_prompt: str = ""
     """The text of the last prompt sent to the model (a debug view of the layout)."""
 
@@ -59,8 +57,6 @@ class Stats:
         self.reused_tokens_total += result.reused_tokens
         self.evaluated_tokens_total += result.evaluated_tokens
         self.generated_tokens_total += result.generated_tokens
-        self.drafted_tokens_total += result.drafted_tokens
-        self.draft_accepted_tokens_total += result.draft_accepted_tokens
         if result.generated_tokens and result.generate_seconds > 0:
             self.tokens_per_second = result.tokens_per_second
         if result.cancelled:
@@ -100,8 +96,6 @@ class Stats:
             "tokensReusedTotal": self.reused_tokens_total,
             "tokensEvaluatedTotal": self.evaluated_tokens_total,
             "tokensGeneratedTotal": self.generated_tokens_total,
-            "draftTokensTotal": self.drafted_tokens_total,
-            "draftAcceptedTotal": self.draft_accepted_tokens_total,
             "lastPrompt": self.last_prompt_wire(),
         }
 
