@@ -53,9 +53,11 @@ class Settings:
     processes left free, at least one (``engine/threads.py``)."""
     flash_attention: bool = False
     """llama.cpp's flash-attention kernels (``llama-server`` and ``llama-bench`` turn them on
-    where the device supports them).  Off: on a 2-core CPU they read prompts 11 % slower,
-    generate no faster, and change 9 of 24 greedy suggestions (bench/README.md, "Flash
-    attention"); on a GPU they may pay, unmeasured here."""
+    where the device supports them).  Off by default because they were measured slower on
+    CPU: on a 2-core CPU they read prompts 11 % slower, generate no faster, and change 9 of
+    24 greedy suggestions (``bench/results/2026-12-03-flash-attention-qwen2.5-coder-1.5b-instruct.json``,
+    bench/README.md "Flash attention").  The case for turning them on is a GPU build of
+    llama.cpp, unmeasured here."""
     prompt_tokens: int = 1024
     """Token budget for the prompt the context engine assembles."""
     max_tokens: int = 64
