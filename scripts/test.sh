@@ -6,8 +6,9 @@
 # GHOST_LS_SKIP_LLAMA_SERVER=1 skips building llama-server (its tests then skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# the default model, and the 0.5B the LSP tests run on
-MODELS="qwen2.5-coder-1.5b-instruct qwen2.5-coder-0.5b-instruct" scripts/bootstrap.sh
+# the default model, the 0.5B the LSP tests run on, and Gemma 3 270M (tiny, no FIM: the
+# second model of the model-switch tests and the model of the bench smoke tests)
+MODELS="qwen2.5-coder-1.5b-instruct qwen2.5-coder-0.5b-instruct gemma3-270m" scripts/bootstrap.sh
 echo "== ruff" >&2
 .venv/bin/ruff check server tests bench
 echo "== mypy" >&2
@@ -25,5 +26,6 @@ fi
 echo "== models" >&2
 .venv/bin/ghost-ls models path qwen2.5-coder-1.5b-instruct
 .venv/bin/ghost-ls models path qwen2.5-coder-0.5b-instruct
+.venv/bin/ghost-ls models path gemma3-270m
 echo "== pytest" >&2
 .venv/bin/python -m pytest "$@"

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real `ghost-ls serve` over stdio, with the embedded model or the fake backend."""
+"""Shared fixtures: a real `ghost-ls serve` over stdio, with the real 0.5B model or the fake backend."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from support import SAMPLE, SMALL_MODEL, start_server
 
 @pytest.fixture(scope="module")
 def lsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
-    """A server with the real embedded model, shared by a test module."""
+    """A server with the real 0.5B model (``SMALL_MODEL``), shared by a test module."""
     root = tmp_path_factory.mktemp("workspace")
     client = start_server({"streaming": True, "model": SMALL_MODEL}, root=root)
     client.root = root  # type: ignore[attr-defined]

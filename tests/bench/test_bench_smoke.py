@@ -1,7 +1,8 @@
 """Smoke runs of the benchmark scripts with tiny sizes, so they cannot rot.
 
 Each script runs as a subprocess exactly as documented in bench/README.md, with the
-real embedded model, and its JSON is checked for the expected keys and sane values.
+real Gemma 3 270M (`ghost-ls models pull gemma3-270m`), and its JSON is checked for
+the expected keys and sane values.
 llama-server / llama-bench (bench/setup_llama_cpp.sh) and the synthetic FIM model are
 used only when they are already built here; building them is too slow for a test.
 No timing is asserted.  Run:  .venv/bin/pytest -m bench tests/bench
@@ -43,14 +44,14 @@ def run_script(name: str, *args: str, timeout: float = 300) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def embedded_model() -> str:
+def tiny_model() -> str:
     done = subprocess.run(
         [sys.executable, "-m", "ghost_ls", "models", "path", "gemma3-270m"],
         capture_output=True, text=True, check=False,
     )
     path = Path(done.stdout.strip())
     if done.returncode != 0 or not path.is_file():
-        pytest.skip("the embedded model is not available")
+        pytest.skip("gemma3-270m is not pulled (ghost-ls models pull gemma3-270m)")
     return str(path)
 
 
@@ -65,8 +66,8 @@ def test_keystrokes_retype_the_file_exactly() -> None:
     assert replay.pauses == 3  # one after each Enter
 
 
-def test_humaneval(embedded_model: str) -> None:
-    result = run_script("humaneval.py", "--limit", "2", "--model", embedded_model, "--rows")
+def test_humaneval(tiny_model: str) -> None:
+    result = run_script("humaneval.py", "--limit", "2", "--model", tiny_model, "--rows")
     for subset in ("single", "multi"):
         scores = result[subset]
         assert scores["n"] == 2
@@ -88,7 +89,7 @@ def test_humaneval(embedded_model: str) -> None:
         assert differing == expected
 
 
-def test_humaneval_likelihood(embedded_model: str, tmp_path: Path) -> None:
+def test_humaneval_likelihood(tiny_model: str, tmp_path: Path) -> None:
     """A failed answer equal to the canonical line scores exactly as it; line noise scores
     far below it (a search error); a passed row is not judged."""
     row = {"passed": False, "reason": "AssertionError", "seconds": 1.0}
@@ -102,7 +103,7 @@ def test_humaneval_likelihood(embedded_model: str, tmp_path: Path) -> None:
     ]}}
     path = tmp_path / "run.json"
     path.write_text(json.dumps(results), encoding="utf-8")
-    result = run_script("humaneval_likelihood.py", "--results", str(path), "--model", embedded_model)
+    result = run_script("humaneval_likelihood.py", "--results", str(path), "--model", tiny_model)
     assert result["failures"] == 2
     same, noise = result["tasks"]
     assert same["answer"] == same["canonical"]
@@ -113,8 +114,8 @@ def test_humaneval_likelihood(embedded_model: str, tmp_path: Path) -> None:
     assert result["searchErrors"] == 1 and result["modelErrors"] == 1
 
 
-def test_typed_through(embedded_model: str) -> None:
-    result = run_script("typed_through.py", "--limit", "4", "--typed", "1", "--model", embedded_model)
+def test_typed_through(tiny_model: str) -> None:
+    result = run_script("typed_through.py", "--limit", "4", "--typed", "1", "--model", tiny_model)
     summary = result["byTyped"]["1"]
     typed_rows = [row for row in result["rows"] if "1" in row["byTyped"]]
     entries = [row["byTyped"]["1"] for row in typed_rows]
@@ -128,9 +129,9 @@ def test_typed_through(embedded_model: str) -> None:
     assert summary["reusedPassAt1"] == round(reused / len(entries), 3)
 
 
-def test_flash_attention(embedded_model: str) -> None:
+def test_flash_attention(tiny_model: str) -> None:
     source = Path(json.__file__).parent / "decoder.py"  # real code, offline
-    result = run_script("flash_attention.py", "--model", embedded_model, "--files", str(source),
+    result = run_script("flash_attention.py", "--model", tiny_model, "--files", str(source),
                         "--per-file", "2", "--max-tokens", "4")
     rows, summary = result["rows"], result["summary"]
     assert summary["prompts"] == len(rows) == 2
@@ -143,7 +144,7 @@ def test_flash_attention(embedded_model: str) -> None:
     assert summary["onOverOffGenerateMsPerTokenPaired"]["n"] >= 1
 
 
-def test_typing_replay(embedded_model: str) -> None:
+def test_typing_replay(tiny_model: str) -> None:
     source = Path(json.__file__).parent / "decoder.py"  # real code, offline
     systems = "ghost,naive"
     extra = ["--no-floor"]
@@ -151,7 +152,7 @@ def test_typing_replay(embedded_model: str) -> None:
         systems += ",llama-server"
         extra = ["--floor-prompt-sizes", "16", "--floor-reps", "1", "--floor-depths", "64"]
     result = run_script(
-        "typing_replay.py", "--model", embedded_model, "--files", str(source),
+        "typing_replay.py", "--model", tiny_model, "--files", str(source),
         "--lines", "2", "--window-lines", "8", "--interval-ms", "40", "--systems", systems,
         "--rounds", "2", *extra,
     )
@@ -249,7 +250,7 @@ def test_team_backend(fim_model: str) -> None:
         assert run["modelCalls"] >= 1
 
 
-def test_crossfile(embedded_model: str, tmp_path: Path) -> None:
+def test_crossfile(tiny_model: str, tmp_path: Path) -> None:
     if not (BENCH / "context" / "crossfile_dataset.py").is_file():
         pytest.skip("bench/context/crossfile_dataset.py has not landed")
     package = tmp_path / "tinypkg"
@@ -269,7 +270,7 @@ def test_crossfile(embedded_model: str, tmp_path: Path) -> None:
             print(shape)
     '''))
     result = run_script("crossfile.py", "--source", str(package), "--limit", "2",
-                        "--model", embedded_model)
+                        "--model", tiny_model)
     scores = result["scores"]
     assert scores["n"] >= 1
     for variant in ("with", "without"):

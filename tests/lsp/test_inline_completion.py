@@ -1,4 +1,4 @@
-"""The main path over stdio with the real embedded model: capabilities, suggestions,
+"""The main path over stdio with the real 0.5B model: capabilities, suggestions,
 candidates, the completion fallback, typing-through, KV reuse, streaming, status."""
 
 from __future__ import annotations

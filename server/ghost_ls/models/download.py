@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ghost_ls.errors import ModelError
 from ghost_ls.models.catalog import ModelEntry
-from ghost_ls.models.store import Progress, assemble_embedded, local_path, verify
+from ghost_ls.models.store import Progress, local_path, verify
 
 CHUNK = 1 << 20
 TIMEOUT_SECONDS = 30
@@ -52,8 +52,6 @@ def _open(url: str, start: int) -> urllib.response.addinfourl:
 
 def pull(entry: ModelEntry, progress: Progress | None = None) -> Path:
     """Make ``entry``'s Hugging Face file present and verified; return its path."""
-    if entry.embedded:
-        return assemble_embedded(entry)
     target = local_path(entry)
     if target.is_file():
         if entry.sha256:

