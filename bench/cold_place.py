@@ -486,7 +486,14 @@ def add_floor(rows: list[dict[str, Any]], floor: dict[str, Any]) -> None:
     ``coldFloorMs``, the same with the whole prompt read (nothing reused)."""
     pp, tg = floor.get("ppForFloor"), floor.get("tgTokensPerSecond")
     for row in rows:
+        for name in ("floorMs", "latencyOverFloor", "coldFloorMs", "floorUnknown"):
+            row.pop(name, None)
         if not pp or not tg or "failure" in row or row.get("evaluatedTokens") is None:
+            continue
+        if (row.get("counters") or {}).get("joined"):
+            # ghost-ls' counters move when a generation ends: a request that joined the
+            # warming begun in the rest gets all of its tokens, read partly before the typing
+            row["floorUnknown"] = "joined the warming begun during the rest"
             continue
         generated = (row.get("generatedTokens") or 0) / tg
         floor_ms = 1000 * (row["evaluatedTokens"] / pp + generated)
@@ -523,6 +530,7 @@ def metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "floorMs": summary(values("floorMs")),
         "coldFloorMs": summary(values("coldFloorMs")),
         "latencyOverFloor": summary(values("latencyOverFloor"), 3),
+        "floorUnknown": sum(1 for row in done if "floorUnknown" in row),
         "byLanguage": {language: quality([r for r in done if r["language"] == language])
                        for language in sorted({r["language"] for r in done})},
         "byKind": {kind: quality([r for r in done if r["kind"] == kind])
@@ -613,6 +621,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rows", action=argparse.BooleanOptionalAction, default=True,
                         help="include every (case, system, rest, round) row")
     add_load_arguments(parser)
+    parser.add_argument("--rescore", type=Path, metavar="RESULT.json",
+                        help="recompute floors and summaries of a saved result's rows; runs nothing")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     args.rests = [float(value) for value in args.rest_seconds.split(",") if value.strip()]
@@ -628,6 +638,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.rescore is not None:
+        return rescore(args.rescore, args.json_out)
     # a SIGTERM (e.g. from timeout) ends the run after the answer in progress: servers
     # closed, load stopped, the rows so far summed up and marked partial
     signal.signal(signal.SIGTERM, lambda number, frame: STOP.set())
@@ -655,27 +667,50 @@ def main(argv: list[str] | None = None) -> int:
         rows = run_all(args, model, cases, systems)
         floor_after = measure_floor(args, model) if not STOP.is_set() else floor_before
     result["load"] = load.describe()
-    floor = result["floor"] = combine(floor_before, floor_after)
+    result["floor"] = combine(floor_before, floor_after)
+    result["skipped"] = skipped
+    result["partial"] = STOP.is_set()
+    result["byRest"] = sum_up(rows, result["floor"], args.rests, systems)
+    if args.rows:
+        result["rows"] = rows
+    report(result, args.json_out)
+    return 0
+
+
+def sum_up(rows: list[dict[str, Any]], floor: dict[str, Any], rests: list[float], systems: list[str]
+           ) -> dict[str, Any]:
+    """Floors on every row, then per rest: each system's metrics and ghost's wins/losses."""
     add_floor(rows, floor)
     by_rest: dict[str, Any] = {}
-    for rest in args.rests:
+    for rest in rests:
         mine = [row for row in rows if row["rest"] == rest]
         by_rest[f"{rest:g}"] = {
             "systems": {name: metrics([r for r in mine if r["system"] == name]) for name in systems},
             "ghostVs": {base: compare(mine, "ghost", base) for base in BASELINES if base in systems},
         }
-    result["skipped"] = skipped
-    result["partial"] = STOP.is_set()
-    result["byRest"] = by_rest
-    if args.rows:
-        result["rows"] = rows
+    return by_rest
+
+
+def rescore(path: Path, json_out: Path | None) -> int:
+    """Recompute floors and summaries of a saved result (with rows) without running anything."""
+    result = json.loads(path.read_text(encoding="utf-8"))
+    rows = result["rows"]
+    systems = [name for name in SYSTEMS if any(row["system"] == name for row in rows)]
+    rests = sorted({row["rest"] for row in rows})
+    result["byRest"] = sum_up(rows, result["floor"], rests, systems)
+    result["rescored"] = header("cold_place rescore")["date"]
+    report(result, json_out)
+    return 0
+
+
+def report(result: dict[str, Any], json_out: Path | None) -> None:
+    by_rest = result["byRest"]
     for rest, entry in by_rest.items():
         for name, scores in entry["systems"].items():
             log(f"rest {rest} {name}: exact {scores['exactMatch']} sim {scores['editSimilarity']} "
                 f"p50 {scores['latencyMs']['p50']} ms p95 {scores['latencyMs']['p95']} ms "
                 f"read p50 {scores['evaluatedTokens']['p50']}")
-    emit(result, args.json_out)
-    return 0
+    emit(result, json_out)
 
 
 if __name__ == "__main__":
