@@ -42,7 +42,12 @@ every case is a different file, and no case's file is another's neighbour, so ev
 case's file is new to the server.  The **floor** of an answer is its prompt tokens read
 after the rest / pp + generated tokens / tg, with pp and tg from ``llama-bench`` run
 before and after the systems (as in typing_replay.py; skipped when not built).
-``--load N`` runs N busy processes beside the whole run (``benchlib/load.py``).
+ghost-ls' counters move when a generation ends, so a request that joined the warming
+begun during the rest is charged all of that warming's tokens: such rows get no floor
+(``floorUnknown``).  ``restEvaluatedTokens`` counts only what finished during the rest.
+``--load N`` runs N busy processes beside the whole run (``benchlib/load.py``);
+``--local DIR`` takes Python cases from a local folder instead (offline smoke runs);
+``--rescore RESULT.json`` recomputes floors and summaries from a saved result's rows.
 
 Run:  flock /tmp/ghost-model.lock .venv/bin/python bench/cold_place.py --per-language 3 \\
           --rest-seconds 0,5 --json-out bench/results/DATE-cold-place-MODEL.json
