@@ -16,7 +16,7 @@
    the parent runs no llama.cpp threads and holds no second model), the wall time of each
    backend and their paired difference (process minus in-process; on a loaded machine
    mostly noise), and the no-op round trip to the child (``ping``, back to back and
-   after a pause).  A generation is one message each way (``engine/child.py``), so the
+   after a pause).  A generation is one message each way (``engine/child_main.py``), so the
    boundary should cost about one round trip after a pause.
 2. Extra buffers (``--buffers-model``, default the 1.5B): the same model loaded with
    ``use_extra_bufts`` on and off (in-process, both loaded), interleaved, ``--reps``
@@ -40,10 +40,10 @@ from typing import Any
 from benchlib.common import emit, header, log, ratio, summary
 from ghost_ls.config import Settings
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt, StopRule
-from ghost_ls.engine.child import BoundaryTimes
+from ghost_ls.engine.child_backend import ProcessBackend
+from ghost_ls.engine.child_main import BoundaryTimes
 from ghost_ls.engine.cpu_features import choose_for_this_cpu, system_info
 from ghost_ls.engine.llama import LlamaBackend
-from ghost_ls.engine.process import ProcessBackend
 from ghost_ls.models.store import resolve_model
 from ghost_ls.postprocess.stops import stop_at_newline
 

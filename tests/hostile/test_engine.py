@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
-from ghost_ls.engine.child_process import ALIVE_STALL_SECONDS
+from ghost_ls.engine.child_control import ALIVE_STALL_SECONDS
 from support import EPYC, SAMPLE, SMALL_MODEL, start_server, wait_status
 
 pytestmark = pytest.mark.model

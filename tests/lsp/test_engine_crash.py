@@ -3,7 +3,7 @@
 The engine's process id comes from ``ghost/status`` (``engineProcessId``); the tests
 send it real signals and check, over stdio, that the server stays up, reports the
 crash and the restart, and serves suggestions again.  The AMX crash is simulated with
-the child's test hook (``GHOST_LS_TEST_CRASH_AT_FIRST_DECODE``, ``engine/child.py``)
+the child's test hook (``GHOST_LS_TEST_CRASH_AT_FIRST_DECODE``, ``engine/child_main.py``)
 and the CPU with ``GHOST_LS_TEST_SYSTEM_INFO`` (``engine/cpu_features.py``), so they
 decide the same on every machine; where the CPU really has AMX, one more test meets
 llama.cpp's real crash.

@@ -2,7 +2,7 @@
 crash there is reported with its signal and the fix, and doctor itself finishes.
 
 The crash is the child's test hook (``GHOST_LS_TEST_CRASH_AT_FIRST_DECODE``, see
-``engine/child.py``): SIGSEGV at the first decode with extra buffer types on, as
+``engine/child_main.py``): SIGSEGV at the first decode with extra buffer types on, as
 llama.cpp's AMX buffer does on Sapphire Rapids CPUs.
 """
 

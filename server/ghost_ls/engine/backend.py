@@ -4,7 +4,7 @@ A backend turns a :class:`Prompt` into a continuation, streamed piece by piece t
 a :class:`~ghost_ls.engine.streaming.StreamDriver` that applies the stop rule, the
 budgets and the cancel flag the same way for every backend.  The implementations:
 
-- ``engine/process.py``: llama.cpp in a child process (the default for local models),
+- ``engine/child_backend.py``: llama.cpp in a child process (the default for local models),
   so a native crash never takes the language server down;
 - ``engine/llama.py``: llama.cpp in this process (used inside that child, and by
   ``ghost-ls complete``/``doctor`` when asked to stay in-process);
@@ -32,7 +32,7 @@ function, or an instance of a module-level class (``postprocess/stops.py``'s).""
 
 class CancelFlag(Protocol):
     """What a generation looks at to know it was cancelled: a ``threading.Event``, or
-    the engine process' shared flag (``engine/child.py``)."""
+    the engine process' shared flag (``engine/child_main.py``)."""
 
     def is_set(self) -> bool: ...
 

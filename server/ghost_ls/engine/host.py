@@ -94,7 +94,7 @@ def create_backend(
 ) -> tuple[Backend, ModelEntry | None]:
     """Resolve and load the configured backend and model.
 
-    ``isolated``: run llama.cpp in a child process (``engine/process.py``, the default
+    ``isolated``: run llama.cpp in a child process (``engine/child_backend.py``, the default
     where the platform allows it) rather than in this one.  ``on_status`` hears of
     engine crashes and restarts.
     ``GHOST_LS_BACKEND=fake`` selects the scripted test backend.
@@ -109,7 +109,7 @@ def create_backend(
         return create_remote_backend(settings, on_status), find_entry(settings.model)
     path, entry = resolve_model(settings.model)
     if isolated and ISOLATION_SUPPORTED:
-        from ghost_ls.engine.process import ProcessBackend
+        from ghost_ls.engine.child_backend import ProcessBackend
 
         return ProcessBackend(path, settings, on_status=on_status), entry
     from ghost_ls.engine.llama import LlamaBackend

@@ -2,10 +2,11 @@
 
 With ``engine/llama_loading.py`` (how every model is loaded), the only module that
 imports ``llama_cpp``.  The language server runs it inside the engine's child process
-(``engine/child.py``).  The context lives across requests.  Each generation compares the new prompt with the
-tokens already in the KV cache and evaluates only what follows their longest common
-prefix; the rest of the prompt is evaluated in small chunks so that a cancellation
-stops it within a chunk, and whatever was evaluated stays cached for the next request.
+(``engine/child_main.py``).  The context lives across requests.  Each generation
+compares the new prompt with the tokens already in the KV cache and evaluates only what
+follows their longest common prefix; the rest of the prompt is evaluated in small
+chunks so that a cancellation stops it within a chunk, and whatever was evaluated stays
+cached for the next request.
 Sampling runs one token at a time and asks the stop rule after every token.
 """
 
@@ -234,7 +235,7 @@ class LlamaBackend:
         """Evaluate ``tokens`` after the cached prefix, then sample into ``driver``.
 
         The engine's child process calls this with its own driver, which runs the
-        request's stop rule there (``engine/child.py``)."""
+        request's stop rule there (``engine/child_main.py``)."""
         prompt = self._fit_prompt(tokens, max_tokens)
         result.prompt_tokens = len(prompt)
         result.threads = self._use_threads(self._thread_choice.choose())

@@ -1,6 +1,6 @@
 """The engine's child process seen from the server: start it, talk to it, stop it.
 
-:class:`EngineProcess` starts ``python -m ghost_ls.engine.child`` with a socket for
+:class:`EngineProcess` starts ``python -m ghost_ls.engine.child_main`` with a socket for
 messages and shared memory holding a cancel flag and two counts the child keeps (a
 sign of life from a thread, and progress: one per 32-token prompt chunk and per token).
 While it waits for an answer it copies a request's cancel event into the flag, gives up
@@ -13,7 +13,7 @@ still counts progress at every chunk and token, so it is never taken for a hung 
 and keeps its last lines (llama.cpp's failed assertion names a crash); the end of that
 stream is how an exit is noticed; :func:`buffers_fallback` says which exits may be
 the extra buffer types' fault.  What the messages mean, and restarting after a
-crash, belong to :class:`~ghost_ls.engine.process.ProcessBackend`.
+crash, belong to :class:`~ghost_ls.engine.child_backend.ProcessBackend`.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import IO
 
 import ghost_ls
-from ghost_ls.engine import child as protocol
-from ghost_ls.engine.child import SharedFlag
+from ghost_ls.engine import child_main as protocol
+from ghost_ls.engine.child_main import SharedFlag
 from ghost_ls.engine.cpu_features import ExtraBuffersChoice, crash_fallback
 from ghost_ls.errors import ModelError
 
@@ -203,7 +203,7 @@ class EngineProcess:
         command = [
             sys.executable,
             "-m",
-            "ghost_ls.engine.child",
+            "ghost_ls.engine.child_main",
             "--conn-fd",
             str(child_end.fileno()),
             "--cancel-fd",

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from ghost_ls.config import Settings
-from ghost_ls.engine import child as protocol
-from ghost_ls.engine import child_process
+from ghost_ls.engine import child_control
+from ghost_ls.engine import child_main as protocol
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
-from ghost_ls.engine.child import Engine, SharedFlag
-from ghost_ls.engine.child_process import (
+from ghost_ls.engine.child_backend import ProcessBackend
+from ghost_ls.engine.child_control import (
     ChildHung,
     EngineProcess,
     StderrTail,
@@ -31,9 +31,9 @@ from ghost_ls.engine.child_process import (
     create_shared_flag,
     describe_exit,
 )
+from ghost_ls.engine.child_main import Engine, SharedFlag
 from ghost_ls.engine.cpu_features import ExtraBuffersChoice
 from ghost_ls.engine.llama_loading import gguf_tensor_count, load_failure
-from ghost_ls.engine.process import ProcessBackend
 from ghost_ls.engine.streaming import StreamDriver
 from ghost_ls.errors import ModelError
 from ghost_ls.postprocess.stops import make_block_stop, stop_at_newline
@@ -246,7 +246,7 @@ def test_stderr_tail_finds_the_failed_assertion() -> None:
     stream = io.BytesIO(
         b"llama_model_loader: loaded meta data\n"
         b"/src/llama-model.cpp:1328: GGML_ASSERT(hparams.n_layer_all > 0) failed\n"
-        b"WARNING ghost_ls.engine.child: something\n"
+        b"WARNING ghost_ls.engine.child_main: something\n"
     )
     tail = StderrTail(stream, 1234)
     tail.join(5)
@@ -340,7 +340,7 @@ def test_every_look_at_the_flag_in_the_child_counts_as_progress() -> None:
 
 
 def test_a_watch_finds_a_stopped_child_and_a_wedged_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(child_process, "ALIVE_STALL_SECONDS", 1.0)
+    monkeypatch.setattr(child_control, "ALIVE_STALL_SECONDS", 1.0)
     flag = create_shared_flag()
     try:
         stopped = Watch(flag, progress_stall=None)
@@ -372,7 +372,7 @@ def test_a_watch_finds_a_stopped_child_and_a_wedged_one(monkeypatch: pytest.Monk
 def test_a_silent_child_is_hung_only_while_it_shows_no_sign_of_life(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(child_process, "ALIVE_STALL_SECONDS", 0.2)
+    monkeypatch.setattr(child_control, "ALIVE_STALL_SECONDS", 0.2)
     child = PipeChild()
     shared = SharedFlag(os.dup(child.flag.fd))  # the child's side of the memory
 

@@ -1,13 +1,13 @@
 """The engine's child process: llama.cpp and its KV cache, driven by the language server.
 
-``python -m ghost_ls.engine.child --conn-fd N --cancel-fd M`` is started by
-``engine/process.py`` (never by hand).  fd N is one end of a socketpair, wrapped in a
+``python -m ghost_ls.engine.child_main --conn-fd N --cancel-fd M`` is started by
+``engine/child_backend.py`` (never by hand).  fd N is one end of a socketpair, wrapped in a
 ``multiprocessing.connection.Connection``; fd M is a shared memory file whose first
 byte is the cancel flag, read between 32-token prompt chunks and before each token.
 Every such look also counts up the progress count (bytes 8 to 15 of the same memory),
 and a thread counts up the sign of life (bytes 16 to 23) every ``ALIVE_BEAT_SECONDS``:
 the parent watches both, to tell a slow engine (they move) from a stopped one (SIGSTOP:
-neither moves) or one wedged in llama.cpp (alive, no progress), ``engine/child_process.py``.
+neither moves) or one wedged in llama.cpp (alive, no progress), ``engine/child_control.py``.
 
 Messages are byte strings whose first byte says what they are (listed below).  The
 child loads the model once, then runs one generation at a time.  A generation is one
@@ -50,7 +50,7 @@ from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt,
 from ghost_ls.engine.streaming import StreamDriver
 from ghost_ls.errors import BackendError, GhostError
 
-log = logging.getLogger("ghost_ls.engine.child")
+log = logging.getLogger("ghost_ls.engine.child_main")
 
 CRASH_HOOK_ENV = "GHOST_LS_TEST_CRASH_AT_FIRST_DECODE"
 
@@ -357,7 +357,7 @@ class Engine:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ghost_ls.engine.child")
+    parser = argparse.ArgumentParser(prog="python -m ghost_ls.engine.child_main")
     parser.add_argument("--conn-fd", type=int, required=True)
     parser.add_argument("--cancel-fd", type=int, required=True)
     parser.add_argument("--log-level", type=int, default=logging.WARNING)

@@ -1,7 +1,7 @@
 """llama.cpp in a child process, so that a native crash never takes the language server down.
 
 :class:`ProcessBackend` is the language server's backend for local models.  The child
-(``engine/child.py``) owns the full model and its KV cache; this process loads the
+(``engine/child_main.py``) owns the full model and its KV cache; this process loads the
 same GGUF's vocabulary only (``vocab_only``, after the child loaded successfully, so a
 file that crashes llama.cpp crashes the child first) to count tokens, render the
 prompt's token ids and read the FIM markers.  One generation:
@@ -20,7 +20,7 @@ prompt's token ids and read the FIM markers.  One generation:
 While waiting, this process copies ``request.cancel`` into the shared flag; a prompt
 evaluation that has not stopped ``KILL_AFTER_SECONDS`` after a cancel gets the child
 killed (the last resort) and a fresh one started.  It also watches the child's counts
-(``engine/child_process.py``): no sign of life for ``ALIVE_STALL_SECONDS`` (stopped),
+(``engine/child_control.py``): no sign of life for ``ALIVE_STALL_SECONDS`` (stopped),
 or alive without progress (a prompt chunk, a token) for ``PROGRESS_STALL_SECONDS``
 (``FIRST_DECODE_STALL_SECONDS`` before its first decode is done; wedged), the child is
 hung: it is killed (SIGKILL ends a stopped process too) and handled as a
@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import Any
 
 from ghost_ls.config import Settings
-from ghost_ls.engine import child as protocol
-from ghost_ls.engine import child_process
+from ghost_ls.engine import child_control
+from ghost_ls.engine import child_main as protocol
 from ghost_ls.engine.backend import (
     BackendInfo,
     FimTokens,
@@ -56,8 +56,7 @@ from ghost_ls.engine.backend import (
     GenerationResult,
     StatusCallback,
 )
-from ghost_ls.engine.child import BoundaryTimes
-from ghost_ls.engine.child_process import (
+from ghost_ls.engine.child_control import (
     EXIT_WAIT_SECONDS,
     POLL_SECONDS,
     ChildGone,
@@ -68,6 +67,7 @@ from ghost_ls.engine.child_process import (
     buffers_fallback,
     describe_exit,
 )
+from ghost_ls.engine.child_main import BoundaryTimes
 from ghost_ls.engine.cpu_features import ExtraBuffersChoice, choose_for_this_cpu
 from ghost_ls.errors import BackendError, ModelError
 
@@ -343,7 +343,7 @@ class ProcessBackend:
             log.warning(
                 "engine process %d did not stop within %.0f s of a cancel; killing it",
                 child.pid,
-                child_process.KILL_AFTER_SECONDS,
+                child_control.KILL_AFTER_SECONDS,
             )
             with self._lock:
                 if self._child is child:
@@ -359,8 +359,8 @@ class ProcessBackend:
     ) -> GenerationResult:
         """One generation: send the job, pass the text on as it grows, return the result."""
         child.flag.clear()
-        watch = Watch(child.flag, child_process.PROGRESS_STALL_SECONDS if child.decoded
-                      else child_process.FIRST_DECODE_STALL_SECONDS)
+        watch = Watch(child.flag, child_control.PROGRESS_STALL_SECONDS if child.decoded
+                      else child_control.FIRST_DECODE_STALL_SECONDS)
         sending = time.perf_counter()
         child.send(job)
         while True:
@@ -371,7 +371,7 @@ class ProcessBackend:
                     request.on_text(message[1:].decode("utf-8", "replace"))
             elif kind == protocol.SAMPLING:
                 child.decoded = True
-                watch.progress_stall = child_process.PROGRESS_STALL_SECONDS
+                watch.progress_stall = child_control.PROGRESS_STALL_SECONDS
             elif kind == protocol.DONE:
                 arrived = time.perf_counter()
                 result, times = protocol.read_result(message[1:])

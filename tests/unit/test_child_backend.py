@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from ghost_ls.config import Settings
-from ghost_ls.engine import child_process
+from ghost_ls.engine import child_control
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
+from ghost_ls.engine.child_backend import ProcessBackend
 from ghost_ls.engine.llama import LlamaBackend
-from ghost_ls.engine.process import ProcessBackend
 from ghost_ls.errors import BackendError
 from ghost_ls.models.store import resolve_model
 from ghost_ls.postprocess.stops import stop_at_newline
@@ -147,7 +147,7 @@ def test_an_idle_engine_that_dies_is_restarted_without_a_request(
 def test_crash_at_first_decode_restarts_with_extra_buffers_off(
     model_path: Path, statuses: Statuses, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("GHOST_LS_TEST_CRASH_AT_FIRST_DECODE", "1")  # see engine/child.py
+    monkeypatch.setenv("GHOST_LS_TEST_CRASH_AT_FIRST_DECODE", "1")  # see engine/child_main.py
     on = dataclasses.replace(SETTINGS, extra_buffers="on")  # (on an AMX CPU: the real crash)
     engine = ProcessBackend(model_path, on, on_status=statuses)
     try:
@@ -184,7 +184,7 @@ def test_gives_up_after_three_crashes(backend: ProcessBackend, statuses: Statuse
 def test_cancel_stops_a_prompt_evaluation_and_the_next_request_reuses_it(
     backend: ProcessBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(child_process, "KILL_AFTER_SECONDS", 120.0)  # this checks the flag, not the kill
+    monkeypatch.setattr(child_control, "KILL_AFTER_SECONDS", 120.0)  # this checks the flag, not the kill
     long_prompt = "".join(f"value_{i} = {i} * {i}\n" for i in range(60))  # ~900 tokens: fits, no cut
     request = GenerationRequest(Prompt(long_prompt), max_tokens=8)
     timer = threading.Timer(0.3, request.cancel.set)
@@ -239,7 +239,7 @@ def test_settings_reach_the_child(model_path: Path) -> None:
 def test_a_stopped_child_is_killed_and_the_request_answered(
     backend: ProcessBackend, statuses: Statuses, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(child_process, "ALIVE_STALL_SECONDS", 1.0)
+    monkeypatch.setattr(child_control, "ALIVE_STALL_SECONDS", 1.0)
     assert generate(backend, PROMPTS[0]).text.strip()
     stopped = backend.info().process_id
     os.kill(stopped, signal.SIGSTOP)  # no cancel: only its sign of life can tell
@@ -275,7 +275,7 @@ def test_a_slow_prompt_read_is_not_taken_for_a_hang(
     assert generate(backend, PROMPTS[0]).text.strip()
     # a stall time far below the read (seconds on one thread): only the child's signs of
     # life while llama.cpp works keep it from being taken for a stopped one
-    monkeypatch.setattr(child_process, "ALIVE_STALL_SECONDS", 1.0)
+    monkeypatch.setattr(child_control, "ALIVE_STALL_SECONDS", 1.0)
     pid = backend.info().process_id
     result = generate(backend, LONG_PROMPT, max_tokens=4)
     assert result.stop_reason != "error", result.error
