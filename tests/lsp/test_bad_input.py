@@ -97,14 +97,17 @@ def test_huge_document_is_edited_and_completed(server: LspClient) -> None:
 
 
 def test_astral_characters_keep_utf16_positions(server: LspClient) -> None:
-    text = 'label = "😋"; total = '
+    # a line the small model ends within its budget (a line it runs on past maxTokens
+    # is not served: a budget's cut line never is)
+    text = 'import math\n\n\ndef area(r):\n    label = "😋"; return '
     uri = "file:///tmp/emoji.py"
     server.open(uri, text)
-    end = len(text) + 1  # the emoji is two UTF-16 units
-    items = server.inline(uri, 0, end)["items"]
+    last = text.rsplit("\n", 1)[1]
+    end = len(last) + 1  # the emoji is two UTF-16 units
+    items = server.inline(uri, 4, end)["items"]
     assert items, "no suggestion after the emoji"
     for item in items:
-        assert item["range"]["start"] == {"line": 0, "character": end}
+        assert item["range"]["start"] == {"line": 4, "character": end}
 
 
 def test_invalid_settings_are_named_and_defaults_used() -> None:
