@@ -28,8 +28,8 @@ PARSE, INDEX, SCAN = 0, 1, 2
 _STOP = object()
 
 
-class Worker:
-    """A single daemon thread with a priority queue of jobs."""
+class ContextThread:
+    """The context engine's one background thread, with a priority queue of jobs."""
 
     def __init__(self, name: str = "ghost-ls-context",
                  on_idle: Callable[[], None] | None = None) -> None:

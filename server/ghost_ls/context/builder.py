@@ -4,7 +4,7 @@ The server calls this class from its asyncio thread on every keystroke.  Documen
 events keep one :class:`Document` (lines + incrementally edited tree) per uri, feed the
 recent-edits ring and mark the document for re-indexing; :meth:`ContextBuilder.build`
 assembles the window, preamble, snippets and mode (:mod:`assemble`).  Parsing of large
-documents and all indexing happen on a background thread (:mod:`worker`).
+documents and all indexing happen on a background thread (:mod:`background`).
 
 No method raises: an internal error is logged (rate-limited) and ``build`` falls back
 to a plain line window, ``did_change`` to a full reparse.
@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 
 from ghost_ls.config import Settings
 from ghost_ls.context.assemble import Assembler, Budget
-from ghost_ls.context.background import PARSE, Worker
+from ghost_ls.context.background import PARSE, ContextThread
 from ghost_ls.context.crossfile import DefinitionPicker
 from ghost_ls.context.documents import Document
 from ghost_ls.context.grammars import spec_for
@@ -60,9 +60,9 @@ class ContextBuilder:
         self._settings = settings
         self._measure_stability = measure_stability
         self._tokens = TokenCache(count_tokens)
-        self._worker = Worker()
+        self._thread = ContextThread()
         self.index = SymbolIndex()
-        self._indexer = Indexer(self.index, self._worker)
+        self._indexer = Indexer(self.index, self._thread)
         self._ring = RecentRing()
         self._assembler = Assembler(self._tokens, self._indexer, self._ring, self._may_share)
         self._docs: dict[str, DocState] = {}
@@ -112,7 +112,7 @@ class ContextBuilder:
 
     def _open(self, uri: str, language_id: str, version: int, text: str) -> None:
         def submit(job: Callable[[], None]) -> None:
-            self._worker.submit(job, PARSE)
+            self._thread.submit(job, PARSE)
 
         doc = Document(uri, language_id, version, text, spec_for(language_id), submit)
         state = DocState(doc, self._display_path(uri), None)
@@ -183,7 +183,7 @@ class ContextBuilder:
 
     def close(self) -> None:
         """Stop the background thread."""
-        self._guard("close", self._worker.close)
+        self._guard("close", self._thread.close)
 
     # -- requests ------------------------------------------------------------------
 
@@ -312,8 +312,8 @@ class ContextBuilder:
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until background parses and indexing are done (tests, benchmarks)."""
         end = time.monotonic() + timeout
-        ok = self._worker.wait_idle(timeout)
+        ok = self._thread.wait_idle(timeout)
         for state in list(self._docs.values()):
             ok = state.doc.parse.wait_idle(max(0.0, end - time.monotonic())) and ok
             state.doc.tree(force=True)
-        return self._worker.wait_idle(max(0.0, end - time.monotonic())) and ok
+        return self._thread.wait_idle(max(0.0, end - time.monotonic())) and ok

@@ -1,8 +1,8 @@
 """Keeps the symbol index current: workspace scan, open documents, privacy rules.
 
-Everything here runs on the background :class:`Worker` except the small calls the
-builder makes on the request thread (:meth:`Indexer.document_changed` only records the
-document as dirty).  An opened document's path is resolved and judged there too, once
+Everything here runs on the context engine's thread (:class:`ContextThread`) except the
+small calls the builder makes on the request thread (:meth:`Indexer.document_changed`
+only records the document as dirty).  An opened document's path is resolved and judged there too, once
 (:meth:`Indexer.document_opened`), and again when the folders or settings change; a
 document is indexed only after that verdict, never before.  Edited documents are
 re-indexed from a snapshot of their text once they have been quiet for
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ghost_ls.context.background import INDEX, PARSE, SCAN, Worker
+from ghost_ls.context.background import INDEX, PARSE, SCAN, ContextThread
 from ghost_ls.context.grammars import spec_for
 from ghost_ls.context.languages import language_id_for_path
 from ghost_ls.context.parsing import parse_bytes
@@ -57,16 +57,16 @@ class _OpenDocument:
 
 
 def _pause() -> None:
-    """Give the GIL to the request thread if it is waiting (see :mod:`worker`)."""
+    """Give the GIL to the request thread if it is waiting (see :mod:`background`)."""
     time.sleep(0)
 
 
 class Indexer:
     """Feeds the :class:`SymbolIndex` from open documents and workspace folders."""
 
-    def __init__(self, index: SymbolIndex, worker: Worker) -> None:
+    def __init__(self, index: SymbolIndex, thread: ContextThread) -> None:
         self.index = index
-        self.worker = worker
+        self.thread = thread
         self.rules = PrivacyRules([])
         """Replaced on the index thread when folders or settings change (it resolves
         the folders: file-system work)."""
@@ -79,7 +79,7 @@ class Indexer:
         self._lock = threading.Lock()
         self.files_indexed = 0
         self.scan_done = threading.Event()
-        worker.on_idle = self._tick
+        thread.on_idle = self._tick
 
     def configure(self, roots: Sequence[Path], exclude: Sequence[str], enabled: bool,
                   after: Callable[[], None] | None = None) -> bool:
@@ -109,11 +109,11 @@ class Indexer:
             if after is not None:
                 after()
             if self.enabled and self.rules.roots:
-                self.worker.submit(self._scan_job(generation), SCAN)
+                self.thread.submit(self._scan_job(generation), SCAN)
             else:
                 self.scan_done.set()
 
-        self.worker.submit(restart, PARSE)  # before any later open is placed (FIFO)
+        self.thread.submit(restart, PARSE)  # before any later open is placed (FIFO)
         return True
 
     def key_for(self, uri: str) -> str:
@@ -131,7 +131,7 @@ class Indexer:
         with self._lock:
             self._open[uri] = _OpenDocument(language_id, text_of, on_placed)
             self._dirty.pop(uri, None)
-        self.worker.submit(lambda: self._place(uri, index=True), PARSE)
+        self.thread.submit(lambda: self._place(uri, index=True), PARSE)
 
     def document_changed(self, uri: str, language_id: str, text_of: Callable[[], str],
                          immediate: bool = False) -> None:
@@ -147,7 +147,7 @@ class Indexer:
             opened.language_id, opened.text_of = language_id, text_of
             self._dirty[uri] = 0.0 if immediate else time.monotonic()
         if immediate:
-            self.worker.submit(lambda: self._index_open(uri), PARSE)
+            self.thread.submit(lambda: self._index_open(uri), PARSE)
 
     def open_keys(self) -> set[str]:
         """Index keys of the open documents."""
@@ -170,7 +170,7 @@ class Indexer:
             else:
                 self.index.remove(key)
 
-        self.worker.submit(reindex, INDEX)
+        self.thread.submit(reindex, INDEX)
 
     def _place(self, uri: str, index: bool = False) -> None:
         """Resolve and judge an open document's path (index thread), then index it."""

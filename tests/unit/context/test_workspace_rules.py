@@ -163,7 +163,7 @@ def test_chunks_edited_before_the_verdict_never_reach_a_prompt(make_builder, ws:
     def hold() -> None:  # returns None: a job returning True would run again
         release.wait(30)
 
-    builder._worker.submit(hold, PARSE)
+    builder._thread.submit(hold, PARSE)
     try:
         private = Editor(builder, (ws.parent / "ws-link" / "local_settings.py").as_uri(), "python",
                          SECRET)
