@@ -229,7 +229,7 @@ def test_vscode_restricts_the_settings_that_say_where_code_and_keys_go() -> None
 
 @pytest.mark.nvim
 def test_neovim_plugin_reads_no_project_local_settings_and_sends_no_url_password(tmp_path: Path) -> None:
-    from nvim.nvim_harness import check, find_server, run_lua
+    from nvim.nvim_harness import check, check_all_collected, find_server, run_lua
 
     server = find_server()
     if server is None:
@@ -239,3 +239,4 @@ def test_neovim_plugin_reads_no_project_local_settings_and_sends_no_url_password
     )
     check(results, "project_local_files_are_not_read")
     check(results, "endpoint_credentials_stay_in_the_plugin")
+    check_all_collected(results, "project_local.lua")  # a test added there is checked here too
