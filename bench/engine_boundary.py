@@ -112,7 +112,8 @@ def boundary(model: Path, requests: int, tokens: int, threads: int, gap: float) 
     local = LlamaBackend(model, threads=threads)
     child = ProcessBackend(model, settings)
     try:
-        if local.info().extra_buffers != child.info().extra_buffers:
+        local_engine, child_engine = local.info().engine, child.info().engine
+        if (local_engine and local_engine.extra_buffers) != (child_engine and child_engine.extra_buffers):
             log("warning: the two backends chose different extra buffers")
         prompts = typing_prompts(requests)
         run(local, prompts[0][:-40], tokens)  # warm-up: first decode, page cache

@@ -18,7 +18,7 @@ import pytest
 
 from ghost_ls.config import Settings
 from ghost_ls.engine import child_control
-from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
+from ghost_ls.engine.backend import GenerationRequest, GenerationResult, LlamaEngineInfo, Prompt
 from ghost_ls.engine.child_backend import ProcessBackend
 from ghost_ls.engine.llama import LlamaBackend
 from ghost_ls.errors import BackendError
@@ -43,6 +43,13 @@ SETTINGS = Settings(context_size=1024, threads=1, extra_buffers="auto")
 @pytest.fixture(scope="module")
 def model_path() -> Path:
     return resolve_model(MODEL)[0]
+
+
+def llama_info(backend: ProcessBackend) -> LlamaEngineInfo:
+    """The llama.cpp engine's part of ``backend.info()`` (this backend always has one)."""
+    engine = backend.info().engine
+    assert engine is not None
+    return engine
 
 
 class Statuses:
@@ -104,7 +111,7 @@ def test_same_text_and_kv_reuse_as_in_process(backend: ProcessBackend, model_pat
     finally:
         local.close()
     info = backend.info()
-    assert info.process_id not in (0, os.getpid())
+    assert llama_info(backend).process_id not in (0, os.getpid())
     assert info.fim is not None and info.fim.prefix == "<|fim_prefix|>"
 
 
@@ -112,7 +119,7 @@ def test_sigsegv_during_a_generation_is_an_error_then_a_restart(
     backend: ProcessBackend, statuses: Statuses
 ) -> None:
     assert generate(backend, PROMPTS[0]).text.strip()
-    old_pid, buffers = backend.info().process_id, backend.info().extra_buffers
+    old_pid, buffers = llama_info(backend).process_id, llama_info(backend).extra_buffers
     # a long generation: the child runs on without waiting for this process, so it must
     # still be generating when the signal comes
     request = GenerationRequest(
@@ -127,7 +134,7 @@ def test_sigsegv_during_a_generation_is_an_error_then_a_restart(
     assert error == "the llama.cpp engine crashed (SIGSEGV); restarting"  # had decoded: no fallback
     statuses.wait("ready")
     assert generate(backend, PROMPTS[2]).text.strip()
-    info = backend.info()
+    info = llama_info(backend)
     assert info.restarts == 1 and info.process_id not in (0, old_pid)
     assert info.extra_buffers == buffers  # kept: the crash was not at the first decode
 
@@ -136,11 +143,11 @@ def test_an_idle_engine_that_dies_is_restarted_without_a_request(
     backend: ProcessBackend, statuses: Statuses
 ) -> None:
     assert generate(backend, PROMPTS[0]).text.strip()
-    old_pid = backend.info().process_id
+    old_pid = llama_info(backend).process_id
     os.kill(old_pid, signal.SIGSEGV)
     assert "crashed (SIGSEGV)" in statuses.wait("error")
     assert "engine restarted" in statuses.wait("ready")
-    assert backend.info().process_id not in (0, old_pid)
+    assert llama_info(backend).process_id not in (0, old_pid)
     assert generate(backend, PROMPTS[1]).text.strip()
 
 
@@ -151,7 +158,7 @@ def test_crash_at_first_decode_restarts_with_extra_buffers_off(
     on = dataclasses.replace(SETTINGS, extra_buffers="on")  # (on an AMX CPU: the real crash)
     engine = ProcessBackend(model_path, on, on_status=statuses)
     try:
-        assert engine.info().extra_buffers
+        assert llama_info(engine).extra_buffers
         result = generate(engine, PROMPTS[0])
         assert result.stop_reason == "error" and "SIGSEGV" in result.error
         error = statuses.wait("error")
@@ -159,7 +166,7 @@ def test_crash_at_first_decode_restarts_with_extra_buffers_off(
         ready = statuses.wait("ready")
         assert "extra buffer types off" in ready
         assert generate(engine, PROMPTS[0]).text.strip()  # the hook only fires with them on
-        info = engine.info()
+        info = llama_info(engine)
         assert not info.extra_buffers and "crashed at its first decode" in info.extra_buffers_reason
         assert info.restarts == 1
     finally:
@@ -169,7 +176,7 @@ def test_crash_at_first_decode_restarts_with_extra_buffers_off(
 def test_gives_up_after_three_crashes(backend: ProcessBackend, statuses: Statuses) -> None:
     for crash in range(3):
         start = len(statuses.seen)
-        os.kill(backend.info().process_id, signal.SIGKILL)
+        os.kill(llama_info(backend).process_id, signal.SIGKILL)
         assert "SIGKILL" in statuses.wait("error", start)
         if crash < 2:
             statuses.wait("ready", start)
@@ -178,7 +185,7 @@ def test_gives_up_after_three_crashes(backend: ProcessBackend, statuses: Statuse
     assert "engine crashed 3 times" in final[1] and "ghost-ls doctor" in final[1]
     after = generate(backend, PROMPTS[0])
     assert after.stop_reason == "error" and "engine crashed 3 times" in after.error
-    assert backend.info().process_id == 0
+    assert llama_info(backend).process_id == 0
 
 
 def test_cancel_stops_a_prompt_evaluation_and_the_next_request_reuses_it(
@@ -205,7 +212,7 @@ def test_a_child_that_does_not_stop_is_killed_and_replaced(
     backend: ProcessBackend, statuses: Statuses
 ) -> None:
     assert generate(backend, PROMPTS[0]).text.strip()
-    stuck = backend.info().process_id
+    stuck = llama_info(backend).process_id
     os.kill(stuck, signal.SIGSTOP)  # stands in for a prompt evaluation that never returns
     request = GenerationRequest(Prompt(PROMPTS[2]), max_tokens=8)
     request.cancel.set()
@@ -213,7 +220,7 @@ def test_a_child_that_does_not_stop_is_killed_and_replaced(
     assert result.stop_reason == "cancelled"
     assert "did not stop" in statuses.wait("loading")
     statuses.wait("ready")
-    info = backend.info()
+    info = llama_info(backend)
     assert info.process_id not in (0, stuck) and info.restarts == 0  # not counted as a crash
     assert generate(backend, PROMPTS[0]).text.strip()
     with pytest.raises(ProcessLookupError):
@@ -225,9 +232,9 @@ def test_settings_reach_the_child(model_path: Path) -> None:
         model_path, dataclasses.replace(Settings(), context_size=512, threads=1, extra_buffers="off")
     )
     try:
-        info = engine.info()
-        assert (info.context_size, info.threads, info.extra_buffers) == (512, 1, False)
-        assert info.extra_buffers_reason == "extraBuffers = off (setting)"
+        info, llama = engine.info(), llama_info(engine)
+        assert (info.context_size, info.threads, llama.extra_buffers) == (512, 1, False)
+        assert llama.extra_buffers_reason == "extraBuffers = off (setting)"
     finally:
         engine.close()
     # the editor's thread may still count tokens with a closed model: an error, not a crash
@@ -241,7 +248,7 @@ def test_a_stopped_child_is_killed_and_the_request_answered(
 ) -> None:
     monkeypatch.setattr(child_control, "ALIVE_STALL_SECONDS", 1.0)
     assert generate(backend, PROMPTS[0]).text.strip()
-    stopped = backend.info().process_id
+    stopped = llama_info(backend).process_id
     os.kill(stopped, signal.SIGSTOP)  # no cancel: only its sign of life can tell
     results: list[GenerationResult] = []
     waiting = threading.Thread(target=lambda: results.append(generate(backend, PROMPTS[2])))
@@ -261,7 +268,7 @@ def test_a_stopped_child_is_killed_and_the_request_answered(
     with pytest.raises(ProcessLookupError):
         os.kill(stopped, 0)
     assert generate(backend, PROMPTS[0]).text.strip()
-    info = backend.info()
+    info = llama_info(backend)
     assert info.process_id not in (0, stopped) and info.restarts == 1
 
 
@@ -276,11 +283,11 @@ def test_a_slow_prompt_read_is_not_taken_for_a_hang(
     # a stall time far below the read (seconds on one thread): only the child's signs of
     # life while llama.cpp works keep it from being taken for a stopped one
     monkeypatch.setattr(child_control, "ALIVE_STALL_SECONDS", 1.0)
-    pid = backend.info().process_id
+    pid = llama_info(backend).process_id
     result = generate(backend, LONG_PROMPT, max_tokens=4)
     assert result.stop_reason != "error", result.error
     assert result.evaluated_tokens > 600
-    assert backend.info().process_id == pid and statuses.seen == []
+    assert llama_info(backend).process_id == pid and statuses.seen == []
 
 
 def test_a_sigkill_during_the_first_prompt_read_keeps_extra_buffers(
@@ -304,7 +311,7 @@ def test_a_sigkill_during_the_first_prompt_read_keeps_extra_buffers(
         assert results and results[0].error == "the llama.cpp engine crashed (SIGKILL)"
         assert statuses.wait("error") == "the llama.cpp engine crashed (SIGKILL); restarting"
         assert "extra buffer types on" in statuses.wait("ready")
-        info = engine.info()
+        info = llama_info(engine)
         assert info.extra_buffers and info.extra_buffers_reason == "extraBuffers = on (setting)"
         assert info.restarts == 1
     finally:

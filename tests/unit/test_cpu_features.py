@@ -86,13 +86,15 @@ def test_llama_loaded_without_a_choice_takes_this_cpus_safe_one(monkeypatch: pyt
     monkeypatch.setenv("GHOST_LS_TEST_SYSTEM_INFO", SAPPHIRE_RAPIDS)
     backend = LlamaBackend(path, vocab_only=True)
     try:
-        assert backend.info().extra_buffers is False
-        assert "AMX" in backend.info().extra_buffers_reason
+        engine = backend.info().engine
+        assert engine is not None and engine.extra_buffers is False
+        assert "AMX" in engine.extra_buffers_reason
     finally:
         backend.close()
     monkeypatch.setenv("GHOST_LS_TEST_SYSTEM_INFO", EPYC)
     backend = LlamaBackend(path, vocab_only=True)
     try:
-        assert backend.info().extra_buffers is True
+        engine = backend.info().engine
+        assert engine is not None and engine.extra_buffers is True
     finally:
         backend.close()

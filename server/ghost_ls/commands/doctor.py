@@ -22,7 +22,7 @@ from ghost_ls.commands import print_json
 from ghost_ls.commands.speed import probe, verdict
 from ghost_ls.config import Settings, settings_as_wire
 from ghost_ls.context.languages import SPECS
-from ghost_ls.engine.backend import Backend, BackendInfo, GenerationRequest, GenerationResult, Prompt
+from ghost_ls.engine.backend import Backend, GenerationRequest, GenerationResult, LlamaEngineInfo, Prompt
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.models.store import models_dir
 from ghost_ls.postprocess.stops import stop_at_newline
@@ -99,35 +99,36 @@ def check_model(settings: Settings) -> dict[str, Any]:
     try:
         backend = host.backend
         info = backend.info()
+        engine = info.engine or LlamaEngineInfo()
         report.update(
             path=info.model_path,
             description=info.description,
             loadSeconds=round(time.perf_counter() - started, 2),
-            gpuLayers=info.gpu_layers,
+            gpuLayers=engine.gpu_layers,
             threads=info.threads,
             promptFormat=host.format.name,
-            extraBuffers=info.extra_buffers,
-            extraBuffersReason=info.extra_buffers_reason,
-            engineProcessId=info.process_id,
+            extraBuffers=engine.extra_buffers,
+            extraBuffersReason=engine.extra_buffers_reason,
+            engineProcessId=engine.process_id,
             fimTokensInVocab=dataclasses.asdict(info.fim) if info.fim else None,
         )
         result = _test_completion(backend)
         if result.stop_reason == "error":
             report.update(state="error", testCompletionError=result.error, message=result.error)
-            first_info = info
+            crashed = engine
             if restarted.wait(120) and host.ready:
                 retry = _test_completion(backend)
-                info = backend.info()
+                engine = backend.info().engine or LlamaEngineInfo()
                 if retry.stop_reason != "error":
-                    report["message"] = f"{result.error}; {_advice(first_info, info)}"
+                    report["message"] = f"{result.error}; {_advice(crashed, engine)}"
                     report.update(
-                        extraBuffers=info.extra_buffers,
-                        extraBuffersReason=info.extra_buffers_reason,
+                        extraBuffers=engine.extra_buffers,
+                        extraBuffersReason=engine.extra_buffers_reason,
                         retryCompletion=retry.text,
                     )
                     return report
             report["message"] = (
-                f"{host.message if host.state == 'error' else result.error}; {_advice(first_info, None)}"
+                f"{host.message if host.state == 'error' else result.error}; {_advice(crashed, None)}"
             )
             return report
         speed = probe(backend)
@@ -148,7 +149,7 @@ def _test_completion(backend: Backend) -> GenerationResult:
     return backend.generate(request)
 
 
-def _advice(crashed: BackendInfo, after: BackendInfo | None) -> str:
+def _advice(crashed: LlamaEngineInfo, after: LlamaEngineInfo | None) -> str:
     """What to change after the test completion crashed the engine."""
     if after is not None and crashed.extra_buffers and not after.extra_buffers:
         return (

@@ -146,17 +146,12 @@ class GenerationResult:
 
 
 @dataclass(frozen=True)
-class BackendInfo:
-    """What ``doctor`` and ``ghost/status`` report about the loaded model."""
+class LlamaEngineInfo:
+    """What a local llama.cpp engine reports beyond :class:`BackendInfo`
+    (``engine/llama.py`` fills it, ``engine/child_backend.py`` adds its child's)."""
 
-    backend: str
-    model_path: str
-    description: str = ""
     gpu_offload_supported: bool = False
     gpu_layers: int = 0
-    context_size: int = 0
-    threads: int = 0
-    fim: FimTokens | None = None
     system_info: str = ""
     extra_buffers: bool = True
     """Whether llama.cpp may use its extra CPU buffer types (AMX, weight repacking)."""
@@ -164,14 +159,29 @@ class BackendInfo:
     """Why ``extra_buffers`` has its value (see ``engine/cpu_features.py``)."""
     flash_attention: bool = False
     """Whether llama.cpp's context was made with flash attention on."""
-    endpoint: str = ""
-    """The server a remote backend talks to."""
-    warning: str = ""
-    """A risk the user should know of (plain http:// to another machine)."""
     process_id: int = 0
     """The engine's process when it runs in a child, else 0."""
     restarts: int = 0
     """How often the engine process was restarted after a crash."""
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """What ``doctor`` and ``ghost/status`` report about the loaded model, whatever the
+    backend."""
+
+    backend: str
+    model_path: str
+    description: str = ""
+    context_size: int = 0
+    threads: int = 0
+    fim: FimTokens | None = None
+    endpoint: str = ""
+    """The server a remote backend talks to."""
+    warning: str = ""
+    """A risk the user should know of (plain http:// to another machine)."""
+    engine: LlamaEngineInfo | None = None
+    """The local llama.cpp engine's own detail; None for a remote or scripted backend."""
 
 
 class Backend(Protocol):

@@ -44,7 +44,6 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from ghost_ls.config import Settings
 from ghost_ls.engine import child_control
@@ -54,6 +53,7 @@ from ghost_ls.engine.backend import (
     FimTokens,
     GenerationRequest,
     GenerationResult,
+    LlamaEngineInfo,
     StatusCallback,
 )
 from ghost_ls.engine.child_control import (
@@ -152,9 +152,7 @@ class ProcessBackend:
             message = pickle.loads(body) if kind == protocol.LOAD_FAILED else f"unexpected reply {kind!r}"
             raise ModelError(str(message))
         child.serving = True
-        fields: dict[str, Any] = pickle.loads(body)
-        fim = fields.pop("fim")
-        self._info = BackendInfo(**{**fields, "fim": FimTokens(**fim) if fim else None})
+        self._info = pickle.loads(body)
         log.info("engine process %d serves %s (extra buffers %s)", child.pid, self._path, choice.enabled)
         return child
 
@@ -282,13 +280,14 @@ class ProcessBackend:
         assert self._info is not None
         child = self._child
         choice = child.choice if child is not None else None
-        return dataclasses.replace(
-            self._info,
+        engine = self._info.engine or LlamaEngineInfo()
+        return dataclasses.replace(self._info, engine=dataclasses.replace(
+            engine,
             process_id=child.pid if child is not None else 0,
             restarts=self._restarts,
-            extra_buffers=choice.enabled if choice else self._info.extra_buffers,
-            extra_buffers_reason=choice.reason if choice else self._info.extra_buffers_reason,
-        )
+            extra_buffers=choice.enabled if choice else engine.extra_buffers,
+            extra_buffers_reason=choice.reason if choice else engine.extra_buffers_reason,
+        ))
 
     def count_tokens(self, text: str) -> int:
         with self._vocab_lock:  # the editor's thread counts while close() may run

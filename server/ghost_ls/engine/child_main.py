@@ -56,7 +56,7 @@ CRASH_HOOK_ENV = "GHOST_LS_TEST_CRASH_AT_FIRST_DECODE"
 
 # Message kinds: the first byte of every message.
 LOAD = b"L"  # parent -> child: pickled load parameters
-LOADED = b"K"  # child -> parent: pickled BackendInfo fields
+LOADED = b"K"  # child -> parent: the pickled BackendInfo
 LOAD_FAILED = b"F"  # child -> parent: pickled message; the child then exits
 GENERATE = b"G"  # parent -> child: pickled (the prompt's token ids, Job)
 SAMPLING = b"S"  # child -> parent, not answered: the prompt is read (a decode finished)
@@ -303,8 +303,7 @@ class Engine:
         except GhostError as error:
             self._conn.send_bytes(LOAD_FAILED + pickle.dumps(str(error)))
             return False
-        info = dataclasses.asdict(self._backend.info())
-        self._conn.send_bytes(LOADED + pickle.dumps(info))
+        self._conn.send_bytes(LOADED + pickle.dumps(self._backend.info()))
         log.info("engine process %d loaded %s", os.getpid(), params["model_path"])
         return True
 

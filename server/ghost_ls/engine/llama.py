@@ -26,6 +26,7 @@ from ghost_ls.engine.backend import (
     FimTokens,
     GenerationRequest,
     GenerationResult,
+    LlamaEngineInfo,
 )
 from ghost_ls.engine.cpu_features import choose_for_this_cpu, system_info
 from ghost_ls.engine.llama_loading import (
@@ -182,15 +183,17 @@ class LlamaBackend:
             backend="llama.cpp",
             model_path=str(self._path),
             description=str(self._llm._model.desc()),
-            gpu_offload_supported=gpu_offload_supported(),
-            gpu_layers=self._gpu_layers,
             context_size=self._context_size,
             threads=self._threads,
             fim=self.fim_tokens(),
-            system_info=system_info(),
-            extra_buffers=self._extra_buffers,
-            extra_buffers_reason=self._extra_buffers_reason,
-            flash_attention=self._flash_attention,
+            engine=LlamaEngineInfo(
+                gpu_offload_supported=gpu_offload_supported(),
+                gpu_layers=self._gpu_layers,
+                system_info=system_info(),
+                extra_buffers=self._extra_buffers,
+                extra_buffers_reason=self._extra_buffers_reason,
+                flash_attention=self._flash_attention,
+            ),
         )
 
     def close(self) -> None:

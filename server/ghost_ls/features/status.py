@@ -13,6 +13,7 @@ from typing import Any
 from pygls.lsp.server import LanguageServer
 
 from ghost_ls.config import settings_as_wire
+from ghost_ls.engine.backend import LlamaEngineInfo
 from ghost_ls.engine.llama_loading import gpu_offload_supported
 from ghost_ls.engine.remote.credentials import credential_problems
 from ghost_ls.redact import redact_value
@@ -23,6 +24,8 @@ def status_report(session: Session) -> dict[str, Any]:
     """Everything ``ghost/status`` answers."""
     host = session.host
     info = host.backend.info() if host.backend is not None else None
+    # a backend without a llama.cpp engine of its own (remote, scripted) shows its defaults
+    engine = (info.engine or LlamaEngineInfo()) if info else None
     return {
         "state": host.state,
         "message": redact_value(host.message),
@@ -32,15 +35,15 @@ def status_report(session: Session) -> dict[str, Any]:
         "backend": info.backend if info else None,
         "description": redact_value(info.description) if info else None,
         "gpuOffloadSupported": _gpu_supported(),
-        "gpuLayers": info.gpu_layers if info else 0,
+        "gpuLayers": engine.gpu_layers if engine else 0,
         "threads": info.threads if info else 0,
         "promptFormat": host.format.name,
-        "extraBuffers": info.extra_buffers if info else None,
-        "extraBuffersReason": info.extra_buffers_reason if info else None,
-        "flashAttention": info.flash_attention if info else None,
+        "extraBuffers": engine.extra_buffers if engine else None,
+        "extraBuffersReason": engine.extra_buffers_reason if engine else None,
+        "flashAttention": engine.flash_attention if engine else None,
         "endpoint": redact_value(info.endpoint) if info else None,
-        "engineProcessId": info.process_id if info else None,
-        "engineRestarts": info.restarts if info else 0,
+        "engineProcessId": engine.process_id if engine else None,
+        "engineRestarts": engine.restarts if engine else 0,
         **session.stats.as_wire(),
         "settings": redact_value(settings_as_wire(session.settings)),
         "problems": credential_problems(session.settings),
