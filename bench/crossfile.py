@@ -28,7 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from benchlib.common import BENCH, WORK, emit, header, log, ratio, summary
+from benchlib.common import BENCH, WORK, edit_similarity, emit, header, log, ratio, summary
 from benchlib.inprocess import Ghost
 
 DATASET = BENCH / "context" / "crossfile_dataset.py"
@@ -44,22 +44,6 @@ def load_dataset_module() -> ModuleType:
     sys.modules["crossfile_dataset"] = module
     spec.loader.exec_module(module)
     return module
-
-
-def levenshtein(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
-
-
-def edit_similarity(generated: str, expected: str) -> float:
-    longest = max(len(generated), len(expected))
-    return 1.0 if longest == 0 else 1.0 - levenshtein(generated, expected) / longest
 
 
 def score_line(generated: str, record: dict[str, Any]) -> dict[str, Any]:

@@ -22,13 +22,13 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
 from benchlib.cold_cases import PACKAGES, Package
 from benchlib.common import log
+from benchlib.sources import run_client
 
 
 def cache_root() -> Path:
@@ -37,33 +37,20 @@ def cache_root() -> Path:
     return base.expanduser() / "bench-sources"
 
 
-def _run(command: list[str], cwd: Path) -> str:
-    """Run a registry client in ``cwd``; its stderr goes to ours, its stdout is returned."""
-    tool = shutil.which(command[0]) or command[0]
-    log(" ".join(command))
-    done = subprocess.run([tool, *command[1:]], cwd=cwd, capture_output=True, text=True,
-                          check=False)
-    sys.stderr.write(done.stderr)
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout)
-        raise SystemExit(f"{command[0]} failed ({done.returncode}): {' '.join(command)}")
-    return done.stdout
-
-
 def _untar(archive: Path, into: Path) -> None:
     with tarfile.open(archive) as tar:
         tar.extractall(into, filter="data")
 
 
 def _fetch_pypi(package: Package, folder: Path) -> None:
-    _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+    run_client([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
           f"{package.name}=={package.version}", "-d", str(folder)], cwd=folder)
     archive = next(folder.glob("*.tar.gz"))
     _untar(archive, folder / "unpacked")
 
 
 def _fetch_npm(package: Package, folder: Path) -> None:
-    packed = json.loads(_run(["npm", "pack", f"{package.name}@{package.version}", "--json",
+    packed = json.loads(run_client(["npm", "pack", f"{package.name}@{package.version}", "--json",
                               "--ignore-scripts", "--pack-destination", str(folder)], cwd=folder))
     archive = folder / packed[0]["filename"]
     if not archive.is_file():
@@ -72,9 +59,9 @@ def _fetch_npm(package: Package, folder: Path) -> None:
 
 
 def _fetch_deb(package: Package, folder: Path) -> None:
-    _run(["apt-get", "download", f"{package.name}={package.version}"], cwd=folder)
+    run_client(["apt-get", "download", f"{package.name}={package.version}"], cwd=folder)
     archive = next(folder.glob("*.deb"))
-    _run(["dpkg-deb", "-x", str(archive), str(folder / "unpacked")], cwd=folder)
+    run_client(["dpkg-deb", "-x", str(archive), str(folder / "unpacked")], cwd=folder)
 
 
 FETCHERS = {"pypi": _fetch_pypi, "npm": _fetch_npm, "deb": _fetch_deb}

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchlib.common import edit_similarity
+
 
 @dataclass(frozen=True)
 class Package:
@@ -205,23 +207,6 @@ def extract_cases(package: Package, root: Path, per_language: int, seed: int) ->
                           package.language_id, f"{package.name}@{package.version}", path,
                           relative, row, column, kind, original, neighbours))
     return cases
-
-
-def levenshtein(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
-
-
-def edit_similarity(got: str, expected: str) -> float:
-    """1 - Levenshtein distance / the longer length (1.0 for two empty strings)."""
-    longest = max(len(got), len(expected))
-    return 1.0 if longest == 0 else 1.0 - levenshtein(got, expected) / longest
 
 
 def score_line(completed_line: str, case: Case) -> dict[str, Any]:

@@ -126,3 +126,21 @@ def resolve_model(name: str) -> Path:
     if out.returncode != 0 or not path.is_file():
         raise SystemExit(f"model {name!r} not available: {out.stderr.strip() or out.stdout}")
     return path
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance between ``a`` and ``b`` (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
+
+
+def edit_similarity(got: str, expected: str) -> float:
+    """1 - Levenshtein distance / the longer length (1.0 for two empty strings)."""
+    longest = max(len(got), len(expected))
+    return 1.0 if longest == 0 else 1.0 - levenshtein(got, expected) / longest

@@ -29,7 +29,7 @@ from benchlib.common import WORK, log
 SOURCES = WORK / "sources"
 
 
-def _run(command: list[str], cwd: Path) -> str:
+def run_client(command: list[str], cwd: Path) -> str:
     """Run a registry client; its chatter goes to stderr, its stdout is returned."""
     tool = shutil.which(command[0]) or command[0]
     log(" ".join(command))
@@ -72,7 +72,7 @@ def _npm(package: str) -> Path:
     if (folder / "package").is_dir():
         return folder / "package"
     folder.mkdir(parents=True, exist_ok=True)
-    packed = json.loads(_run(["npm", "pack", package, "--json", "--ignore-scripts",
+    packed = json.loads(run_client(["npm", "pack", package, "--json", "--ignore-scripts",
                               "--pack-destination", str(folder)], cwd=folder))
     archive = folder / packed[0]["filename"].replace("@", "").replace("/", "-")
     if not archive.is_file():  # npm's naming of scoped tarballs: scope-name-VER.tgz
@@ -90,14 +90,14 @@ def _deb(package: str) -> Path:
     existing = sorted(base.glob(pattern))
     if not existing:
         base.mkdir(parents=True, exist_ok=True)
-        _run(["apt-get", "download", package], cwd=base)
+        run_client(["apt-get", "download", package], cwd=base)
         existing = sorted(base.glob(pattern))
         if not existing:
             raise SystemExit(f"apt-get download {package} left no {pattern} in {base}")
     archive = existing[-1]
     unpacked = base / archive.name.removesuffix(".deb")
     if not unpacked.is_dir():
-        _run(["dpkg-deb", "-x", str(archive), str(unpacked)], cwd=base)
+        run_client(["dpkg-deb", "-x", str(archive), str(unpacked)], cwd=base)
     return unpacked
 
 
