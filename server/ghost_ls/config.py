@@ -146,6 +146,11 @@ def defaults_as_wire() -> dict[str, Any]:
     return settings_as_wire(Settings())
 
 
+def choices_as_wire() -> dict[str, tuple[str, ...]]:
+    """The string settings that are a choice, camelCase, with the values they may take."""
+    return {to_camel(name): values for name, values in _CHOICES.items()}
+
+
 def settings_as_wire(settings: Settings) -> dict[str, Any]:
     """``settings`` as camelCase JSON, the form ``ghost/status`` and ``doctor`` show."""
     out: dict[str, Any] = {}
@@ -242,6 +247,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "FIELDS",
     "Settings",
+    "choices_as_wire",
     "defaults_as_wire",
     "parse_settings",
     "settings_as_wire",

@@ -88,7 +88,7 @@ def test_default_and_type(key: str) -> None:
         assert prop.get("items", {}).get("type") == "string", f"ghostLs.{key}: items must be strings"
 
 
-def _problems(key: str, value: float) -> list[str]:
+def _problems(key: str, value: object) -> list[str]:
     """What the server says about ``key`` set to ``value`` (nothing when it takes it)."""
     return config.parse_settings({key: value})[1]
 
@@ -112,3 +112,18 @@ def test_bounds(key: str) -> None:
     assert _problems(key, high) == [], f"ghostLs.{key}: the server refuses the maximum {high}"
     assert _problems(key, below), f"ghostLs.{key}: the server takes {below}, below the minimum {low}"
     assert _problems(key, above), f"ghostLs.{key}: the server takes {above}, above the maximum {high}"
+
+
+@pytest.mark.parametrize("key", sorted(config.defaults_as_wire()))
+def test_choices(key: str) -> None:
+    """A string setting that is a choice has package.json's enum equal to the server's
+    choices, each of them accepted; any other string setting has no enum."""
+    prop = _server_properties()[key]
+    choices = config.choices_as_wire().get(key)
+    if choices is None:
+        assert "enum" not in prop, f"ghostLs.{key} has an enum the server does not check"
+        return
+    assert prop.get("enum") == list(choices), f"ghostLs.{key}: enum {prop.get('enum')} != server {choices}"
+    for value in choices:
+        assert _problems(key, value) == [], f"ghostLs.{key}: the server refuses {value!r}"
+    assert _problems(key, "no-such-choice"), f"ghostLs.{key}: the server takes any string"
