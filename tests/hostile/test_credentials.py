@@ -102,7 +102,7 @@ def test_a_key_variable_not_made_for_ghost_ls_sends_nothing(
     server = Served({"backend": backend, "endpoint": fake.url, "apiKeyEnv": name}, tmp_path, {name: SECRET})
     try:
         assert complete(server.client, tmp_path) == []  # answered, empty
-        status = server.client.request("ghost/status")
+        status = server.client.status()
     finally:
         server.close()
     assert (fake.requests, fake.props_requests, fake.headers) == (0, 0, [])  # not one request
@@ -121,7 +121,7 @@ def test_an_allowed_key_variable_is_sent_as_the_bearer_token(
     server = Served(options, tmp_path, env)
     try:
         items = complete(server.client, tmp_path)
-        status = server.client.request("ghost/status")
+        status = server.client.status()
     finally:
         server.close()
     assert items and items[0]["insertText"] == "a + b"
@@ -145,7 +145,7 @@ def test_switching_to_a_refused_variable_stops_sending(fake: FakeInferenceServer
         assert wait_loaded(client, start)["kind"] == "error"
         uri = (tmp_path / "calc.py").as_uri()
         assert client.inline(uri, 1, len("    return "), invoked=True)["items"] == []
-        status = client.request("ghost/status")
+        status = client.status()
     finally:
         server.close()
     assert fake.requests == 1  # the one before the change
@@ -166,11 +166,11 @@ def test_a_password_in_the_endpoint_is_in_no_status_and_no_log(
     server = Served(options, tmp_path, env)
     client = server.client
     try:
-        status = client.request("ghost/status")
+        status = client.status()
         start = len(client.notifications)
         client.notify("workspace/didChangeConfiguration", {"settings": {**options, "maxTokens": url}})
         client.wait_notification(lambda m: m["method"] == "window/showMessage", 30, start)
-        again = client.request("ghost/status")
+        again = client.status()
     finally:
         server.close()
     said = server.everything_said(status, again)

@@ -45,7 +45,7 @@ def items(result: Any) -> list[dict[str, Any]]:
 
 def suggestion(client: LspClient, uri: str, line: int, column: int, timeout: float = 60) -> str:
     """A fresh model suggestion (the completion cache cleared first)."""
-    client.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+    client.clear_cache()
     found = items(client.inline(uri, line, column, invoked=True, timeout=timeout))
     return str(found[0]["insertText"]) if found else ""
 
@@ -68,7 +68,7 @@ def test_a_stopped_engine_is_killed_the_request_answered_and_serving_resumes(tmp
     try:
         uri, line, column = open_document(client, tmp_path, SAMPLE)
         assert suggestion(client, uri, line, column).strip()
-        stopped = client.request("ghost/status")["engineProcessId"]
+        stopped = client.status()["engineProcessId"]
         assert stopped and stopped != client.process.pid
 
         start = len(client.notifications)
@@ -86,7 +86,7 @@ def test_a_stopped_engine_is_killed_the_request_answered_and_serving_resumes(tmp
         assert gone(stopped)  # SIGKILL ends a stopped process too
 
         assert suggestion(client, uri, line, column).strip()
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["state"] == "ready" and status["engineRestarts"] == 1
         assert status["engineProcessId"] not in (None, 0, stopped)
     finally:
@@ -104,7 +104,7 @@ def test_a_sigkill_during_the_first_prompt_read_restarts_with_the_same_buffers(t
     # extra buffer types on whatever this CPU is: the AMX fallback would turn them off
     client = start_server(OPTIONS, env={"GHOST_LS_TEST_SYSTEM_INFO": EPYC}, root=tmp_path)
     try:
-        status = client.request("ghost/status")
+        status = client.status()
         engine = status["engineProcessId"]
         assert status["extraBuffers"] is True and engine
         uri, line, column = open_document(client, tmp_path, LONG_FILE)
@@ -119,7 +119,7 @@ def test_a_sigkill_during_the_first_prompt_read_restarts_with_the_same_buffers(t
         assert error == "the llama.cpp engine crashed (SIGKILL); restarting"
         ready = message_of(client, wait_status(client, "ready", error_at, timeout=60))
         assert "extra buffer types on" in ready
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["extraBuffers"] is True
         assert "crashed at its first decode" not in status["extraBuffersReason"]
         assert status["engineRestarts"] == 1

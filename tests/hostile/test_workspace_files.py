@@ -123,25 +123,17 @@ def test_unreadable_ignore_files_hide_their_folder_and_nothing_else(tmp_path: Pa
     assert "def hidden_in_a_piped" not in prompt and "def hidden_in_b_zeroed" not in prompt, prompt
 
 
-def _insert(client: LspClient, uri: str, version: int, line: int, text: str) -> None:
-    position = {"line": line, "character": 0}
-    client.notify("textDocument/didChange", {
-        "textDocument": {"uri": uri, "version": version},
-        "contentChanges": [{"range": {"start": position, "end": position}, "text": text}],
-    })
-
-
 def test_a_lone_surrogate_reaches_no_prompt(tmp_path: Path, servers: list[LspClient]) -> None:
     """On the scripted backend: every prompt can be encoded, before and after the
     document is closed; the surrogate became U+FFFD, at the same position."""
     client = serve(tmp_path, servers)
     odd = (tmp_path / "odd.py").as_uri()
     client.open(odd, "label = 'x\ud800y'\n")
-    _insert(client, odd, 2, 1, "odd_marker = 1\n")
-    _insert(client, odd, 3, 0, "# after 'x\ud800y' ")  # lands on line 0, before label
+    client.change(odd, 2, start=(1, 0), text="odd_marker = 1\n")
+    client.change(odd, 3, start=(0, 0), text="# after 'x\ud800y' ")  # lands on line 0, before label
     main = open_main(client, tmp_path)
     prompt = prompt_with(client, main, "odd_marker")
-    client.notify("textDocument/didClose", {"textDocument": {"uri": odd}})
+    client.close_document(odd)
     closed = prompt_in_main(client, main)
     for text in (prompt, closed):
         assert "# # after 'x\ufffdy' label = 'x\ufffdy'\n# odd_marker = 1" in text, text
@@ -157,9 +149,9 @@ def test_a_lone_surrogate_breaks_no_later_completion(tmp_path: Path) -> None:
     try:
         odd = (tmp_path / "odd.py").as_uri()
         client.open(odd, "label = 'x\ud800y'\nvalue = 1\n")
-        _insert(client, odd, 2, 2, "odd_marker = 2\n")
+        client.change(odd, 2, start=(2, 0), text="odd_marker = 2\n")
         assert client.inline(odd, 3, 0, timeout=120) is not None  # its own completion too
-        client.notify("textDocument/didClose", {"textDocument": {"uri": odd}})
+        client.close_document(odd)
         main = tmp_path / "main.py"
         main.write_text("def report(values):\n    return \n")
         client.open(main.as_uri(), main.read_text())

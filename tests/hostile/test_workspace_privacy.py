@@ -85,20 +85,12 @@ def servers() -> Iterator[list[LspClient]]:
         client.close()
 
 
-def insert(client: LspClient, uri: str, version: int, line: int, text: str) -> None:
-    position = {"line": line, "character": 0}
-    client.notify("textDocument/didChange", {
-        "textDocument": {"uri": uri, "version": version},
-        "contentChanges": [{"range": {"start": position, "end": position}, "text": text}],
-    })
-
-
 def prompt_once_shared(client: LspClient, root: Path) -> str:
     """Open and edit a shareable file, then complete in ``main.py`` until that edit is in
     the prompt; the prompt it was in."""
     helper = (root / "helper.py").as_uri()
     client.open(helper, HELPER)
-    insert(client, helper, 2, 2, f"{MARKER}\n")
+    client.change(helper, 2, start=(2, 0), text=f"{MARKER}\n")
     main = (root / "main.py").as_uri()
     client.open(main, MAIN)
     deadline = time.monotonic() + DEADLINE_S
@@ -113,9 +105,9 @@ def prompt_once_shared(client: LspClient, root: Path) -> str:
 
 def edit_private(client: LspClient, uri: str, close: bool) -> None:
     client.open(uri, SECRET)
-    insert(client, uri, 2, 2, "DB_PORT = 5432\n")
+    client.change(uri, 2, start=(2, 0), text="DB_PORT = 5432\n")
     if close:
-        client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        client.close_document(uri)
 
 
 def double_slash(path: Path) -> str:
@@ -153,7 +145,7 @@ def test_outside_file_not_ignored_anywhere_stays_out_too(workspace: Workspace,
     client = start(workspace.root.as_uri())
     servers.append(client)
     client.open(stray.as_uri(), stray.read_text())
-    insert(client, stray.as_uri(), 2, 1, "stray_edit = True\n")
+    client.change(stray.as_uri(), 2, start=(1, 0), text="stray_edit = True\n")
     prompt = prompt_once_shared(client, workspace.root)
     assert "STRAY_VALUE" not in prompt and "stray_edit" not in prompt, prompt
 

@@ -45,7 +45,7 @@ def open_sample(client: LspClient, tmp_path: Path) -> tuple[str, int, int]:
 
 def suggestion(client: LspClient, uri: str, line: int, column: int, timeout: float = 60) -> str:
     """A fresh model suggestion (the completion cache cleared first)."""
-    client.request("workspace/executeCommand", {"command": "ghost.clearCache", "arguments": []})
+    client.clear_cache()
     result: Any = client.inline(uri, line, column, invoked=True, timeout=timeout)
     items = result["items"] if result else []
     return str(items[0]["insertText"]) if items else ""
@@ -56,7 +56,7 @@ def test_sigsegv_to_the_engine_is_survived_and_serving_resumes(tmp_path: Path) -
     try:
         uri, line, column = open_sample(client, tmp_path)
         assert suggestion(client, uri, line, column).strip()
-        status = client.request("ghost/status")
+        status = client.status()
         engine = status["engineProcessId"]
         assert engine and engine != client.process.pid
         assert status["engineRestarts"] == 0
@@ -73,7 +73,7 @@ def test_sigsegv_to_the_engine_is_survived_and_serving_resumes(tmp_path: Path) -
         remaining = 30 - (time.monotonic() - killed_at)
         assert suggestion(client, uri, line, column, timeout=remaining).strip()
         assert time.monotonic() - killed_at < 30
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["state"] == "ready"
         assert status["engineRestarts"] == 1
         assert status["engineProcessId"] not in (None, 0, engine)
@@ -84,7 +84,7 @@ def test_sigsegv_to_the_engine_is_survived_and_serving_resumes(tmp_path: Path) -
 def check_first_decode_crash_falls_back(client: LspClient, tmp_path: Path) -> None:
     """The first completion crashes the engine; it restarts without extra buffers and serves."""
     try:
-        assert client.request("ghost/status")["extraBuffers"] is True
+        assert client.status()["extraBuffers"] is True
         uri, line, column = open_sample(client, tmp_path)
         start = len(client.notifications)
         # This request meets the crash; its later candidates may already get the new engine.
@@ -95,7 +95,7 @@ def check_first_decode_crash_falls_back(client: LspClient, tmp_path: Path) -> No
         _, ready = status_at(client, "ready", error_at)
         assert "extra buffer types off" in ready
         assert suggestion(client, uri, line, column).strip()
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["extraBuffers"] is False
         assert "crashed at its first decode" in status["extraBuffersReason"]
         assert status["engineRestarts"] == 1
@@ -118,7 +118,7 @@ def test_the_real_amx_crash_falls_back_to_no_extra_buffers(tmp_path: Path) -> No
 def test_an_amx_cpu_loads_without_extra_buffers_and_the_setting_overrides(tmp_path: Path) -> None:
     client = start_server(OPTIONS, env={"GHOST_LS_TEST_SYSTEM_INFO": SAPPHIRE_RAPIDS}, root=tmp_path)
     try:
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["extraBuffers"] is False
         assert "AMX" in status["extraBuffersReason"] and "#20824" in status["extraBuffersReason"]
         uri, line, column = open_sample(client, tmp_path)
@@ -128,7 +128,7 @@ def test_an_amx_cpu_loads_without_extra_buffers_and_the_setting_overrides(tmp_pa
         client.notify("workspace/didChangeConfiguration", {"settings": {"extraBuffers": "on"}})
         loading_at, _ = status_at(client, "loading", start)
         status_at(client, "ready", loading_at)
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["extraBuffers"] is True
         assert status["extraBuffersReason"] == "extraBuffers = on (setting)"
     finally:

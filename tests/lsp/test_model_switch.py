@@ -31,7 +31,7 @@ def test_a_new_model_does_not_answer_from_the_previous_ones_cache(tmp_path: Path
             60, after)
         assert status["params"]["kind"] == "ready", status
         client.inline(uri, LAST_LINE, LAST_COL)
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["model"] == "fake-b"
         assert status["cacheHits"] == 0 and status["modelCalls"] == 2, status  # counts span both
     finally:
@@ -74,7 +74,7 @@ def test_a_model_set_during_the_first_load_is_loaded_next(tmp_path: Path) -> Non
         assert first >= sent_at  # the change went out while the first model was loading
         second = ready_for(client, SECOND_MODEL, first, timeout=90)
         assert wait_status(client, "loading", first, timeout=1) < second  # a reload, not a rename
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["state"] == "ready"
         assert status["model"] == SECOND_MODEL and status["settings"]["model"] == SECOND_MODEL
         assert Path(status["modelPath"]).name == "gemma-3-270m-q4_k_m.gguf"  # the one serving
@@ -91,7 +91,7 @@ def test_the_last_of_two_quick_changes_wins(tmp_path: Path) -> None:
         wait_status(client, "loading", start, timeout=60)
         client.notify("workspace/didChangeConfiguration", {"settings": {"model": SECOND_MODEL}})
         ready_for(client, SECOND_MODEL, start, timeout=90)
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["model"] == SECOND_MODEL and status["settings"]["model"] == SECOND_MODEL
         assert Path(status["modelPath"]).name == "gemma-3-270m-q4_k_m.gguf"
     finally:

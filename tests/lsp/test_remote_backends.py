@@ -142,7 +142,7 @@ def test_openai_backend_on_llama_cpp_python_server(llama_cpp_server: str, tmp_pa
         uri = open_scale(client, tmp_path)
         text = suggestion(client, uri)
         assert "factor" in text and "for" in text and "values" in text, text
-        status = client.request("ghost/status")
+        status = client.status()
         assert (status["backend"], status["endpoint"], status["state"]) == (
             "openai",
             llama_cpp_server,
@@ -189,7 +189,7 @@ def test_llama_server_backend_on_infill(llama_server: str, tmp_path: Path) -> No
         result = client.inline(path.as_uri(), 1, len("    return [value"), timeout=180)
         items = result["items"]
         assert items and items[0]["insertText"].startswith(" * factor for value in values"), items
-        status = client.request("ghost/status")
+        status = client.status()
         assert (status["backend"], status["state"]) == ("llama-server", "ready")
         # each streamed event says how long the prompt was (the stream was closed at
         # the line end, before the last event with the timings)
@@ -210,7 +210,7 @@ def test_server_down_at_start_then_up(tmp_path: Path) -> None:
         assert suggestion(client, uri) == ""  # answered, empty
         error = f"{url} is not reachable: connection refused"
         assert ("error", error) in statuses(client)
-        status = client.request("ghost/status")
+        status = client.status()
         assert (status["state"], status["message"]) == ("error", error)
         assert statuses(client)[-1][0] == "error"  # not overwritten by the end of the request
         assert any(error in line for line in client.stderr_lines)  # logged
@@ -258,7 +258,7 @@ def test_plain_http_to_another_host_is_a_warning_in_status(tmp_path: Path) -> No
     url = "http://192.0.2.1:8000"
     client = start_server({"backend": "openai", "endpoint": url, "model": MODEL}, root=tmp_path)
     try:
-        status = client.request("ghost/status")
+        status = client.status()
         assert status["state"] == "ready"
         assert "unencrypted" in status["message"] and url in status["message"]
         assert any("unencrypted" in line for line in client.stderr_lines)
