@@ -1,6 +1,6 @@
 """Does speculative decoding pay on this CPU?  llama-server with and without drafts.
 
-Issue 11 asks for speculative decoding where it pays: a draft model (Qwen2.5-Coder
+Speculative decoding may pay in two forms: a draft model (Qwen2.5-Coder
 0.5B for the 1.5B: the same tokenizer) and n-gram drafts.  Before building either into
 ghost-ls' engine, this asks llama.cpp's own implementation, which is the best a user
 could configure: one llama-server per system, all started up front (an idle server

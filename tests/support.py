@@ -30,7 +30,7 @@ SAPPHIRE_RAPIDS = (
     "AVX512 = 1 | AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | "
     "OPENMP = 1 | REPACK = 1 | "
 )
-"""Intel Sapphire Rapids (AWS m7i), with AMX, as quoted in issue 10."""
+"""Intel Sapphire Rapids (AWS m7i), with AMX, as a user reported it."""
 
 SAMPLE = '''import math
 

@@ -1,4 +1,4 @@
-"""Bad model files and settings get a clear status, never a crash or a hang (issue 10, item 4).
+"""Bad model files and settings get a clear status, never a crash or a hang.
 
 One server goes through them in turn over stdio: each bad setting must leave it up with
 an ``error`` status that says what is wrong and what to do, and the next valid setting

@@ -9,7 +9,7 @@ duplicates included; notifications must get none.  After ``shutdown`` a request 
 answered with InvalidRequest.
 
 The race this closes: llama-cpp-python points fd 1 at /dev/null while it loads a
-model, and every answer written meanwhile was lost (issue 10, item 3).
+model, and every answer written meanwhile was lost.
 """
 
 from __future__ import annotations
