@@ -73,13 +73,7 @@ from typing import Any
 
 from benchlib.cold_cases import PACKAGES, Case, Package, extract_cases, score_line
 from benchlib.common import BENCH, emit, header, log, ratio, resolve_model, summary
-from benchlib.http_driver import (
-    INFILL_PREFIX_LINES,
-    INFILL_SUFFIX_LINES,
-    LLAMA_VIM_RESPONSE_FIELDS,
-    LLAMA_VIM_T_MAX_PREDICT_FIRST_MS,
-    LLAMA_VIM_T_MAX_PROMPT_MS,
-)
+from benchlib.http_driver import llama_vim_infill
 from benchlib.keystrokes import utf16_column
 from benchlib.llamacpp import LlamaServer, bin_dir, binary, llama_bench
 from benchlib.load import add_load_arguments, cpu_load
@@ -315,34 +309,8 @@ class LlamaVimSystem:
 
     def infill(self, lines: list[str], line: int, column: int, extra: list[dict[str, Any]]
                ) -> dict[str, Any]:
-        current = lines[line]
-        if current.strip(" \t") == "":
-            middle, rest, indent = "", "", 0
-        else:
-            middle, rest = current[:column], current[column:]
-            indent = len(current) - len(current.lstrip(" \t"))
-        payload: dict[str, Any] = {
-            "id_slot": 0,
-            "input_prefix": "\n".join(lines[max(0, line - INFILL_PREFIX_LINES) : line]) + "\n",
-            "input_suffix": rest + "\n" + "\n".join(lines[line + 1 : line + 1 + INFILL_SUFFIX_LINES])
-            + "\n",
-            "input_extra": extra,
-            "prompt": middle,
-            "n_predict": LLAMA_VIM_N_PREDICT,
-            "stop": [],
-            "n_indent": indent,
-            "top_k": 40,
-            "top_p": 0.90,
-            "samplers": ["top_k", "top_p", "temperature"],
-            "temperature": 0.0,
-            "stream": False,
-            "cache_prompt": True,
-            "response_fields": LLAMA_VIM_RESPONSE_FIELDS,
-        }
-        if self.time_limits:
-            payload["t_max_prompt_ms"] = LLAMA_VIM_T_MAX_PROMPT_MS
-            payload["t_max_predict_ms"] = LLAMA_VIM_T_MAX_PREDICT_FIRST_MS
-        return payload
+        return llama_vim_infill(lines, line, column, n_predict=LLAMA_VIM_N_PREDICT, stop=[],
+                                stream=False, time_limits=self.time_limits, extra=extra)
 
     def ring_request(self, extra: list[dict[str, Any]]) -> dict[str, Any]:
         """llama.vim's ``ring_update`` request: evaluate the ring, predict nothing."""

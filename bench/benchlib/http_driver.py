@@ -180,35 +180,8 @@ class HttpDriver:
 
     def infill_payload(self, lines: list[str], line: int, column: int) -> dict[str, Any]:
         """llama.vim's ``/infill`` request at (``line``, ``column``); see the module docstring."""
-        current = lines[line]
-        above = lines[max(0, line - INFILL_PREFIX_LINES) : line]
-        below = lines[line + 1 : line + 1 + INFILL_SUFFIX_LINES]
-        if current.strip(" \t") == "":  # llama.vim: a blank line starts from its beginning
-            middle, rest, indent = "", "", 0
-        else:
-            middle, rest = current[:column], current[column:]
-            indent = len(current) - len(current.lstrip(" \t"))
-        payload: dict[str, Any] = {
-            "id_slot": 0,
-            "input_prefix": "\n".join(above) + "\n",
-            "input_suffix": rest + "\n" + "\n".join(below) + "\n",
-            "input_extra": [],
-            "prompt": middle,
-            "n_predict": self.max_tokens,
-            "stop": self.stop,
-            "n_indent": indent,
-            "top_k": 40,
-            "top_p": 0.90,
-            "samplers": ["top_k", "top_p", "temperature"],
-            "temperature": 0.0,
-            "stream": True,
-            "cache_prompt": True,
-            "response_fields": LLAMA_VIM_RESPONSE_FIELDS,
-        }
-        if self.time_limits:
-            payload["t_max_prompt_ms"] = LLAMA_VIM_T_MAX_PROMPT_MS
-            payload["t_max_predict_ms"] = LLAMA_VIM_T_MAX_PREDICT_FIRST_MS
-        return payload
+        return llama_vim_infill(lines, line, column, n_predict=self.max_tokens, stop=self.stop,
+                                stream=True, time_limits=self.time_limits)
 
     def keystroke(self, key: Keystroke, index: int) -> Answer:
         self.cancel_pending()
@@ -241,3 +214,40 @@ class HttpDriver:
         self._pending = None
         for thread in self._threads:
             thread.join(timeout)
+
+
+def llama_vim_infill(lines: list[str], line: int, column: int, *, n_predict: int, stop: list[str],
+                     stream: bool, time_limits: bool,
+                     extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The ``/infill`` body llama.vim sends for the cursor at (``line``, ``column``):
+    its prefix and suffix windows, the line's typed part as ``prompt`` (empty, and no
+    indent, on a line of only whitespace), greedy top-k/top-p sampling, its time limits."""
+    current = lines[line]
+    above = lines[max(0, line - INFILL_PREFIX_LINES) : line]
+    below = lines[line + 1 : line + 1 + INFILL_SUFFIX_LINES]
+    if current.strip(" \t") == "":  # llama.vim: a blank line starts from its beginning
+        middle, rest, indent = "", "", 0
+    else:
+        middle, rest = current[:column], current[column:]
+        indent = len(current) - len(current.lstrip(" \t"))
+    payload: dict[str, Any] = {
+        "id_slot": 0,
+        "input_prefix": "\n".join(above) + "\n",
+        "input_suffix": rest + "\n" + "\n".join(below) + "\n",
+        "input_extra": extra or [],
+        "prompt": middle,
+        "n_predict": n_predict,
+        "stop": stop,
+        "n_indent": indent,
+        "top_k": 40,
+        "top_p": 0.90,
+        "samplers": ["top_k", "top_p", "temperature"],
+        "temperature": 0.0,
+        "stream": stream,
+        "cache_prompt": True,
+        "response_fields": LLAMA_VIM_RESPONSE_FIELDS,
+    }
+    if time_limits:
+        payload["t_max_prompt_ms"] = LLAMA_VIM_T_MAX_PROMPT_MS
+        payload["t_max_predict_ms"] = LLAMA_VIM_T_MAX_PREDICT_FIRST_MS
+    return payload
