@@ -2,41 +2,21 @@
 // cursor's resting place goes to the server as ghost/didFocus once per place, after
 // REST_MS without a move, and never with ghostLs.warmOnFocus off. Timers are node's
 // mock timers: no test waits for real time.
-import { build } from 'esbuild';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it, mock } from 'node:test';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { bundle, fakeVscode } from './bundle.mjs';
 
-const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ghost-ls-attention-'));
 const require = createRequire(import.meta.url);
-const fakeVscode = path.join(here, 'test/fake-vscode.cjs');
 const vscode = require(fakeVscode);
 let attention;
 
 before(async () => {
-  const outfile = path.join(tmp, 'attention.cjs');
-  await build({
-    entryPoints: [path.join(here, 'src/attention.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile,
-    plugins: [
-      {
-        name: 'fake-vscode',
-        setup(builder) {
-          builder.onResolve({ filter: /^vscode$/ }, () => ({ path: fakeVscode, external: true }));
-        },
-      },
-    ],
-    logLevel: 'silent',
-  });
-  attention = require(outfile);
+  attention = await bundle('src/attention.ts', tmp, 'attention');
 });
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,49 +1,23 @@
 // Unit tests of src/inline.ts (the inline completion provider) and src/models.ts,
 // without VS Code: esbuild bundles them with test/fake-vscode.cjs as `vscode`, and a
 // fake language client records what is sent. Run with `node --test` (scripts/ci.sh).
-import { build } from 'esbuild';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { bundle, fakeVscode } from './bundle.mjs';
 
-const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ghost-ls-inline-'));
 const require = createRequire(import.meta.url);
-const fakeVscode = path.join(here, 'test/fake-vscode.cjs');
 const vscode = require(fakeVscode);
 let inline;
 let models;
 
-async function bundle(entry, name) {
-  const outfile = path.join(tmp, `${name}.cjs`);
-  await build({
-    entryPoints: [path.join(here, entry)],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile,
-    // `vscode` is the fake, required at run time: the same instance the tests drive
-    plugins: [
-      {
-        name: 'fake-vscode',
-        setup(builder) {
-          builder.onResolve({ filter: /^vscode$/ }, () => ({ path: fakeVscode, external: true }));
-        },
-      },
-    ],
-    external: ['vscode-languageclient'],
-    logLevel: 'silent',
-  });
-  return require(outfile);
-}
-
 before(async () => {
-  inline = await bundle('src/inline.ts', 'inline');
-  models = await bundle('src/models.ts', 'models');
+  inline = await bundle('src/inline.ts', tmp, 'inline');
+  models = await bundle('src/models.ts', tmp, 'models');
   vscode.config.debounceMs = 0;
 });
 

@@ -2,54 +2,24 @@
 // server executable, and which settings a workspace may set (src/settings.ts, bundled
 // with test/fake-vscode.cjs as `vscode`). Run with `node --test test/unit.test.mjs`
 // (scripts/ci.sh does).
-import { build } from 'esbuild';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { bundle, fakeVscode, here } from './bundle.mjs';
 
-const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ghost-ls-unit-'));
 const require = createRequire(import.meta.url);
-const fakeVscode = path.join(here, 'test/fake-vscode.cjs');
 const vscode = require(fakeVscode);
 const manifest = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8'));
 let serverPath;
 let settings;
 
 before(async () => {
-  const outfile = path.join(tmp, 'serverPath.cjs');
-  await build({
-    entryPoints: [path.join(here, 'src/serverPath.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile,
-    logLevel: 'silent',
-  });
-  serverPath = require(outfile);
-  const settingsFile = path.join(tmp, 'settings.cjs');
-  await build({
-    entryPoints: [path.join(here, 'src/settings.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile: settingsFile,
-    // `vscode` is the fake, required at run time: the same instance the tests drive
-    plugins: [
-      {
-        name: 'fake-vscode',
-        setup(builder) {
-          builder.onResolve({ filter: /^vscode$/ }, () => ({ path: fakeVscode, external: true }));
-        },
-      },
-    ],
-    logLevel: 'silent',
-  });
-  settings = require(settingsFile);
+  serverPath = await bundle('src/serverPath.ts', tmp, 'serverPath');
+  settings = await bundle('src/settings.ts', tmp, 'settings');
 });
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
