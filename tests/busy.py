@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-LOOP = "import time\nend = time.monotonic() + 120\nwhile time.monotonic() < end: pass\n"
-"""A busy loop that ends by itself after two minutes, should its killer die first."""
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from benchlib.load import cpu_load
 
 
 @contextmanager
 def busy_processes(count: int) -> Iterator[list[int]]:
-    """``count`` processes spinning for as long as the block runs; their pids."""
-    children = [subprocess.Popen([sys.executable, "-c", LOOP]) for _ in range(count)]
-    try:
-        yield [child.pid for child in children]
-    finally:
-        for child in children:
-            child.kill()
-            child.wait()
+    """``count`` busy processes (``bench/benchlib/load.py``, the load the benchmarks put
+    beside them) for as long as the block runs; their pids."""
+    with cpu_load(count, max_seconds=120) as load:
+        yield load.pids
 
 
 def cpu_seconds(pid: int) -> float:

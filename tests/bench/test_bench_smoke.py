@@ -191,17 +191,6 @@ def test_typing_replay(tiny_model: str) -> None:
     assert all(p["promptMs"] is not None and p["serverMs"] >= p["generateMs"] for p in model)
 
 
-@pytest.fixture(scope="module")
-def fim_model() -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "ghost_ls", "models", "path", "qwen2.5-coder-0.5b-instruct"],
-        capture_output=True, text=True, check=False,
-    )
-    if done.returncode != 0 or not Path(done.stdout.strip()).is_file():
-        pytest.skip("qwen2.5-coder-0.5b-instruct is not available")
-    return done.stdout.strip()
-
-
 needs_llama_server = pytest.mark.skipif(
     not (BIN / "llama-server").is_file(), reason="llama-server is not built (bench/setup_llama_cpp.sh)"
 )

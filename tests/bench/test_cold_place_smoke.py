@@ -30,17 +30,6 @@ from benchlib.cold_cases import TOKEN, Case, Package, extract_cases, score_line 
 from cold_place import apply_item  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def fim_model() -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "ghost_ls", "models", "path", "qwen2.5-coder-0.5b-instruct"],
-        capture_output=True, text=True, check=False,
-    )
-    if done.returncode != 0 or not Path(done.stdout.strip()).is_file():
-        pytest.skip("qwen2.5-coder-0.5b-instruct is not available")
-    return done.stdout.strip()
-
-
 def known_case(tmp_path: Path) -> Case:
     source = tmp_path / "shapes.py"
     source.write_text("def area(side):\n    result = side * side\n    return result\n")
