@@ -135,6 +135,18 @@ def test_a_line_the_budget_cannot_finish_is_not_served() -> None:
 # -- the real model --------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def lsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
+    """The real 0.5B model with a time budget no machine reaches: these tests are about
+    cancelling, and on a busy machine the default budget could end the newer request's
+    only line and leave it, by design, empty."""
+    root = tmp_path_factory.mktemp("workspace")
+    client = start_server({"streaming": True, "model": SMALL_MODEL, "timeoutMs": 120_000}, root=root)
+    client.root = root  # type: ignore[attr-defined]
+    yield client
+    client.close()
+
+
 def _long_document(lsp: LspClient) -> tuple[str, int]:
     """A document of a few thousand tokens whose prompt no earlier request has read."""
     tag = uuid.uuid4().hex[:8]
