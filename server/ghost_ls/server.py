@@ -239,15 +239,15 @@ class GhostServer(LanguageServer):
 def create_server() -> GhostServer:
     """A server with every feature registered."""
     server = GhostServer()
-    for feature in (
-        lifecycle,
-        sync,
-        inline_completion,
-        completion,
-        workspace_commands,
-        reports,
-        attention,
-        status,
-    ):
-        feature.register(server, server.session)
+    session = server.session
+    # one call each, not a loop over the modules: so the type checker holds the session
+    # against the view of it each feature's ``register`` names
+    lifecycle.register(server, session)
+    sync.register(server, session)
+    inline_completion.register(server, session)
+    completion.register(server, session)
+    workspace_commands.register(server, session)
+    reports.register(server, session)
+    attention.register(server, session)
+    status.register(server, session)
     return server
