@@ -6,8 +6,11 @@ import json
 import subprocess
 import sys
 import tarfile
+import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ghost_ls.devtools.lsp_client import LspClient
 
@@ -53,6 +56,18 @@ def wait_status(client: LspClient, kind: str, start: int, timeout: float = 60) -
         lambda m: m["method"] == "ghost/didChangeStatus" and m["params"]["kind"] == kind, timeout, start
     )
     return next(i for i in range(start, len(client.notifications)) if client.notifications[i] is message)
+
+
+def wait_status_field(
+    client: LspClient, check: Callable[[dict[str, Any]], bool], timeout: float = 30
+) -> dict[str, Any]:
+    """``ghost/status`` once ``check(status)`` holds (each poll is a request answered)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.status(timeout=timeout)
+        if check(status):
+            return status
+        assert time.monotonic() < deadline, f"ghost/status never matched: {status}"
 
 
 def start_server(

@@ -8,31 +8,15 @@ keep a request for another document waiting: that request's own generation cance
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
-from support import SAMPLE, start_server
+from support import SAMPLE, start_server, wait_status_field
 
 LAST_LINE = SAMPLE.count("\n")
 LAST_COL = len(SAMPLE.rsplit("\n", 1)[1])
-
-
-def focus(client: LspClient, uri: str, line: int, character: int) -> None:
-    position = {"line": line, "character": character}
-    client.notify("ghost/didFocus", {"textDocument": {"uri": uri}, "position": position})
-
-
-def wait_status_field(client: LspClient, check: Any, timeout: float = 30) -> dict[str, Any]:
-    """``ghost/status`` once ``check(status)`` holds (each poll is a request answered)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        status = client.status(timeout=timeout)
-        if check(status):
-            return status
-        assert time.monotonic() < deadline, f"ghost/status never matched: {status}"
 
 
 @pytest.mark.model
@@ -40,7 +24,7 @@ def test_a_request_where_the_cursor_rested_uses_the_warming(lsp: LspClient) -> N
     uri = (lsp.root / "warm_here.py").as_uri()  # type: ignore[attr-defined]
     lsp.open(uri, SAMPLE)
     before = lsp.status()
-    focus(lsp, uri, LAST_LINE, LAST_COL)
+    lsp.focus(uri, LAST_LINE, LAST_COL)
     items = lsp.inline(uri, LAST_LINE, LAST_COL, timeout=180)["items"]
     after = lsp.status()
     assert items and items[0]["insertText"].strip()
@@ -56,7 +40,7 @@ def test_warming_gives_way_to_a_request_elsewhere() -> None:
         warm_uri, other_uri = "file:///tmp/warm_a.py", "file:///tmp/other_b.py"
         client.open(warm_uri, "# warm_marker\n" + SAMPLE)
         client.open(other_uri, SAMPLE)
-        focus(client, warm_uri, LAST_LINE + 1, LAST_COL)
+        client.focus(warm_uri, LAST_LINE + 1, LAST_COL)
         wait_status_field(client, lambda s: "warm_marker" in s["lastPrompt"])  # it runs and holds
         items = client.inline(other_uri, LAST_LINE, LAST_COL, timeout=30)["items"]
         assert [item["insertText"] for item in items] == ["fake_completion()"]
@@ -81,7 +65,7 @@ def test_malformed_focus_is_ignored() -> None:
         ]
         for params in malformed:
             client.notify("ghost/didFocus", params)
-        focus(client, "file:///tmp/never_opened.py", 0, 0)
+        client.focus("file:///tmp/never_opened.py", 0, 0)
         assert client.inline(uri, LAST_LINE, LAST_COL)["items"]
         status = client.status()
         assert (status["warmed"], status["modelCalls"]) == (0, 1)

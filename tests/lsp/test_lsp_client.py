@@ -1,6 +1,7 @@
-"""LspClient's document notifications as the server reads them: the whole text changed,
-a range replaced, the document closed.  What the server holds is read back from the
-prompt of the next request (``lastPrompt`` of ``ghost/status``), on the scripted backend.
+"""LspClient's notifications as the server reads them: the whole text changed, a range
+replaced, the document closed (read back from the prompt of the next request,
+``lastPrompt`` of ``ghost/status``); settings changed, an item shown, the cursor resting
+(read back from ``ghost/status``).  On the scripted backend.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from ghost_ls.devtools.lsp_client import LspClient
-from support import start_server
+from support import start_server, wait_status_field
 
 
 @pytest.fixture
@@ -46,3 +47,27 @@ def test_whole_text_then_a_range_then_close(fake: LspClient) -> None:
 def test_an_end_without_a_start_is_refused(fake: LspClient) -> None:
     with pytest.raises(ValueError):
         fake.change("file:///tmp/edits.py", 2, "x", end=(0, 1))
+
+
+def test_change_settings_reaches_the_server(fake: LspClient) -> None:
+    assert fake.status()["settings"]["maxTokens"] != 7
+    fake.change_settings({"indexWorkspace": False, "maxTokens": 7})
+    assert fake.status()["settings"]["maxTokens"] == 7
+
+
+def test_show_counts_the_item_and_prefetches_after_it(fake: LspClient) -> None:
+    uri = "file:///tmp/shown.py"
+    fake.open(uri, "first = 1\nsecond = ")
+    item = fake.inline(uri, 1, 9)["items"][0]
+    fake.show(item)
+    status = wait_status_field(fake, lambda s: s["prefetched"] == 1)
+    assert status["shown"] == 1
+    assert status["lastPrompt"].endswith(f"second = {item['insertText']}\n"), status["lastPrompt"]
+
+
+def test_focus_warms_the_place(fake: LspClient) -> None:
+    uri = "file:///tmp/focused.py"
+    fake.open(uri, "first = 1\nsecond = ")
+    fake.focus(uri, 1, 9)
+    status = wait_status_field(fake, lambda s: s["warmed"] == 1)
+    assert status["lastPrompt"].endswith("first = 1\nsecond = "), status["lastPrompt"]

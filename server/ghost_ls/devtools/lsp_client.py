@@ -244,6 +244,21 @@ class LspClient:
         """``textDocument/didClose`` (``close`` shuts the server down)."""
         self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
 
+    def change_settings(self, settings: Message) -> None:
+        """``workspace/didChangeConfiguration`` with ``settings`` (camelCase)."""
+        self.notify("workspace/didChangeConfiguration", {"settings": settings})
+
+    def focus(self, uri: str, line: int, character: int) -> None:
+        """``ghost/didFocus``: the cursor rests at the position."""
+        self.notify(
+            "ghost/didFocus",
+            {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}},
+        )
+
+    def show(self, item: Message) -> None:
+        """``textDocument/didShowCompletion``: ``item`` is on screen."""
+        self.notify("textDocument/didShowCompletion", {"item": item})
+
     def status(self, timeout: float = 60) -> Message:
         """The server's ``ghost/status``."""
         result: Message = self.request("ghost/status", timeout=timeout)
