@@ -13,7 +13,7 @@ import asyncio
 import threading
 import time
 
-from ghost_ls.session import Session
+from ghost_ls.session_views import BusyReporting
 
 BUSY_STATUS_DELAY_SECONDS = 0.1
 """A model job that runs longer than this is announced with ``generating``."""
@@ -30,7 +30,7 @@ class BusyStatus:
     the timer runs on the event loop, entered with ``with``.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: BusyReporting) -> None:
         self._session = session
         self._lock = threading.Lock()
         self._started_at: float | None = None

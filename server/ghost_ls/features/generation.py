@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ghost_ls.completer import Outcome
 from ghost_ls.context.types import PromptContext
 from ghost_ls.running import Running
-from ghost_ls.session import Session
+from ghost_ls.session_views import Generating
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Place:
 
 
 def start_generation(
-    session: Session,
+    session: Generating,
     place: Place,
     context: PromptContext,
     *,

@@ -1,0 +1,57 @@
+"""The views of the session that features take: each names only the part of it one job uses.
+
+:class:`~ghost_ls.session.Session` is the one object behind every view; these are
+protocols, so it satisfies them as it is, and ``server.create_server`` hands it to each
+feature's ``register``, where the type checker holds it against the view named there.
+A feature that needs more of the session widens its view here, in plain sight.
+
+Members are read-only properties unless a feature writes them, so the session may hold
+a richer object than the view names (the model host behind :class:`ModelState`).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ghost_ls.completer import Completer
+from ghost_ls.config import Settings
+from ghost_ls.engine.worker import InferenceWorker
+from ghost_ls.running import RunningGenerations
+
+
+class ModelState(Protocol):
+    """What the request path reads of the model host: is it ready, and what it says."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+class Generating(Protocol):
+    """What starting a generation takes (``features/generation.py``)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def worker(self) -> InferenceWorker: ...
+
+    @property
+    def completer(self) -> Completer: ...
+
+    @property
+    def running(self) -> RunningGenerations: ...
+
+
+class BusyReporting(Protocol):
+    """What the busy status reads and posts (``features/busy_status.py``)."""
+
+    @property
+    def host(self) -> ModelState: ...
+
+    def post_status(self, state: str, message: str) -> None: ...
