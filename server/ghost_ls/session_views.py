@@ -15,8 +15,12 @@ from typing import Protocol
 
 from ghost_ls.completer import Completer
 from ghost_ls.config import Settings
+from ghost_ls.context.builder import ContextBuilder
+from ghost_ls.engine.cache import CompletionCache
+from ghost_ls.engine.stats import Stats
 from ghost_ls.engine.worker import InferenceWorker
 from ghost_ls.running import RunningGenerations
+from ghost_ls.session import ItemMemory
 
 
 class ModelState(Protocol):
@@ -55,3 +59,29 @@ class BusyReporting(Protocol):
     def host(self) -> ModelState: ...
 
     def post_status(self, state: str, message: str) -> None: ...
+
+
+class Completing(Generating, Protocol):
+    """What completing at a place in the background takes: the documents' text and
+    context, the typing-through cache, the counters, the model's readiness, and a
+    generation (``features/attention.py``)."""
+
+    @property
+    def context(self) -> ContextBuilder: ...
+
+    @property
+    def cache(self) -> CompletionCache: ...
+
+    @property
+    def stats(self) -> Stats: ...
+
+    @property
+    def host(self) -> ModelState: ...
+
+
+class Prefetching(Completing, Protocol):
+    """:class:`Completing`, and the items answered, which a prefetch continues
+    (``features/prefetch.py``, ``features/reports.py``)."""
+
+    @property
+    def items(self) -> ItemMemory: ...

@@ -13,10 +13,18 @@ cancels generations nobody waits for; the prompt read so far stays in the KV cac
 edit that is not typing in agreement with it cancels it (``features/sync.py``), and a
 request where the typing has reached waits for it instead (``running.py``).  Each
 notification warms one position once: nothing repeats while the editor is idle.
+
+At a place the model has not read, the warming (like a request) lets the engine read
+the short prompt first (``coldPromptTokens``, ``engine/prompt_choice.py``), so that a
+suggestion is ready within a short rest.  A later rest in a document whose short prompt
+the engine read last *grows* it: the full prompt is read (cross-file snippets, the
+whole window), and the requests after it use it; a request that comes during that read
+costs at most what reading the short prompt again would.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +36,7 @@ from ghost_ls.context.text import utf16_to_index
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.features.generation import Place, start_generation
 from ghost_ls.positions import utf16_length
-from ghost_ls.session import Session
+from ghost_ls.session_views import Completing
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +65,7 @@ def _position(params: Any) -> tuple[str, int, int] | None:
 class Attention:
     """Warms the place the editor reports, once per place."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Completing) -> None:
         self._session = session
         self._last: tuple[str, int, int, int] | None = None
 
@@ -78,7 +86,9 @@ class Attention:
         if found is None:
             return False
         context, character = found
-        if session.cache.peek(context.prefix, context.suffix):
+        if session.completer.read_short_at == uri and context.cold is not None:
+            context = dataclasses.replace(context, cold=None)  # grow: the full prompt now
+        elif session.cache.peek(context.prefix, context.suffix):
             return False
         self._start(uri, version, line, character, context)
         return True
@@ -113,7 +123,7 @@ class Attention:
         log.debug("warming %s at %d:%d", uri, line, character)
 
 
-def register(server: LanguageServer, session: Session) -> None:
+def register(server: LanguageServer, session: Completing) -> None:
     attention = Attention(session)
 
     @server.feature(METHOD)

@@ -23,7 +23,8 @@ from ghost_ls.context.grammars import spec_for
 from ghost_ls.context.mode import is_opener
 from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.features.generation import Place, start_generation
-from ghost_ls.session import Session, ShownItem
+from ghost_ls.session import ShownItem
+from ghost_ls.session_views import Prefetching
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def _item_id(params: Any) -> int | None:
         return None
 
 
-def prefetch(session: Session, params: Any) -> None:
+def prefetch(session: Prefetching, params: Any) -> None:
     """Schedule the prefetch for the item in a didShowCompletion notification."""
     item_id = _item_id(params)
     shown = session.items.get(item_id) if item_id is not None else None

@@ -13,10 +13,10 @@ from typing import Any
 from pygls.lsp.server import LanguageServer
 
 from ghost_ls.features.prefetch import prefetch
-from ghost_ls.session import Session
+from ghost_ls.session_views import Prefetching
 
 
-def register(server: LanguageServer, session: Session) -> None:
+def register(server: LanguageServer, session: Prefetching) -> None:
     @server.feature("textDocument/didShowCompletion")
     def did_show(params: Any) -> None:
         session.stats.shown += 1
