@@ -20,7 +20,7 @@ from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.stats import Stats
 from ghost_ls.engine.worker import InferenceWorker
 from ghost_ls.running import RunningGenerations
-from ghost_ls.session import ItemMemory
+from ghost_ls.session import Editor, ItemMemory
 
 
 class ModelState(Protocol):
@@ -82,6 +82,22 @@ class Completing(Generating, Protocol):
 class Prefetching(Completing, Protocol):
     """:class:`Completing`, and the items answered, which a prefetch continues
     (``features/prefetch.py``, ``features/reports.py``)."""
+
+    @property
+    def items(self) -> ItemMemory: ...
+
+
+class Requesting(Completing, BusyReporting, Protocol):
+    """What a completion request takes: :class:`Completing`, the busy status, and the
+    editor its partial text goes to (``features/pipeline.py``, ``features/completion.py``)."""
+
+    @property
+    def editor(self) -> Editor: ...
+
+
+class InlineRequesting(Requesting, Protocol):
+    """:class:`Requesting`, and the items answered, which it remembers
+    (``features/inline_completion.py``)."""
 
     @property
     def items(self) -> ItemMemory: ...

@@ -11,7 +11,7 @@ from pygls.lsp.server import LanguageServer
 
 from ghost_ls.features.pipeline import complete_at
 from ghost_ls.positions import utf16_length
-from ghost_ls.session import Session
+from ghost_ls.session_views import Requesting
 
 
 def word_start(line_prefix: str) -> int:
@@ -22,7 +22,7 @@ def word_start(line_prefix: str) -> int:
     return index
 
 
-def register(server: LanguageServer, session: Session) -> None:
+def register(server: LanguageServer, session: Requesting) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=[".", "(", " "], resolve_provider=False),

@@ -15,7 +15,8 @@ from pygls.lsp.server import LanguageServer
 
 from ghost_ls.features.pipeline import Completed, complete_at
 from ghost_ls.positions import utf16_length
-from ghost_ls.session import ItemMemory, Session, ShownItem
+from ghost_ls.session import ItemMemory, ShownItem
+from ghost_ls.session_views import InlineRequesting
 
 _item_ids = itertools.count(1)
 
@@ -45,7 +46,7 @@ def to_items(
     return items
 
 
-def register(server: LanguageServer, session: Session) -> None:
+def register(server: LanguageServer, session: InlineRequesting) -> None:
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(params: types.InlineCompletionParams) -> types.InlineCompletionList:
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked

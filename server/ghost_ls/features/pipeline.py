@@ -24,7 +24,8 @@ from ghost_ls.context.types import CompletionMode, PromptContext
 from ghost_ls.features.busy_status import BusyStatus
 from ghost_ls.features.generation import Place, start_generation
 from ghost_ls.running import GRACE_MARGIN_SECONDS
-from ghost_ls.session import Session
+from ghost_ls.session import Editor
+from ghost_ls.session_views import Completing, Requesting
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,9 @@ class Completed:
 class PartialSender:
     """``ghost/partialCompletion`` for one request: the text so far, then the final one."""
 
-    def __init__(self, session: Session, request_id: object, uri: str, version: int,
+    def __init__(self, editor: Editor, request_id: object, uri: str, version: int,
                  position: types.Position) -> None:
-        self._session = session
+        self._editor = editor
         self._fields = {
             "id": request_id,
             "uri": uri,
@@ -60,7 +61,7 @@ class PartialSender:
         self._last = 0.0
 
     def _send(self, text: str, done: bool) -> None:
-        self._session.editor.notify("ghost/partialCompletion", {**self._fields, "text": text, "done": done})
+        self._editor.notify("ghost/partialCompletion", {**self._fields, "text": text, "done": done})
 
     def progress(self, text: str) -> None:
         """The text generated so far (at most one every ``PARTIAL_INTERVAL_SECONDS``)."""
@@ -76,7 +77,7 @@ class PartialSender:
 
 
 async def complete_at(
-    session: Session,
+    session: Requesting,
     uri: str,
     position: types.Position,
     *,
@@ -101,7 +102,7 @@ async def complete_at(
     settings = session.settings
     partial = None
     if settings.streaming and request_id is not None:
-        partial = PartialSender(session, request_id, uri, at.version, position)
+        partial = PartialSender(session.editor, request_id, uri, at.version, position)
     grace = settings.debounce_ms / 1000 + GRACE_MARGIN_SECONDS if settings.join_running else 0.0
     if settings.join_running:
         joined = await _join(session, at, position, candidates, grace, partial)
@@ -133,13 +134,13 @@ class _At:
     def completed(self, outcome: Outcome) -> Completed:
         return Completed(outcome, self.context, self.line_text, self.column, self.uri, self.version)
 
-    def current(self, session: Session) -> bool:
+    def current(self, session: Completing) -> bool:
         """Whether the document is still open at the version the context was built for."""
         open_now = session.context.document(self.uri) is self.document
         return open_now and (self.document.version or 0) == self.version
 
 
-def _locate(session: Session, uri: str, position: types.Position) -> _At | None:
+def _locate(session: Completing, uri: str, position: types.Position) -> _At | None:
     """The context at ``position``, or None when there is nothing to do there (unknown
     document, disabled language, position past the end, mode none, binary text)."""
     document = session.context.document(uri)
@@ -155,7 +156,7 @@ def _locate(session: Session, uri: str, position: types.Position) -> _At | None:
     return _At(uri, document, document.version or 0, context, line_text, column)
 
 
-def _from_cache(session: Session, context: PromptContext, candidates: int) -> Outcome | None:
+def _from_cache(session: Completing, context: PromptContext, candidates: int) -> Outcome | None:
     """The typing-through cache's suggestions, when it has enough of them."""
     cached = session.completer.suggest_from_cache(context)
     if cached is not None and len(cached.suggestions) >= min(candidates, 2):
@@ -167,7 +168,7 @@ _GENERATE = object()
 """:func:`_join`'s answer when the request must start a generation of its own."""
 
 
-async def _join(session: Session, at: _At, position: types.Position, candidates: int, grace: float,
+async def _join(session: Completing, at: _At, position: types.Position, candidates: int, grace: float,
                 partial: PartialSender | None) -> Completed | object | None:
     """The answer from the generation the user's typing has followed to here, None for
     no suggestion, or :data:`_GENERATE`."""
@@ -191,7 +192,7 @@ async def _join(session: Session, at: _At, position: types.Position, candidates:
     return at.completed(cached)
 
 
-async def _generate(session: Session, at: _At, position: types.Position, candidates: int, grace: float,
+async def _generate(session: Requesting, at: _At, position: types.Position, candidates: int, grace: float,
                     partial: PartialSender | None) -> Outcome | None:
     """A new generation for the request; None when cancelled or stale."""
     busy = BusyStatus(session)
