@@ -101,3 +101,20 @@ class InlineRequesting(Requesting, Protocol):
 
     @property
     def items(self) -> ItemMemory: ...
+
+
+class DocumentSync(Protocol):
+    """What document sync takes: the text's owner, and the generations an edit may
+    cancel or keep (``features/sync.py``)."""
+
+    @property
+    def context(self) -> ContextBuilder: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def running(self) -> RunningGenerations: ...
+
+    @property
+    def worker(self) -> InferenceWorker: ...

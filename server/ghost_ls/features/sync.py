@@ -11,10 +11,10 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from ghost_ls.session import Session
+from ghost_ls.session_views import DocumentSync
 
 
-def register(server: LanguageServer, session: Session) -> None:
+def register(server: LanguageServer, session: DocumentSync) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
