@@ -118,3 +118,14 @@ class DocumentSync(Protocol):
 
     @property
     def worker(self) -> InferenceWorker: ...
+
+
+class CacheAndCounters(Protocol):
+    """What the workspace commands take: the counters an accept adds to, the cache
+    ``ghost.clearCache`` empties (``features/workspace_commands.py``)."""
+
+    @property
+    def stats(self) -> Stats: ...
+
+    @property
+    def cache(self) -> CompletionCache: ...
