@@ -11,12 +11,13 @@ a richer object than the view names (the model host behind :class:`ModelState`).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from ghost_ls.completer import Completer
 from ghost_ls.config import Settings
 from ghost_ls.context.builder import ContextBuilder
 from ghost_ls.engine.cache import CompletionCache
+from ghost_ls.engine.host import ModelHost
 from ghost_ls.engine.stats import Stats
 from ghost_ls.engine.worker import InferenceWorker
 from ghost_ls.running import RunningGenerations
@@ -129,3 +130,50 @@ class CacheAndCounters(Protocol):
 
     @property
     def cache(self) -> CompletionCache: ...
+
+
+class StatusSource(Protocol):
+    """What ``ghost/status`` reports: the model host and its backend, the settings, the
+    counters (``features/status.py``)."""
+
+    @property
+    def host(self) -> ModelHost: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def stats(self) -> Stats: ...
+
+
+class Lifecycle(Protocol):
+    """What the session's life cycle takes: the settings' one writer, the model host and
+    its loads on the worker, the context engine that counts tokens for the model loaded,
+    the editor's folders and progress, and the end (``features/lifecycle.py``)."""
+
+    initialized: bool
+    """Whether ``initialized`` came; lifecycle sets it."""
+
+    @property
+    def editor(self) -> Editor: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def context(self) -> ContextBuilder: ...
+
+    @property
+    def cache(self) -> CompletionCache: ...
+
+    @property
+    def worker(self) -> InferenceWorker: ...
+
+    @property
+    def host(self) -> ModelHost: ...
+
+    def apply_settings(self, raw: Any) -> None: ...
+
+    def post_status(self, state: str, message: str) -> None: ...
+
+    def close(self) -> None: ...

@@ -17,10 +17,10 @@ from ghost_ls.engine.backend import LlamaEngineInfo
 from ghost_ls.engine.llama_loading import gpu_offload_supported
 from ghost_ls.engine.remote.credentials import credential_problems
 from ghost_ls.redact import redact_value
-from ghost_ls.session import Session
+from ghost_ls.session_views import StatusSource
 
 
-def status_report(session: Session) -> dict[str, Any]:
+def status_report(session: StatusSource) -> dict[str, Any]:
     """Everything ``ghost/status`` answers."""
     host = session.host
     info = host.backend.info() if host.backend is not None else None
@@ -57,7 +57,7 @@ def _gpu_supported() -> bool:
         return False
 
 
-def register(server: LanguageServer, session: Session) -> None:
+def register(server: LanguageServer, session: StatusSource) -> None:
     @server.feature("ghost/status")
     def ghost_status(params: Any) -> dict[str, Any]:
         return status_report(session)
