@@ -21,14 +21,14 @@ from pygls.lsp.server import LanguageServer
 from ghost_ls.context.tokens import approximate_tokens
 from ghost_ls.engine.backend import Backend
 from ghost_ls.engine.templates import PromptFormat
-from ghost_ls.session import Session
+from ghost_ls.session_views import Lifecycle
 
 log = logging.getLogger(__name__)
 
 PROGRESS_TOKEN = "ghost-ls/model-load"
 
 
-async def load_model(session: Session) -> bool:
+async def load_model(session: Lifecycle) -> bool:
     """Load the configured model on the worker thread, with progress if supported;
     whether the load ran (False: cancelled before it started, at shutdown)."""
     editor = session.editor
@@ -60,7 +60,7 @@ async def load_model(session: Session) -> bool:
 class ModelLoads:
     """Loads the model until the one loaded matches the newest settings, one load at a time."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Lifecycle) -> None:
         self._session = session
         self._running = False
 
@@ -80,7 +80,7 @@ class ModelLoads:
             self._running = False
 
 
-def register(server: LanguageServer, session: Session) -> None:
+def register(server: LanguageServer, session: Lifecycle) -> None:
     loads = ModelLoads(session)
 
     @server.feature(types.INITIALIZE)
