@@ -2,8 +2,9 @@
 
 Features live in ``ghost_ls/features/``; each module's ``register(server, session)``
 adds its handlers, which work on the :class:`~ghost_ls.session.Session` (the state they
-share) and reach the editor only through its :class:`~ghost_ls.session.Editor`
-interface, which :class:`GhostServer` implements.  The protocol fixes:
+share; each through the view of it that it names, ``session_views.py``) and reach the
+editor only through its :class:`~ghost_ls.session.Editor` interface, which
+:class:`GhostServer` implements.  The protocol fixes:
 - a request whose params fail to deserialize (a negative position, a missing field)
   is answered with JSON-RPC InvalidParams; pygls 2.1 would drop its id and leave the
   editor waiting forever;

@@ -1,8 +1,9 @@
 """One editor session: the state the features share, and the narrow way back to the editor.
 
-Features (``features/*``) get a :class:`Session`; they never see the pygls server.  The
-server (``server.py``) implements :class:`Editor` and creates the session, then
-registers the features, so imports run one way: server -> features -> session ->
+Features (``features/*``) get a :class:`Session`, each through the narrow view of it
+that it names (``session_views.py``); they never see the pygls server.  The server
+(``server.py``) implements :class:`Editor` and creates the session, then registers the
+features, so imports run one way: server -> features -> session views -> session ->
 completer, engine, context.
 
 What lives here: the settings (written only by :meth:`Session.apply_settings`, which
