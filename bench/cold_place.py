@@ -138,8 +138,7 @@ class LspSystem:
         text, line, column = WARM_UP
         self.client.open("file:///cold-place-warm-up/warm_up.py", text, "python", 1)
         self.client.inline("file:///cold-place-warm-up/warm_up.py", line, column, timeout=600)
-        self.client.notify("textDocument/didClose",
-                           {"textDocument": {"uri": "file:///cold-place-warm-up/warm_up.py"}})
+        self.client.close_document("file:///cold-place-warm-up/warm_up.py")
 
     def counters(self) -> dict[str, Any]:
         status: dict[str, Any] = self.client.request(self.status_method, None, timeout=600)
@@ -157,28 +156,23 @@ class LspSystem:
         before_rest = self.counters()
         if rest > 0:
             if self.name == "ghost":
-                self.client.notify("ghost/didFocus", {"textDocument": {"uri": uri},
-                                                      "position": {"line": case.line, "character": 0}})
+                self.client.focus(uri, case.line, 0)
             time.sleep(rest)
         before = self.counters()
         version = 1
         pieces = ([case.indent] if case.indent else []) + list(case.prefix[len(case.indent):])
         for piece in pieces:
-            at = {"line": case.line, "character": utf16_column(lines[case.line], len(lines[case.line]))}
+            at = (case.line, utf16_column(lines[case.line], len(lines[case.line])))
             version += 1
             lines[case.line] += piece
-            self.client.notify("textDocument/didChange", {
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"range": {"start": at, "end": at}, "text": piece}],
-            })
+            self.client.change(uri, version, piece, start=at)
         character = utf16_column(lines[case.line], len(lines[case.line]))
         started = time.perf_counter()
-        result = self.client.request("textDocument/inlineCompletion",
-                                     LspClient.inline_params(uri, case.line, character), timeout=600)
+        result = self.client.inline(uri, case.line, character, timeout=600)
         latency = (time.perf_counter() - started) * 1000
         after = self.counters()
         for opened in uris:
-            self.client.notify("textDocument/didClose", {"textDocument": {"uri": opened}})
+            self.client.close_document(opened)
         items = (result or {}).get("items") or [] if isinstance(result, dict) else result or []
         item = items[0] if items else None
         row: dict[str, Any] = {"latencyMs": round(latency, 1), "answered": item is not None,

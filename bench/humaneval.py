@@ -123,17 +123,13 @@ class System:
         """
         self.client.open(uri, text, "python", 1)
         if history_lines and line - history_lines >= 0:
-            self.client.request("textDocument/inlineCompletion",
-                                LspClient.inline_params(uri, line - history_lines, 0), timeout=600)
+            self.client.inline(uri, line - history_lines, 0, timeout=600)
         started = time.perf_counter()
         try:
-            result = self.client.request(
-                "textDocument/inlineCompletion", LspClient.inline_params(uri, line, column),
-                timeout=600,
-            )
+            result = self.client.inline(uri, line, column, timeout=600)
         finally:
             seconds = time.perf_counter() - started
-            self.client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+            self.client.close_document(uri)
         items = (result or {}).get("items") or [] if isinstance(result, dict) else result or []
         return (items[0] if items else None), seconds
 
@@ -291,8 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             for subset in (s for s in args.subsets.split(",") if s):
                 tokens = args.max_tokens if subset == "single" else args.multi_max_tokens
                 for ghost in ghosts.values():
-                    ghost.client.notify("workspace/didChangeConfiguration",
-                                        {"settings": {"maxTokens": tokens}})
+                    ghost.client.change_settings({"maxTokens": tokens})
                 plain = plain_system(args, subset)
                 try:
                     result[subset] = run_subset(subset, {**ghosts, BASELINE: plain}, args)

@@ -111,7 +111,7 @@ def type_into(command: list[str], env: dict[str, str], text: str, row: int, keys
         uri = path.as_uri()
         client.open(uri, text)
         client.inline(uri, row, 0, timeout=60)  # unmeasured warm-up
-        before = client.request("ghost/status")
+        before = client.status()
         line, typed_on_line, version = row, "", 1
         trips, cached, empty = [], 0, 0
         sequence = (TYPED * (keys // len(TYPED) + 1))[:keys]
@@ -124,12 +124,7 @@ def type_into(command: list[str], env: dict[str, str], text: str, row: int, keys
             column = utf16(typed_on_line)
             version += 1
             started = time.perf_counter()
-            client.notify("textDocument/didChange", {
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"range": {"start": {"line": line, "character": column},
-                                              "end": {"line": line, "character": column}},
-                                    "text": char}],
-            })
+            client.change(uri, version, char, start=(line, column))
             if char == "\n":
                 line, typed_on_line = line + 1, ""
             else:
@@ -142,7 +137,7 @@ def type_into(command: list[str], env: dict[str, str], text: str, row: int, keys
             elif any((item.get("command") or {}).get("arguments", [{}])[0].get("source") == "cache"
                      for item in items):
                 cached += 1
-        after = client.request("ghost/status")
+        after = client.status()
         return trips, cached, empty, int(after["modelCalls"]) - int(before["modelCalls"])
     finally:
         client.close()

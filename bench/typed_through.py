@@ -39,8 +39,7 @@ from humaneval import DATA, apply_item, document_of, load_tasks, program, sign_t
 
 
 def first_item(client: LspClient, uri: str, line: int, column: int) -> dict[str, Any] | None:
-    result = client.request("textDocument/inlineCompletion",
-                            LspClient.inline_params(uri, line, column), timeout=600)
+    result = client.inline(uri, line, column, timeout=600)
     items = (result or {}).get("items") or []
     return items[0] if items else None
 
@@ -54,14 +53,6 @@ def item_source(item: dict[str, Any] | None) -> str:
     if not item:
         return "none"
     return str(item["command"]["arguments"][0].get("source", "?"))
-
-
-def type_at(client: LspClient, uri: str, version: int, line: int, column: int, text: str) -> None:
-    position = {"line": line, "character": column}
-    client.notify("textDocument/didChange", {
-        "textDocument": {"uri": uri, "version": version},
-        "contentChanges": [{"range": {"start": position, "end": position}, "text": text}],
-    })
 
 
 def run_task(client: LspClient, number: int, task: dict[str, Any], typed: list[int],
@@ -78,10 +69,10 @@ def run_task(client: LspClient, number: int, task: dict[str, Any], typed: list[i
             if len(head) <= count:
                 continue
             typed_text = head[:count]
-            type_at(client, uri, 2, line, column, typed_text)
+            client.change(uri, 2, typed_text, start=(line, column))
             document = apply_item(text, {"insertText": typed_text}, line)
             reused = first_item(client, uri, line, column + count)
-            client.request("workspace/executeCommand", {"command": "ghost.clearCache"}, timeout=60)
+            client.clear_cache()
             fresh = first_item(client, uri, line, column + count)
             entry: dict[str, Any] = {"typed": typed_text}
             for name, item in (("reused", reused), ("fresh", fresh)):
@@ -91,7 +82,7 @@ def run_task(client: LspClient, number: int, task: dict[str, Any], typed: list[i
                                "source": item_source(item)}
             row["byTyped"][str(count)] = entry
         finally:
-            client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+            client.close_document(uri)
     return row
 
 

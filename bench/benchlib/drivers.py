@@ -102,32 +102,22 @@ class LspDriver:
         self.mirror = Mirror(text)
         self.client.open(self.uri, text, language, self.version)
 
-    def _position(self, line: int, column: int) -> dict[str, int]:
-        return {"line": line, "character": utf16_column(self.mirror.lines[line], column)}
+    def _position(self, line: int, column: int) -> tuple[int, int]:
+        """(line, UTF-16 character) of a code-point column in the mirrored text."""
+        return line, utf16_column(self.mirror.lines[line], column)
 
     def keystroke(self, key: Keystroke, index: int) -> Answer:
         self.cancel_pending()
         start = self._position(key.line, key.column)
         self.mirror.insert(key)
         self.version += 1
-        self.client.notify(
-            "textDocument/didChange",
-            {
-                "textDocument": {"uri": self.uri, "version": self.version},
-                "contentChanges": [{"range": {"start": start, "end": start}, "text": key.text}],
-            },
-        )
+        self.client.change(self.uri, self.version, key.text, start=start)
         return self.request(key.after_line, key.after_column, index, key.pause)
 
     def request(self, line: int, column: int, index: int, pause: bool) -> Answer:
-        position = self._position(line, column)
-        params = {
-            "textDocument": {"uri": self.uri},
-            "position": position,
-            "context": {"triggerKind": 2},
-        }
+        line, character = self._position(line, column)
         answer = Answer(index, time.perf_counter(), pause)
-        request_id, waiter = self.client.request_async("textDocument/inlineCompletion", params)
+        request_id, waiter = self.client.inline_async(self.uri, line, character)
         self._pending = (request_id, waiter, answer)
         self._open.append(self._pending)
         self.answers.append(answer)
@@ -137,7 +127,7 @@ class LspDriver:
         """Tell the server the suggestion is on screen, as VS Code and Neovim clients do."""
         item = answer.extra.get("item")
         if item is not None:
-            self.client.notify("textDocument/didShowCompletion", {"item": item})
+            self.client.show(item)
 
     def cancel_pending(self) -> None:
         if self._pending is None:

@@ -51,7 +51,7 @@ def test_an_end_without_a_start_is_refused(fake: LspClient) -> None:
 
 def test_change_settings_reaches_the_server(fake: LspClient) -> None:
     assert fake.status()["settings"]["maxTokens"] != 7
-    fake.change_settings({"indexWorkspace": False, "maxTokens": 7})
+    fake.change_settings({"maxTokens": 7})
     assert fake.status()["settings"]["maxTokens"] == 7
 
 
