@@ -5,6 +5,8 @@ under its camelCase wire name, with its type and default, once, and nothing else
 ``README.md`` may mention only settings that exist: the keys of its settings table, the
 ``ghostLs.*`` keys of its VS Code examples (server settings, or the extension's own from
 ``clients/vscode/package.json``) and the keys of its Neovim ``server_settings`` tables.
+The Neovim help (``clients/neovim/doc/ghost_ls.txt``) lists the most used server settings
+with a type and default: each must exist, with that type and default.
 """
 
 from __future__ import annotations
@@ -104,3 +106,49 @@ def test_readme_mentions_only_settings_that_exist() -> None:
     assert mentions & set(WIRE_NAMES), "found no setting in README.md: the parsing is broken"
     unknown = mentions - set(WIRE_NAMES) - extension_only
     assert unknown == set(), f"README.md names settings that do not exist: {sorted(unknown)}"
+
+
+NVIM_HELP = ROOT / "clients" / "neovim" / "doc" / "ghost_ls.txt"
+_HELP_KINDS = {"string": "string", "integer": "int", "boolean": "bool", "number": "number",
+               "string[]": "string[]"}
+"""The Neovim help's type words, as ``_doc_type`` names them."""
+
+
+def _help_value(kind: str, text: str) -> Any:
+    """A default as the Neovim help writes it: "local", -1, true, 0.0, { "*" }."""
+    if kind == "string[]":
+        return tuple(re.findall(r'"([^"]*)"', text))
+    return json.loads(text)  # a JSON string, integer, number or boolean
+
+
+def _help_settings() -> dict[str, tuple[str, str]]:
+    """Each server setting the help's ``server_settings`` list names: (type word, default)."""
+    text = NVIM_HELP.read_text(encoding="utf-8")
+    block = text.split("*ghost_ls-config-server_settings*", 1)[1].split("\n=====", 1)[0]
+    row = re.compile(
+        r'^ {6}(\w+)\s+(string\[\]|string|integer|boolean|number)\s+("[^"]*"|\{[^}]*\}|\S+)', re.M
+    )
+    return {name: (kind, default) for name, kind, default in row.findall(block)}
+
+
+def test_neovim_help_gives_server_settings_their_type_and_default() -> None:
+    listed = _help_settings()
+    assert len(listed) >= 5, f"found {sorted(listed)} in the Neovim help: the parsing is broken"
+    defaults = Settings()
+    wrong = {}
+    for key, (kind, default) in listed.items():
+        name = WIRE_NAMES.get(key)
+        if name is None:
+            wrong[key] = "no such server setting"
+            continue
+        value, stated = getattr(defaults, name), _help_value(kind, default)
+        if (_HELP_KINDS[kind], type(stated), stated) != (_doc_type(value), type(value), value):
+            wrong[key] = f"help says {kind} {default}, config.py says {_doc_type(value)} {value!r}"
+    assert wrong == {}
+
+
+def test_neovim_help_mentions_only_server_settings_that_exist() -> None:
+    text = NVIM_HELP.read_text(encoding="utf-8")
+    mentions = set(re.findall(r"server_settings\.(\w+)", text))
+    assert mentions, "found no server_settings.NAME in the Neovim help: the parsing is broken"
+    assert mentions - set(WIRE_NAMES) == set()
