@@ -5,8 +5,8 @@ request with the rest of the text it has already generated: from the typing-thro
 cache, or by waiting for the generation still running (``joinRunning``,
 server/ghost_ls/running.py).  A fresh request at that point would show the model the
 typed characters in its prompt, and it could write something else.  This measures what
-the shortcut costs, on the code-models issue's bench (HumanEval single-line infilling
-through the LSP, ``bench/humaneval.py``'s tasks, documents and test harness):
+the shortcut costs, on HumanEval single-line infilling through the LSP
+(``bench/humaneval.py``'s tasks, documents and test harness):
 
 1. ghost-ls answers at the cursor (column 0 of the empty line): suggestion A;
 2. for each K of ``--typed`` (characters): the first K characters of A are typed at the

@@ -35,7 +35,7 @@ that gets the same unmeasured warm-up request at the cursor before typing:
   ``timeLimits`` (llama.vim's ``t_max_*_ms``), ``newlineStop`` (default true) and
   ``args`` (more flags), e.g. ``np1='{"slots": 1}'``;
 - ``ghost-llama-server`` (opt-in): ghost-ls with ``backend: llama-server`` in front of a
-  llama-server started exactly as for ``llama-server`` (the team-backend issue's
+  llama-server started exactly as for ``llama-server`` (the team backend's
   comparison: the same shared server, ghost-ls' requests against llama.vim's); its
   server-side counters (``/metrics``) are reported next to ghost-ls' own.
 Plus the compute floor from ``llama-bench`` (pp/tg tokens/s at ``--threads``, measured
