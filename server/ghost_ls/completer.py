@@ -44,6 +44,9 @@ class Completer:
         self.host = host
         self.cache = cache
         self.stats = stats
+        self.read_short_at: str | None = None
+        """The document whose short prompt (``PromptContext.cold``) the engine read last;
+        None when its last read was a full prompt."""
 
     def suggest_from_cache(self, context: PromptContext) -> Outcome | None:
         """Suggestions the user is typing through, without a model call."""
@@ -71,6 +74,7 @@ class Completer:
         if backend is None or context.mode is CompletionMode.NONE:
             return Outcome()
         prompt = self.host.format.render(context)
+        cold_prompt = self.host.format.render(context.cold) if context.cold is not None else None
         self.stats.last_prompt = prompt.text
         held_back = prompt.held_back
         if on_text is not None and held_back:
@@ -93,9 +97,14 @@ class Completer:
                 on_text=on_text if index == 0 else None,
                 cancel=cancel_event,
                 stop_strings=self.host.format.stop_strings(),
+                cold_prompt=cold_prompt,
             )
             result = backend.generate(request)
             self.stats.record_generation(result)
+            if result.prompt_tokens:
+                self.read_short_at = context.uri if result.cold_prompt else None
+            if result.cold_prompt and cold_prompt is not None:
+                self.stats.last_prompt = cold_prompt.text
             outcome.results.append(result)
             if result.cancelled:
                 outcome.cancelled = True

@@ -60,6 +60,12 @@ class Settings:
     llama.cpp, unmeasured here."""
     prompt_tokens: int = 1024
     """Token budget for the prompt the context engine assembles."""
+    cold_prompt_tokens: int = 256
+    """Token budget of the short prompt read first at a place the model has not read
+    (opening a file, jumping to another function): when most of the full prompt is
+    not in the KV cache, the engine reads this one if it costs less than half as much,
+    and the full prompt is read in the background afterwards (``engine/prompt_choice.py``).
+    0 always reads the full prompt."""
     max_tokens: int = 64
     """Most tokens generated for one suggestion."""
     temperature: float = 0.0
@@ -118,6 +124,7 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "context_size": (256, 1 << 20),
     "threads": (0, 1024),
     "prompt_tokens": (64, 1 << 20),
+    "cold_prompt_tokens": (0, 1 << 20),
     "max_tokens": (1, 4096),
     "temperature": (0.0, 5.0),
     "candidates": (1, 10),

@@ -65,6 +65,12 @@ class Budget:
         prefix = window * 3 // 4
         return cls(snippets, prefix, window - prefix)
 
+    @classmethod
+    def window_only(cls, total: int) -> Budget:
+        """No snippets: a short prompt spends all of it on the lines around the cursor."""
+        prefix = total * 3 // 4
+        return cls(0, prefix, total - prefix)
+
 
 class Assembler:
     """Builds prompt contexts from document state, the token cache, index and ring."""
@@ -77,13 +83,16 @@ class Assembler:
         self.may_share = may_share
         """Whether ring chunks of a uri may reach a prompt now (the privacy verdict)."""
 
-    def build(self, state: DocState, settings: Settings, line: int,
-              column: int) -> tuple[PromptContext, dict[str, Any]]:
+    def build(self, state: DocState, settings: Settings, line: int, column: int,
+              cold: bool = False) -> tuple[PromptContext, dict[str, Any]]:
+        """The context at ``line``/``column``; with ``cold``, the short prompt's
+        (``coldPromptTokens``, all of it for the window, its own window anchor)."""
         doc = state.doc
         row = max(0, min(line, doc.line_count() - 1))
         text = doc.line(row)
         col = max(0, min(column, len(text)))
-        budget = Budget.of(settings.prompt_tokens)
+        budget = (Budget.window_only(settings.cold_prompt_tokens) if cold
+                  else Budget.of(settings.prompt_tokens))
         line_prefix, line_suffix = trim_line(text[:col], text[col:], budget.prefix * 3)
         tree = doc.tree()
         count = self.tokens.count
@@ -96,13 +105,18 @@ class Assembler:
         window_budget = budget.prefix - sum(map(count, reserve)) - count(line_prefix)
         boundary = (tree_boundary(tree, spec, doc.line) if tree is not None and spec is not None
                     else line_boundary(doc.line))
-        start, moved = choose_start(doc.line, row, state.anchor, window_budget, count, boundary)
-        state.anchor, state.last_row = start, row
+        if cold:
+            start, moved = choose_start(doc.line, row, state.cold_anchor, window_budget, count, boundary)
+            state.cold_anchor = start
+        else:
+            start, moved = choose_start(doc.line, row, state.anchor, window_budget, count, boundary)
+            state.anchor, state.last_row = start, row
         head = preamble(doc.line, imports, headers, start, comment, pre_budget, count)
         body = [doc.line(r) for r in range(start, row)]
         suffix, last = suffix_text(doc.line, row, line_suffix, doc.line_count(), budget.suffix,
                                    count)
-        snippets = self._snippets(state, row, line_prefix, start, last, budget.snippets)
+        snippets = (self._snippets(state, row, line_prefix, start, last, budget.snippets)
+                    if budget.snippets else [])
         context = PromptContext(
             uri=doc.uri, path=state.path, language=doc.language_id,
             prefix="\n".join([*head, *body, line_prefix]), suffix=suffix,

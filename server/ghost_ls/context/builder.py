@@ -72,6 +72,7 @@ class ContextBuilder:
         self._logged: dict[str, float] = {}
         self._reads_suffix = False
         self._anchors = MiddleAnchors()
+        self._cold_anchors = MiddleAnchors()
         self._configure()
 
     # -- configuration -------------------------------------------------------------
@@ -176,6 +177,7 @@ class ContextBuilder:
         state = self._docs.pop(uri, None)
         self._stats.pop(uri, None)
         self._anchors.forget(uri)
+        self._cold_anchors.forget(uri)
         if state is not None:
             if state.shareable is not True:
                 self._ring.purge(lambda other: other != uri)
@@ -218,7 +220,10 @@ class ContextBuilder:
             if mode is not context.mode:
                 context = dataclasses.replace(context, mode=mode)
             if self._reads_suffix:
-                context = self._split_middle(uri, context, line)
+                context = self._split_middle(self._anchors, uri, context, line)
+            cold = self._cold(state, uri, line, column, context)
+            if cold is not None:
+                context = dataclasses.replace(context, cold=cold)
         except Exception:
             self._log_error("build")
             return self._fallback(state, line, column)
@@ -230,9 +235,25 @@ class ContextBuilder:
         self._stats[uri] = info
         return context
 
-    def _split_middle(self, uri: str, context: PromptContext, row: int) -> PromptContext:
+    def _cold(self, state: DocState, uri: str, line: int, column: int,
+              context: PromptContext) -> PromptContext | None:
+        """The short prompt's context at the same place (same mode), or None when the
+        setting is off or the full prompt is no longer."""
+        budget = self._settings.cold_prompt_tokens
+        if not budget or budget >= self._settings.prompt_tokens:
+            return None
+        cold, _ = self._assembler.build(state, self._settings, line, column, cold=True)
+        if _chars(cold) >= _chars(context):
+            return None
+        cold = dataclasses.replace(cold, mode=context.mode)
+        if self._reads_suffix:
+            cold = self._split_middle(self._cold_anchors, uri, cold, line)
+        return cold
+
+    def _split_middle(self, anchors: MiddleAnchors, uri: str, context: PromptContext,
+                      row: int) -> PromptContext:
         settings = self._settings
-        chars = self._anchors.middle_chars(uri, settings.prompt_layout, settings.anchor_lines,
+        chars = anchors.middle_chars(uri, settings.prompt_layout, settings.anchor_lines,
                                            context.prefix, context.line_prefix, row,
                                            context.window_start)
         return dataclasses.replace(context, middle_chars=chars) if chars else context
@@ -317,3 +338,8 @@ class ContextBuilder:
             ok = state.doc.parse.wait_idle(max(0.0, end - time.monotonic())) and ok
             state.doc.tree(force=True)
         return self._thread.wait_idle(max(0.0, end - time.monotonic())) and ok
+
+
+def _chars(context: PromptContext) -> int:
+    """The size of the text a context puts in a prompt."""
+    return len(context.prefix) + len(context.suffix) + sum(len(s.text) for s in context.snippets)

@@ -47,6 +47,9 @@ class DocState:
     """Whether its text may reach other files' prompts; None until the index thread
     has resolved and judged its path (see :mod:`workspace`)."""
     anchor: int | None = None
+    cold_anchor: int | None = None
+    """The window anchor of the short prompt (``coldPromptTokens``), kept apart so that
+    building it never moves the full prompt's window."""
     indent_unit: str | None = None
     indent_version: int = -1
     imports: list[tuple[int, int]] | None = None
@@ -65,6 +68,8 @@ class DocState:
         """Keep the anchor on the same text and drop caches the edits invalidated."""
         if self.anchor is not None:
             self.anchor = shift_line(self.anchor, shifts)
+        if self.cold_anchor is not None:
+            self.cold_anchor = shift_line(self.cold_anchor, shifts)
         if self.imports is not None and not self._imports_survive(shifts):
             self.imports = None
             self.imported = None

@@ -75,3 +75,7 @@ class PromptContext:
     marker (``context/layout.py``); 0 puts all of ``prefix`` before the suffix."""
     line_ending: str = "\n"
     """The document's line break; ``prefix``/``suffix`` always use ``\n``."""
+    cold: PromptContext | None = None
+    """The same place in a short prompt (``coldPromptTokens``: the window only, no
+    snippets), for the engine to read first where it has read nothing of this one
+    (``engine/prompt_choice.py``); None when the setting is off."""

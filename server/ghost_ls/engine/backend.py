@@ -109,6 +109,10 @@ class GenerationRequest:
     stop_strings: tuple[str, ...] = ()
     """Strings that end the text where they begin (a template's end markers), for
     backends whose server reports no end-of-generation token of its own."""
+    cold_prompt: Prompt | None = None
+    """A shorter prompt for the same place, which the llama.cpp engine reads instead
+    when it costs at most half as much given its KV cache (``engine/prompt_choice.py``);
+    other backends read ``prompt``."""
 
 
 STOP_REASONS = ("stop-rule", "eos", "max-tokens", "timeout", "cancelled", "error")
@@ -133,6 +137,8 @@ class GenerationResult:
     """What went wrong when ``stop_reason`` is ``error``."""
     threads: int = 0
     """CPU threads the local engine ran it on (``engine/threads.py``); 0 for a server."""
+    cold_prompt: bool = False
+    """Whether the short prompt was read (``GenerationRequest.cold_prompt``)."""
 
     @property
     def cancelled(self) -> bool:

@@ -317,10 +317,12 @@ class ProcessBackend:
             if self._closed:
                 return failed("the model is closed")
             tokens = self._vocab.prompt_tokens(request.prompt.text)
+            cold = request.cold_prompt
+            cold_tokens = self._vocab.prompt_tokens(cold.text) if cold is not None else []
         self.last_tokenize_seconds = time.perf_counter() - started
         try:
             packing = time.perf_counter()
-            job = protocol.job_message(tokens, protocol.Job.of(request))
+            job = protocol.job_message(tokens, protocol.Job.of(request, cold_tokens))
             packed = time.perf_counter()
         except (pickle.PicklingError, AttributeError, TypeError) as error:
             return failed(f"the stop rule cannot be sent to the engine process ({error}): use a "

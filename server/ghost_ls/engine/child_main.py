@@ -41,6 +41,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -78,9 +79,11 @@ class Job:
     stop_strings: tuple[str, ...]
     stream: bool
     """Whether the parent wants the text as it grows (``TEXT``), for ``request.on_text``."""
+    cold_tokens: tuple[int, ...] = ()
+    """The token ids of ``request.cold_prompt`` (empty when it has none)."""
 
     @classmethod
-    def of(cls, request: GenerationRequest) -> Job:
+    def of(cls, request: GenerationRequest, cold_tokens: Sequence[int] = ()) -> Job:
         return cls(
             max_tokens=request.max_tokens,
             temperature=request.temperature,
@@ -89,6 +92,7 @@ class Job:
             stop=request.stop,
             stop_strings=request.stop_strings,
             stream=request.on_text is not None,
+            cold_tokens=tuple(cold_tokens),
         )
 
     def request(self, on_text: TextSink | None) -> GenerationRequest:
@@ -325,6 +329,7 @@ class Engine:
                 max_tokens=job.max_tokens,
                 temperature=job.temperature,
                 seed=job.seed,
+                cold_tokens=list(job.cold_tokens) or None,
             )
         except BackendError as failure:
             driver.fail(str(failure))

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ghost_ls.engine import prompt_choice
 from ghost_ls.engine.backend import (
     BackendInfo,
     CancelFlag,
@@ -210,6 +211,7 @@ class LlamaBackend:
     def generate(self, request: GenerationRequest) -> GenerationResult:
         result = GenerationResult(text="", stop_reason="")
         driver = StreamDriver(request, result)
+        cold = request.cold_prompt
         try:
             self.run(
                 self.prompt_tokens(request.prompt.text),
@@ -219,6 +221,7 @@ class LlamaBackend:
                 max_tokens=request.max_tokens,
                 temperature=request.temperature,
                 seed=request.seed,
+                cold_tokens=self.prompt_tokens(cold.text) if cold is not None else None,
             )
         except BackendError as error:
             driver.fail(str(error))
@@ -234,12 +237,18 @@ class LlamaBackend:
         max_tokens: int,
         temperature: float,
         seed: int,
+        cold_tokens: list[int] | None = None,
     ) -> None:
         """Evaluate ``tokens`` after the cached prefix, then sample into ``driver``.
 
-        The engine's child process calls this with its own driver, which runs the
+        ``cold_tokens``: a shorter prompt for the same place, read instead when it costs
+        at most half as much as ``tokens`` now (``engine/prompt_choice.py``).  The
+        engine's child process calls this with its own driver, which runs the
         request's stop rule there (``engine/child_main.py``)."""
-        prompt = self._fit_prompt(tokens, max_tokens)
+        cached = self._llm.input_ids[: self._llm.n_tokens].tolist()
+        short = self._fit_prompt(cold_tokens, max_tokens) if cold_tokens else None
+        full = self._fit_prompt(tokens, max_tokens)
+        prompt, result.cold_prompt = prompt_choice.choose(cached, full, short)
         result.prompt_tokens = len(prompt)
         result.threads = self._use_threads(self._thread_choice.choose())
         started = time.perf_counter()
@@ -272,12 +281,7 @@ class LlamaBackend:
     def _rewind_to_common_prefix(self, prompt: list[int]) -> int:
         """Keep the cached tokens shared with ``prompt``; return how many are kept."""
         llm = self._llm
-        cached = llm.input_ids[: llm.n_tokens].tolist()
-        common = 0
-        for old, new in zip(cached, prompt, strict=False):
-            if old != new:
-                break
-            common += 1
+        common = prompt_choice.shared_prefix(llm.input_ids[: llm.n_tokens].tolist(), prompt)
         if common == len(prompt):
             common -= 1  # re-evaluate the last token to get fresh logits
         common = max(common, 0)

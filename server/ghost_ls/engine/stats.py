@@ -37,6 +37,9 @@ class Stats:
     last_generated_tokens: int = 0
     last_threads: int = 0
     """Threads the last generation ran on (the local engine picks them per generation)."""
+    cold_prompts: int = 0
+    """Generations that read the short prompt of a place not read yet (``coldPromptTokens``)."""
+    last_prompt_cold: bool = False
     last_prompt_ms: float = 0.0
     last_generate_ms: float = 0.0
     reused_tokens_total: int = 0
@@ -52,6 +55,8 @@ class Stats:
         self.last_evaluated_tokens = result.evaluated_tokens
         self.last_generated_tokens = result.generated_tokens
         self.last_threads = result.threads
+        self.last_prompt_cold = result.cold_prompt
+        self.cold_prompts += result.cold_prompt
         self.last_prompt_ms = result.prompt_seconds * 1000
         self.last_generate_ms = result.generate_seconds * 1000
         self.reused_tokens_total += result.reused_tokens
@@ -91,6 +96,8 @@ class Stats:
             "lastEvaluatedTokens": self.last_evaluated_tokens,
             "lastGeneratedTokens": self.last_generated_tokens,
             "lastThreads": self.last_threads,
+            "coldPrompts": self.cold_prompts,
+            "lastPromptCold": self.last_prompt_cold,
             "lastPromptMs": round(self.last_prompt_ms, 1),
             "lastGenerateMs": round(self.last_generate_ms, 1),
             "tokensReusedTotal": self.reused_tokens_total,

@@ -19,7 +19,7 @@ the short prompt first (``coldPromptTokens``, ``engine/prompt_choice.py``), so t
 suggestion is ready within a short rest.  A later rest in a document whose short prompt
 the engine read last *grows* it: the full prompt is read (cross-file snippets, the
 whole window), and the requests after it use it; a request that comes during that read
-costs at most what reading the short prompt again would.
+costs at most twice what reading the short prompt again would.
 """
 
 from __future__ import annotations

@@ -1,0 +1,47 @@
+"""Which prompt to read at a place the model has not read: the full one or a short one.
+
+On a CPU, the wait for a suggestion at a new place (a file just opened, a jump to
+another function) is nearly all prompt reading: several hundred tokens at tens of
+tokens a second.  A request may therefore carry a second, shorter prompt for the same
+place (``coldPromptTokens``: the lines around the cursor, no cross-file snippets).
+Before reading, the engine compares what each would cost *now*, given what its KV
+cache already holds:
+
+- the full prompt when its uncached part is small (the person types where the model
+  has read: the prompt up to the middle marker stays put while they type);
+- the short prompt when it costs at most half as much (a cold place), and also while
+  the person goes on typing there, as long as the short prompt is what the cache holds;
+- the full prompt again once a background read has put it in the cache (the server
+  reads it after serving a short-prompt suggestion: ``features/attention.py``).
+
+A cut-short background read is still counted: whatever the cache holds of either
+prompt lowers its cost, so the choice never reads more than the cheaper of the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def shared_prefix(cached: Sequence[int], prompt: Sequence[int]) -> int:
+    """How many leading tokens of ``prompt`` the cache already holds."""
+    count = 0
+    for old, new in zip(cached, prompt, strict=False):
+        if old != new:
+            break
+        count += 1
+    return count
+
+
+def uncached(cached: Sequence[int], prompt: Sequence[int]) -> int:
+    """Tokens of ``prompt`` that would have to be read."""
+    return len(prompt) - shared_prefix(cached, prompt)
+
+
+def choose(cached: Sequence[int], full: list[int], short: list[int] | None) -> tuple[list[int], bool]:
+    """The prompt to read, and whether it is the short one."""
+    if not short:
+        return full, False
+    if 2 * uncached(cached, short) <= uncached(cached, full):
+        return short, True
+    return full, False
