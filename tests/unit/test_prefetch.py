@@ -70,3 +70,22 @@ def test_the_prefetch_splits_its_prompt_as_the_next_request_will() -> None:
     assert line is not None and line.middle_chars == len("    ")
     psm = after_accepting(dataclasses.replace(item, context=dataclasses.replace(context, middle_chars=0)))
     assert psm is not None and psm.middle_chars == 0
+
+
+def test_the_short_prompt_moves_to_the_next_line_too() -> None:
+    """A stale short prompt would let the engine write for the line already accepted."""
+    cold = PromptContext(
+        uri="file:///w/a", path="a", language="python", prefix="    x = ",
+        suffix="\nlast()", mode=CompletionMode.LINE, line_prefix="    x = ", line_suffix="",
+        middle_chars=len("    x = "),
+    )
+    context = PromptContext(
+        uri="file:///w/a", path="a", language="python", prefix="def f():\n    x = ",
+        suffix="\nlast()\nmore()\n", mode=CompletionMode.LINE, line_prefix="    x = ", line_suffix="",
+        middle_chars=len("    x = "), cold=cold,
+    )
+    following = after_accepting(ShownItem("file:///w/a", 1, context, Cleaned("1")), "anchored")
+    assert following is not None and following.cold is not None
+    assert following.cold.prefix == "    x = 1\n    "
+    assert following.cold.suffix == "\nlast()"
+    assert following.cold.middle_chars == len("    x = 1\n    ")

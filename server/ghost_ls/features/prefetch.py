@@ -42,16 +42,21 @@ def after_accepting(item: ShownItem, layout: str = "psm") -> PromptContext | Non
     context, text = item.context, item.suggestion.text
     if "\n" in text or context.mode is not CompletionMode.LINE:
         return None
+    return _next_line(context, text, item.suggestion.replaces_line_suffix, layout)
+
+
+def _next_line(context: PromptContext, text: str, replaces_line_suffix: bool,
+               layout: str) -> PromptContext:
+    """``context`` moved to the start of the line after ``text`` (its short prompt too)."""
     line = context.line_prefix + text
     indent = line[: len(line) - len(line.lstrip())]
     if is_opener(line, spec_for(context.language)) or line.rstrip().endswith(OPEN_BRACKETS):
         indent += context.indent_unit
-    rest = (
-        context.suffix[len(context.line_suffix) :] if item.suggestion.replaces_line_suffix else context.suffix
-    )
+    rest = context.suffix[len(context.line_suffix) :] if replaces_line_suffix else context.suffix
     rest = rest.split("\n", 1)[1] if "\n" in rest else ""
     added = len(text) + 1 + len(indent)
     middle = {"anchored": context.middle_chars + added, "line": len(indent)}.get(layout, 0)
+    cold = context.cold
     return dataclasses.replace(
         context,
         middle_chars=middle,
@@ -60,6 +65,7 @@ def after_accepting(item: ShownItem, layout: str = "psm") -> PromptContext | Non
         line_prefix=indent,
         line_suffix="",
         mode=CompletionMode.LINE,
+        cold=_next_line(cold, text, replaces_line_suffix, layout) if cold is not None else None,
     )
 
 
