@@ -19,6 +19,8 @@ interleaved per case (the order rotates with the case and the round):
 
 - ``ghost``: ``ghost-ls serve`` over stdio; prompt tokens read from ``ghost/status``
   (``lastPromptTokens``, ``tokensReused``, ``tokensEvaluatedTotal`` before and after);
+- ``ghost-full``: the same with ``coldPromptTokens: 0`` (the full prompt read at once,
+  no short prompt first), to weigh what the short prompt costs in quality;
 - ``plain``: ``baselines/naive_server.py --stop-at-newline`` (humaneval.py's plain FIM
   server: 60 lines above, 20 below, KV reset per request, greedy, newline stop);
 - ``llama-vim``: llama.cpp's ``llama-server`` (``setup_llama_cpp.sh``; skipped when not
@@ -80,8 +82,8 @@ from benchlib.load import add_load_arguments, cpu_load
 from fetch_sources import ensure
 from ghost_ls.devtools.lsp_client import LspClient
 
-SYSTEMS = ("ghost", "plain", "llama-vim")
-BASELINES = ("plain", "llama-vim")
+SYSTEMS = ("ghost", "ghost-full", "plain", "llama-vim")
+BASELINES = ("ghost-full", "plain", "llama-vim")
 LLAMA_VIM_N_PREDICT = 128
 RING_CHUNK_SIZE = 64
 RING_N_CHUNKS = 16
@@ -128,10 +130,10 @@ class LspSystem:
     def __init__(self, name: str, command: list[str], options: dict[str, Any], root: Path | None
                  ) -> None:
         self.name = name
-        self.status_method = "ghost/status" if name == "ghost" else "naive/status"
+        self.status_method = "ghost/status" if name.startswith("ghost") else "naive/status"
         self.client = LspClient(command)
         self.client.initialize(options, root=root)
-        if name == "ghost":
+        if name.startswith("ghost"):
             ready = self.client.wait_ready(600)
             if ready["params"]["kind"] != "ready":
                 raise SystemExit(f"ghost-ls did not load its model: {ready['params']}")
@@ -155,7 +157,7 @@ class LspSystem:
         self.client.open(uri, "\n".join(lines), case.language_id, 1)
         before_rest = self.counters()
         if rest > 0:
-            if self.name == "ghost":
+            if self.name.startswith("ghost"):
                 self.client.focus(uri, case.line, 0)
             time.sleep(rest)
         before = self.counters()
@@ -187,7 +189,7 @@ class LspSystem:
             return int(after.get(name, 0) - since.get(name, 0))
 
         model_calls = delta("modelCalls", before)
-        if self.name == "ghost":
+        if self.name.startswith("ghost"):
             prompt = after.get("lastPromptTokens") if model_calls else None
             reused = after.get("tokensReused") if model_calls else None
             prompt_ms = after.get("lastPromptMs") if model_calls else None
@@ -205,7 +207,7 @@ class LspSystem:
                                        - before_rest.get("tokensEvaluatedTotal", 0)),
             "restModelCalls": int(before.get("modelCalls", 0) - before_rest.get("modelCalls", 0)),
             **({"counters": {name: delta(name, before_rest) for name in GHOST_COUNTERS}}
-               if self.name == "ghost" else {}),
+               if self.name.startswith("ghost") else {}),
         }
 
     def close(self) -> None:
@@ -392,9 +394,10 @@ def sign_test(wins: int, losses: int) -> float | None:
 
 def start_system(name: str, args: argparse.Namespace, model: Path, root: Path | None
                  ) -> LspSystem | LlamaVimSystem:
-    if name == "ghost":
+    if name.startswith("ghost"):
         options = {"model": str(model), "maxTokens": args.max_tokens, "threads": args.threads,
-                   "indexWorkspace": False, "timeoutMs": 120000, **json.loads(args.ghost_settings)}
+                   "indexWorkspace": False, "timeoutMs": 120000, **json.loads(args.ghost_settings),
+                   **({"coldPromptTokens": 0} if name == "ghost-full" else {})}
         return LspSystem(name, [sys.executable, "-m", "ghost_ls", "serve"], options, root)
     if name == "plain":
         command = [sys.executable, str(BENCH / "baselines" / "naive_server.py"), "--model", str(model),
