@@ -264,3 +264,32 @@ def test_plain_http_to_another_host_is_a_warning_in_status(tmp_path: Path) -> No
         assert any("unencrypted" in line for line in client.stderr_lines)
     finally:
         client.close()
+
+
+# -- what the status says of a remote backend ---------------------------------------------
+
+LLAMA_ENGINE_FIELDS = {
+    "threads", "gpuLayers", "extraBuffers", "extraBuffersReason", "flashAttention",
+    "engineProcessId", "engineRestarts",
+}
+"""``ghost/status`` fields that only the local llama.cpp engine fills."""
+
+
+@pytest.mark.parametrize("backend", ["llama-server", "openai"])
+def test_a_remote_backends_status_carries_only_what_is_true_for_it(tmp_path: Path, backend: str) -> None:
+    with FakeInferenceServer() as fake:
+        client = start_server({"backend": backend, "endpoint": fake.url, "model": MODEL}, root=tmp_path)
+        try:
+            uri = open_scale(client, tmp_path)
+            fake.pieces = ["value * factor for value in values]"]
+            assert suggestion(client, uri) == "value * factor for value in values]"
+            status = client.status()
+        finally:
+            client.close()
+    assert (status["state"], status["backend"], status["endpoint"], status["model"]) == (
+        "ready", backend, fake.url, MODEL
+    )
+    assert status["description"] == f"{MODEL} on {fake.url} ({backend} API)"
+    assert status["modelPath"] is None  # the model file is the server's
+    assert sorted(LLAMA_ENGINE_FIELDS & status.keys()) == []
+    assert status["modelCalls"] == 1

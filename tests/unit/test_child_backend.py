@@ -233,7 +233,7 @@ def test_settings_reach_the_child(model_path: Path) -> None:
     )
     try:
         info, llama = engine.info(), llama_info(engine)
-        assert (info.context_size, info.threads, llama.extra_buffers) == (512, 1, False)
+        assert (info.context_size, llama.threads, llama.extra_buffers) == (512, 1, False)
         assert llama.extra_buffers_reason == "extraBuffers = off (setting)"
     finally:
         engine.close()

@@ -16,7 +16,7 @@ import pytest
 
 from fake_inference import FakeInferenceServer, free_port
 from ghost_ls.config import Settings
-from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt
+from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt, RemoteServerInfo
 from ghost_ls.engine.remote import RemoteBackend, create_remote_backend
 from ghost_ls.engine.remote.credentials import credential_problems, key_env_problem, read_api_key
 from ghost_ls.engine.remote.endpoint import Endpoint
@@ -356,11 +356,12 @@ def test_a_refused_endpoint_is_quoted_without_its_credentials(url: str, shown: s
 )
 def test_plain_http_to_another_machine_warns(url: str, warns: bool, caplog: pytest.LogCaptureFixture) -> None:
     backend = create_remote_backend(Settings(backend="openai", endpoint=url))
-    info = backend.info()
-    assert bool(info.warning) is warns
+    server = backend.info().server
+    assert server is not None
+    assert bool(server.warning) is warns
     assert ("unencrypted" in caplog.text) is warns
     if warns:
-        assert "unencrypted" in info.warning and info.endpoint in info.warning
+        assert "unencrypted" in server.warning and server.endpoint in server.warning
 
 
 def test_endpoint_base_path() -> None:
@@ -376,7 +377,9 @@ def test_token_count_is_a_safe_estimate() -> None:
     assert (backend.count_tokens(""), backend.count_tokens("abc"), backend.count_tokens("abcd")) == (0, 1, 2)
     assert backend.fim_tokens() is None
     info = backend.info()
-    assert (info.backend, info.endpoint) == ("llama-server", "http://127.0.0.1:1")
+    assert (info.backend, info.server, info.engine) == (
+        "llama-server", RemoteServerInfo(endpoint="http://127.0.0.1:1"), None
+    )
 
 
 def test_llama_server_requests_keep_to_one_slot_per_editor(fake: FakeInferenceServer) -> None:

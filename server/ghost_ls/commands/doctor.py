@@ -105,7 +105,7 @@ def check_model(settings: Settings) -> dict[str, Any]:
             description=info.description,
             loadSeconds=round(time.perf_counter() - started, 2),
             gpuLayers=engine.gpu_layers,
-            threads=info.threads,
+            threads=engine.threads,
             promptFormat=host.format.name,
             extraBuffers=engine.extra_buffers,
             extraBuffersReason=engine.extra_buffers_reason,

@@ -156,6 +156,8 @@ class LlamaEngineInfo:
     """What a local llama.cpp engine reports beyond :class:`BackendInfo`
     (``engine/llama.py`` fills it, ``engine/child_backend.py`` adds its child's)."""
 
+    threads: int = 0
+    """The most CPU threads llama.cpp uses (a generation may get fewer, ``engine/threads.py``)."""
     gpu_offload_supported: bool = False
     gpu_layers: int = 0
     system_info: str = ""
@@ -172,22 +174,32 @@ class LlamaEngineInfo:
 
 
 @dataclass(frozen=True)
-class BackendInfo:
-    """What ``doctor`` and ``ghost/status`` report about the loaded model, whatever the
-    backend."""
+class RemoteServerInfo:
+    """What a remote backend reports beyond :class:`BackendInfo`: the server it talks to
+    (``engine/remote/backend.py``)."""
 
-    backend: str
-    model_path: str
-    description: str = ""
-    context_size: int = 0
-    threads: int = 0
-    fim: FimTokens | None = None
-    endpoint: str = ""
-    """The server a remote backend talks to."""
+    endpoint: str
+    """The server's base URL."""
     warning: str = ""
     """A risk the user should know of (plain http:// to another machine)."""
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """What ``doctor`` and ``ghost/status`` report about the loaded model, whatever the
+    backend; what only one kind of backend knows is in its own record."""
+
+    backend: str
+    """``llama.cpp``, or the remote API (``llama-server``, ``openai``), or ``fake``."""
+    model_path: str
+    """The GGUF file; "" where the model is not here (a remote server's)."""
+    description: str = ""
+    context_size: int = 0
+    fim: FimTokens | None = None
     engine: LlamaEngineInfo | None = None
     """The local llama.cpp engine's own detail; None for a remote or scripted backend."""
+    server: RemoteServerInfo | None = None
+    """The remote server's detail; None for a local or scripted backend."""
 
 
 class Backend(Protocol):

@@ -194,10 +194,11 @@ class ModelHost:
         self.format = PromptFormat(choose_template(entry, vocab_fim))
         info = backend.info()
         message = entry.name if entry else os.path.basename(info.model_path)
-        if info.endpoint:
-            message = f"{settings.model} on {info.endpoint}"
-        if info.warning:
-            message = f"{message} (warning: {info.warning})"
+        server = info.server
+        if server is not None:
+            message = f"{settings.model} on {server.endpoint}"
+            if server.warning:
+                message = f"{message} (warning: {server.warning})"
         if prepare is not None:
             try:
                 prepare(backend, self.format)

@@ -185,9 +185,9 @@ class LlamaBackend:
             model_path=str(self._path),
             description=str(self._llm._model.desc()),
             context_size=self._context_size,
-            threads=self._threads,
             fim=self.fim_tokens(),
             engine=LlamaEngineInfo(
+                threads=self._threads,
                 gpu_offload_supported=gpu_offload_supported(),
                 gpu_layers=self._gpu_layers,
                 system_info=system_info(),

@@ -24,6 +24,7 @@ from ghost_ls.engine.backend import (
     FimTokens,
     GenerationRequest,
     GenerationResult,
+    RemoteServerInfo,
     StatusCallback,
 )
 from ghost_ls.engine.remote.endpoint import Endpoint
@@ -86,8 +87,7 @@ class RemoteBackend:
             backend=self.api.name,
             model_path="",
             description=f"{self.model} on {self.endpoint} ({self.api.name} API)",
-            endpoint=str(self.endpoint),
-            warning=self.warning,
+            server=RemoteServerInfo(endpoint=str(self.endpoint), warning=self.warning),
         )
 
     def count_tokens(self, text: str) -> int:
