@@ -117,16 +117,7 @@ def stability(state: DocState, context: PromptContext) -> dict[str, Any]:
         "shared_fraction": round(shared / len(layout), 4) if layout else 1.0,
         "snippets": len(snippets),
         "snippets_same": snippets == state.snippets,
-        "snippets_shared": _shared_pieces(state.snippets, snippets),
+        "snippets_shared": common_prefix_length(state.snippets, snippets),
     }
     state.layout, state.snippets = layout, snippets
     return stats
-
-
-def _shared_pieces(old: tuple[str, ...], new: tuple[str, ...]) -> int:
-    count = 0
-    for a, b in zip(old, new, strict=False):
-        if a != b:
-            break
-        count += 1
-    return count

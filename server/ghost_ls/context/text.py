@@ -8,6 +8,8 @@ else (``str.splitlines`` would also split on form feeds and U+2028).  Lines are 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 _ODD_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -102,8 +104,9 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def common_prefix_length(a: str, b: str) -> int:
-    """Length of the longest common prefix of ``a`` and ``b`` (binary search on slices)."""
+def common_prefix_length(a: Sequence[Any], b: Sequence[Any]) -> int:
+    """Length of the longest common prefix of ``a`` and ``b``, two strings or two lists
+    (a binary search on slices: the comparisons run in C)."""
     low, high = 0, min(len(a), len(b))
     while low < high:
         mid = (low + high + 1) // 2

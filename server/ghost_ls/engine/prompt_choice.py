@@ -20,25 +20,20 @@ prompt lowers its cost, so the choice never reads more than the cheaper of the t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from ghost_ls.context.text import common_prefix_length
 
 
-def shared_prefix(cached: Sequence[int], prompt: Sequence[int]) -> int:
+def shared_prefix(cached: list[int], prompt: list[int]) -> int:
     """How many leading tokens of ``prompt`` the cache already holds."""
-    count = 0
-    for old, new in zip(cached, prompt, strict=False):
-        if old != new:
-            break
-        count += 1
-    return count
+    return common_prefix_length(cached, prompt)
 
 
-def uncached(cached: Sequence[int], prompt: Sequence[int]) -> int:
+def uncached(cached: list[int], prompt: list[int]) -> int:
     """Tokens of ``prompt`` that would have to be read."""
     return len(prompt) - shared_prefix(cached, prompt)
 
 
-def choose(cached: Sequence[int], full: list[int], short: list[int] | None) -> tuple[list[int], bool]:
+def choose(cached: list[int], full: list[int], short: list[int] | None) -> tuple[list[int], bool]:
     """The prompt to read, and whether it is the short one."""
     if not short:
         return full, False
