@@ -269,7 +269,7 @@ def test_plain_http_to_another_host_is_a_warning_in_status(tmp_path: Path) -> No
 # -- what the status says of a remote backend ---------------------------------------------
 
 LLAMA_ENGINE_FIELDS = {
-    "threads", "gpuLayers", "extraBuffers", "extraBuffersReason", "flashAttention",
+    "threads", "lastThreads", "gpuLayers", "extraBuffers", "extraBuffersReason", "flashAttention",
     "engineProcessId", "engineRestarts",
 }
 """``ghost/status`` fields that only the local llama.cpp engine fills."""

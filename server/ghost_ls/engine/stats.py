@@ -95,7 +95,6 @@ class Stats:
             "tokensReused": self.last_reused_tokens,
             "lastEvaluatedTokens": self.last_evaluated_tokens,
             "lastGeneratedTokens": self.last_generated_tokens,
-            "lastThreads": self.last_threads,
             "coldPrompts": self.cold_prompts,
             "lastPromptCold": self.last_prompt_cold,
             "lastPromptMs": round(self.last_prompt_ms, 1),

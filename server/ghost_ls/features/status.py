@@ -20,6 +20,7 @@ from ghost_ls.config import settings_as_wire
 from ghost_ls.engine.backend import LlamaEngineInfo, RemoteServerInfo
 from ghost_ls.engine.llama_loading import gpu_offload_supported
 from ghost_ls.engine.remote.credentials import credential_problems
+from ghost_ls.engine.stats import Stats
 from ghost_ls.redact import redact_value
 from ghost_ls.session_views import StatusSource
 
@@ -39,7 +40,7 @@ def status_report(session: StatusSource) -> dict[str, Any]:
         "description": redact_value(info.description) if info else None,
         "gpuOffloadSupported": _gpu_supported(),
         "promptFormat": host.format.name,
-        **(_engine_fields(info.engine) if info and info.engine else {}),
+        **(_engine_fields(info.engine, session.stats) if info and info.engine else {}),
         **(_server_fields(info.server) if info and info.server else {}),
         **session.stats.as_wire(),
         "settings": redact_value(settings_as_wire(session.settings)),
@@ -47,11 +48,12 @@ def status_report(session: StatusSource) -> dict[str, Any]:
     }
 
 
-def _engine_fields(engine: LlamaEngineInfo) -> dict[str, Any]:
+def _engine_fields(engine: LlamaEngineInfo, stats: Stats) -> dict[str, Any]:
     """What only the local llama.cpp engine knows: absent for a remote or scripted backend."""
     return {
         "gpuLayers": engine.gpu_layers,
         "threads": engine.threads,
+        "lastThreads": stats.last_threads,
         "extraBuffers": engine.extra_buffers,
         "extraBuffersReason": engine.extra_buffers_reason,
         "flashAttention": engine.flash_attention,
