@@ -3,6 +3,16 @@ local M = {}
 
 local subcommands = { "enable", "disable", "toggle", "status", "log", "restart" }
 
+--- One line on the engine: a remote server's endpoint, or the local engine's GPU use
+--- (ghost/status sends only the fields true for its backend).
+function M.engine_line(result)
+  if type(result.endpoint) == "string" then
+    return ("backend: %s at %s"):format(tostring(result.backend), result.endpoint)
+  end
+  return ("backend: %s, GPU offload %s, gpu layers %s"):format(
+    tostring(result.backend), tostring(result.gpuOffloadSupported), tostring(result.gpuLayers))
+end
+
 local function lines_of_status(result, err)
   local ghost = require("ghost_ls")
   local status = require("ghost_ls.status")
@@ -23,9 +33,9 @@ local function lines_of_status(result, err)
     out[#out + 1] = "last error: " .. suggestion.last_error()
   end
   if result then
-    out[#out + 1] = ("model: %s (%s)"):format(tostring(result.model), tostring(result.modelPath))
-    out[#out + 1] = ("backend: %s, GPU offload %s, gpu layers %s"):format(
-      tostring(result.backend), tostring(result.gpuOffloadSupported), tostring(result.gpuLayers))
+    out[#out + 1] = ("model: %s"):format(tostring(result.model))
+      .. (type(result.modelPath) == "string" and (" (%s)"):format(result.modelPath) or "")
+    out[#out + 1] = M.engine_line(result)
     out[#out + 1] = ("last latency %s ms, %s tokens/s, cache hit rate %s, tokens reused %s"):format(
       tostring(result.lastLatencyMs), tostring(result.tokensPerSecond), tostring(result.cacheHitRate),
       tostring(result.tokensReused))

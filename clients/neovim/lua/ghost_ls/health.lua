@@ -98,8 +98,7 @@ local function check_running(h)
     h.warn("ghost/status failed: " .. tostring(failure.message or vim.inspect(failure)),
       { "Update ghost-ls; :GhostLs log may say more" })
   elseif result then
-    h.info(("model %s, backend %s, GPU offload supported: %s, gpu layers %s"):format(
-      tostring(result.model), tostring(result.backend), tostring(result.gpuOffloadSupported), tostring(result.gpuLayers)))
+    h.info(("model %s, %s"):format(tostring(result.model), require("ghost_ls.commands").engine_line(result)))
     if result.lastLatencyMs ~= nil and result.lastLatencyMs ~= vim.NIL then
       h.info(("last latency %s ms, %s tokens/s"):format(tostring(result.lastLatencyMs), tostring(result.tokensPerSecond)))
     end
