@@ -60,7 +60,7 @@ class Settings:
     llama.cpp, unmeasured here."""
     prompt_tokens: int = 1024
     """Token budget for the prompt the context engine assembles."""
-    cold_prompt_tokens: int = 256
+    cold_prompt_tokens: int = 384
     """Token budget of the short prompt read first at a place the model has not read
     (opening a file, jumping to another function): when most of the full prompt is
     not in the KV cache, the engine reads this one if it costs less than half as much,

@@ -37,7 +37,8 @@ def _status(client: LspClient) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
     root = tmp_path_factory.mktemp("cold")
-    client = start_server({"model": SMALL_MODEL, "timeoutMs": 120_000}, root=root)
+    # 256 (the default is 384): a short prompt well under half of this document's full one
+    client = start_server({"model": SMALL_MODEL, "timeoutMs": 120_000, "coldPromptTokens": 256}, root=root)
     client.root = root  # type: ignore[attr-defined]
     yield client
     client.close()
