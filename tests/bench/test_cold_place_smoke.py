@@ -1,10 +1,11 @@
 """Smoke run of bench/cold_place.py: two cold places in real code, the 0.5B model, load beside.
 
 The cases come from the standard library's ``json`` package (offline, real code nobody
-here wrote) through ``--local``; ghost-ls and the plain FIM server answer each (llama-vim
-only where llama-server is built).  Checked: the JSON's shape, that every row's exact
-match is the one its guess and its case's target give, that the wins and losses against
-the plain server are the rows' own, and that the load processes ran and are gone.
+here wrote) through ``--local``; ghost-ls (with and without the short prompt first) and
+the plain FIM server answer each (llama-vim only where llama-server is built).  Checked:
+the JSON's shape, that every row's exact match is the one its guess and its case's target
+give, that the wins and losses against the plain server are the rows' own, and that the
+load processes ran and are gone.
 Run:  flock /tmp/ghost-model.lock .venv/bin/pytest -m bench tests/bench/test_cold_place_smoke.py
 """
 
@@ -86,7 +87,7 @@ def test_cold_place_smoke(fim_model: str) -> None:
     assert len({case["file"] for case in result["cases"]}) == 2  # one file per case
     for case in result["cases"]:
         assert case["file"] not in case["neighbours"] and len(case["neighbours"]) == 3
-    systems = ["ghost", "plain"] + ([] if "llama-vim" in result["skipped"] else ["llama-vim"])
+    systems = ["ghost", "ghost-full", "plain"] + ([] if "llama-vim" in result["skipped"] else ["llama-vim"])
     rows = result["rows"]
     assert len(rows) == 2 * 2 * len(systems)  # cases x rests x systems, one round
     for row in rows:

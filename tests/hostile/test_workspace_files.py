@@ -144,8 +144,10 @@ def test_a_lone_surrogate_reaches_no_prompt(tmp_path: Path, servers: list[LspCli
 def test_a_lone_surrogate_breaks_no_later_completion(tmp_path: Path) -> None:
     """The reported failure, with the real model: after one edit and a close of a document
     holding ``\\ud800``, every completion in any file answered -32603 UnicodeEncodeError."""
-    client = start_server({"model": SMALL_MODEL, "maxTokens": 4, "indexWorkspace": False},
-                          root=tmp_path)
+    # coldPromptTokens 0: the full prompt, where the recent-edit chunk goes (a short
+    # prompt at a new place carries no chunks)
+    client = start_server({"model": SMALL_MODEL, "maxTokens": 4, "indexWorkspace": False,
+                           "coldPromptTokens": 0}, root=tmp_path)
     try:
         odd = (tmp_path / "odd.py").as_uri()
         client.open(odd, "label = 'x\ud800y'\nvalue = 1\n")

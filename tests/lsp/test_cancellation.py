@@ -137,11 +137,13 @@ def test_a_line_the_budget_cannot_finish_is_not_served() -> None:
 
 @pytest.fixture(scope="module")
 def lsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
-    """The real 0.5B model with a time budget no machine reaches: these tests are about
-    cancelling, and on a busy machine the default budget could end the newer request's
-    only line and leave it, by design, empty."""
+    """The real 0.5B model with a time budget no machine reaches, reading full prompts:
+    these tests are about cancelling, and on a busy machine the default budget could end
+    the newer request's only line and leave it, by design, empty; so can the short prompt
+    of a cold place (``coldPromptTokens``) at the blank line the newer request asks at."""
     root = tmp_path_factory.mktemp("workspace")
-    client = start_server({"streaming": True, "model": SMALL_MODEL, "timeoutMs": 120_000}, root=root)
+    client = start_server({"streaming": True, "model": SMALL_MODEL, "timeoutMs": 120_000,
+                           "coldPromptTokens": 0}, root=root)
     client.root = root  # type: ignore[attr-defined]
     yield client
     client.close()

@@ -40,3 +40,9 @@ def test_a_full_read_cut_short_early_falls_back_to_the_short_prompt() -> None:
 def test_without_a_short_prompt_the_full_one() -> None:
     assert choose([], FULL, None) == (FULL, False)
     assert choose([], FULL, []) == (FULL, False)
+
+
+def test_a_short_enough_full_prompt_is_read_whole() -> None:
+    """A small file: the full prompt is mostly snippets and cheap; the short one would drop them."""
+    full, short = list(range(300)), list(range(1000, 1100))
+    assert choose([], full, short) == (full, False)

@@ -8,7 +8,8 @@ Before reading, the engine compares what each would cost *now*, given what its K
 cache already holds:
 
 - the full prompt when its uncached part is small (the person types where the model
-  has read: the prompt up to the middle marker stays put while they type);
+  has read: the prompt up to the middle marker stays put while they type), or short
+  enough to read whole anyway (``FULL_READ_TOKENS``: a small file's cross-file snippets);
 - the short prompt when it costs at most half as much (a cold place), and also while
   the person goes on typing there, as long as the short prompt is what the cache holds;
 - the full prompt again once a background read has put it in the cache (the server
@@ -33,10 +34,16 @@ def uncached(cached: list[int], prompt: list[int]) -> int:
     return len(prompt) - shared_prefix(cached, prompt)
 
 
+FULL_READ_TOKENS = 384
+"""A full prompt with at most this many tokens left to read is read whole: in a small
+file the full prompt is mostly cross-file snippets, cheap to read and worth having."""
+
+
 def choose(cached: list[int], full: list[int], short: list[int] | None) -> tuple[list[int], bool]:
     """The prompt to read, and whether it is the short one."""
-    if not short:
+    left = uncached(cached, full)
+    if not short or left <= FULL_READ_TOKENS:
         return full, False
-    if 2 * uncached(cached, short) <= uncached(cached, full):
+    if 2 * uncached(cached, short) <= left:
         return short, True
     return full, False
