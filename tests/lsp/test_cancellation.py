@@ -149,6 +149,11 @@ def lsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
     client.close()
 
 
+HALF_LINE = "    return width *"
+"""A half-typed line that ends a function two lines above the long document's last:
+one obvious completion (`` height``) wherever the newer request asks there."""
+
+
 def _long_document(lsp: LspClient) -> tuple[str, int]:
     """A document of a few thousand tokens whose prompt no earlier request has read."""
     tag = uuid.uuid4().hex[:8]
@@ -156,7 +161,7 @@ def _long_document(lsp: LspClient) -> tuple[str, int]:
     text = f'"""Helpers, set {tag}."""\n\n' + "".join(
         f"def helper_{tag}_{i}(x):\n    return x * {i}\n\n" for i in range(150)
     )
-    text += "def main():\n    "
+    text += f"def area_{tag}(width, height):\n{HALF_LINE}\ndef main():\n    "
     lsp.open(uri, text)
     return uri, text.count("\n")
 
@@ -185,9 +190,10 @@ def test_cancel_stops_the_real_model(lsp: LspClient) -> None:
 @pytest.mark.model
 def test_newer_request_supersedes_on_the_real_model(lsp: LspClient) -> None:
     uri, line, _, first, before = _start_real(lsp)
-    _, second = lsp.inline_async(uri, line - 2, 0)  # the blank line above: another prompt
+    _, second = lsp.inline_async(uri, line - 2, len(HALF_LINE))  # another prompt
     assert _answer(first, 180)["result"]["items"] == []
-    assert _answer(second, 180)["result"]["items"], "the newer request got no suggestion"
+    items = _answer(second, 180)["result"]["items"]
+    assert items and "height" in items[0]["insertText"], items
     assert _counters(lsp)["cancelled"] == before["cancelled"] + 1
 
 
