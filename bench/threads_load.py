@@ -5,12 +5,12 @@ benchmark, ``benchlib/load.py``), each round runs one child process per OpenMP w
 policy (``--policies``; ``OMP_WAIT_POLICY`` is read when the library loads, so each
 policy needs its own process), and each child measures every thread count
 (``--threads``, in an order that alternates by round) on the same prompt: the prompt
-read from an empty KV cache in 32-token chunks, as the engine reads it
-(``engine/llama.py`` ``EVAL_CHUNK``), then ``--generate`` greedy tokens.  The summary
-gives, per load level, policy and thread count, the median prompt tokens/s and
-milliseconds per generated token with their spread, and each configuration's ratio to
-the engine's current choice (``default``: ``threads=0`` picks from the machine, with
-the library's default wait policy).
+read from an empty KV cache in chunks of ``--chunk`` tokens (default: the engine's
+``engine/llama.py`` ``EVAL_CHUNK``; the 2026-12-06 run used 32, its value then), then
+``--generate`` greedy tokens.  The summary gives, per load level, policy and thread
+count, the median prompt tokens/s and milliseconds per generated token with their
+spread, and each configuration's ratio to the engine's current choice (``default``:
+``threads=0`` picks from the machine, with the library's default wait policy).
 
     .venv/bin/python bench/threads_load.py --json-out bench/results/DATE-threads-load.json
 """
@@ -31,8 +31,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from benchlib.load import cpu_load  # noqa: E402
+from ghost_ls.engine.llama import EVAL_CHUNK  # noqa: E402
 
-EVAL_CHUNK = 32
 PROMPT_SOURCE = BENCH.parent / "server" / "ghost_ls" / "engine" / "streaming.py"
 
 
@@ -54,8 +54,8 @@ def child(args: argparse.Namespace) -> None:
         llm.reset()
         llm._ctx.kv_cache_clear()
         started = time.perf_counter()
-        for start in range(0, len(tokens), EVAL_CHUNK):
-            llm.eval(tokens[start : start + EVAL_CHUNK])
+        for start in range(0, len(tokens), args.chunk):
+            llm.eval(tokens[start : start + args.chunk])
         prompt_seconds = time.perf_counter() - started
         started = time.perf_counter()
         for _ in range(args.generate):
@@ -77,6 +77,7 @@ def run_child(args: argparse.Namespace, policy: str, round_index: int) -> list[d
         env["OMP_WAIT_POLICY"] = policy.upper()
     command = [sys.executable, __file__, "--child", "--model", args.model, "--threads", args.threads,
                "--prompt-tokens", str(args.prompt_tokens), "--generate", str(args.generate),
+               "--chunk", str(args.chunk),
                "--round", str(round_index)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=args.child_timeout)
     if done.returncode != 0:
@@ -125,6 +126,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--prompt-tokens", type=int, default=256)
     parser.add_argument("--generate", type=int, default=16)
+    parser.add_argument("--chunk", type=int, default=EVAL_CHUNK, help="prompt tokens per decode")
     parser.add_argument("--child-timeout", type=float, default=600)
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -152,6 +154,7 @@ def main() -> None:
         "cpu": _cpu_name(),
         "cores": os.cpu_count(),
         "promptTokens": args.prompt_tokens,
+        "chunk": args.chunk,
         "generatedTokens": args.generate,
         "rounds": args.rounds,
         "loads": loads,

@@ -20,7 +20,7 @@ from ghost_ls.config import Settings
 from ghost_ls.engine import child_control
 from ghost_ls.engine.backend import GenerationRequest, GenerationResult, LlamaEngineInfo, Prompt
 from ghost_ls.engine.child_backend import ProcessBackend
-from ghost_ls.engine.llama import LlamaBackend
+from ghost_ls.engine.llama import EVAL_CHUNK, LlamaBackend
 from ghost_ls.errors import BackendError
 from ghost_ls.models.store import resolve_model
 from ghost_ls.postprocess.stops import stop_at_newline
@@ -192,14 +192,19 @@ def test_cancel_stops_a_prompt_evaluation_and_the_next_request_reuses_it(
     backend: ProcessBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(child_control, "KILL_AFTER_SECONDS", 120.0)  # this checks the flag, not the kill
+    # the cancel comes halfway through the third chunk at this machine's speed now: two
+    # chunks are read and kept, the one it stops is dropped
+    pace = generate(backend, "".join(f"pace_{i} = {i}\n" for i in range(60)), max_tokens=1)
+    chunk_seconds = EVAL_CHUNK * pace.prompt_seconds / pace.evaluated_tokens
     long_prompt = "".join(f"value_{i} = {i} * {i}\n" for i in range(60))  # ~900 tokens: fits, no cut
     request = GenerationRequest(Prompt(long_prompt), max_tokens=8)
-    timer = threading.Timer(0.3, request.cancel.set)
+    timer = threading.Timer(2.5 * chunk_seconds, request.cancel.set)
     timer.start()
     result = backend.generate(request)
     timer.join()
     assert result.stop_reason == "cancelled"
     assert 0 < result.evaluated_tokens < result.prompt_tokens
+    assert result.evaluated_tokens % EVAL_CHUNK == 0  # whole chunks only
     # what was evaluated before the cancel stays cached: a prompt inside it is all reused
     short = "".join(long_prompt.splitlines(keepends=True)[:2])
     again = generate(backend, short, max_tokens=4)
@@ -273,7 +278,7 @@ def test_a_stopped_child_is_killed_and_the_request_answered(
 
 
 LONG_PROMPT = "".join(f"value_{i} = compute({i}, {i} * {i})\n" for i in range(70))
-"""About 1,000 tokens: on one thread the 0.5B reads it for seconds, 32 tokens a chunk."""
+"""About 1,000 tokens: on one thread the 0.5B reads it for seconds."""
 
 
 def test_a_slow_prompt_read_is_not_taken_for_a_hang(

@@ -8,8 +8,8 @@ prompt's token ids and read the FIM markers.  One generation:
 
 1. the cancel flag (one byte of shared memory) is cleared, the prompt's token ids are
    sent (``G``);
-2. the child reuses the cached prefix, evaluates the rest in 32-token chunks, looking
-   at the flag between chunks, and says so (``S``) when it is read;
+2. the child reuses the cached prefix, evaluates the rest in chunks (``EVAL_CHUNK``),
+   llama.cpp looking at the flag within each, and says so (``S``) when it is read;
 3. it samples with the same :class:`~ghost_ls.engine.streaming.StreamDriver` as the
    in-process backend, running the request's stop rule (pickled with the request)
    between tokens, and sends the text as it grows (``T``) when ``request.on_text``

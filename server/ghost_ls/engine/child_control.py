@@ -2,7 +2,8 @@
 
 :class:`EngineProcess` starts ``python -m ghost_ls.engine.child_main`` with a socket for
 messages and shared memory holding a cancel flag and two counts the child keeps (a
-sign of life from a thread, and progress: one per 32-token prompt chunk and per token).
+sign of life from a thread, and progress: one per look at the cancel flag, which the
+prompt read takes between llama.cpp's operations, and sampling before each token).
 While it waits for an answer it copies a request's cancel event into the flag, gives up
 on a child that does not stop ``KILL_AFTER_SECONDS`` after a cancel (:class:`ChildStuck`),
 and a :class:`Watch` gives up on one that is hung (:class:`ChildHung`): no sign of life
@@ -55,9 +56,10 @@ ALIVE_STALL_SECONDS = 10.0
 stopped: killed and restarted, the request answered with an error.  Loading included."""
 PROGRESS_STALL_SECONDS = 60.0
 """A generation whose progress count stands still this long, the child alive, is wedged.
-A 32-token prompt chunk of the 0.5B takes about 1 s on a slow 2-core CPU (700 tokens in
-10 to 20 s), a 7B's a few, several times that on a machine busy with other work: this
-leaves room for all of them."""
+On a CPU progress moves between llama.cpp's operations (many a second); on a GPU, whose
+backend does not look at the flag, once per prompt chunk and per token: a chunk of a 7B
+takes well under a second there.  A model too big for the machine, paging its weights
+from disk, may still take long between two looks: this leaves room for it."""
 FIRST_DECODE_STALL_SECONDS = 120.0
 """``PROGRESS_STALL_SECONDS`` until the child's first decode is done: its first chunk
 may wait for the model's weights to be paged in from disk."""

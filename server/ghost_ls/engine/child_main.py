@@ -3,7 +3,8 @@
 ``python -m ghost_ls.engine.child_main --conn-fd N --cancel-fd M`` is started by
 ``engine/child_backend.py`` (never by hand).  fd N is one end of a socketpair, wrapped in a
 ``multiprocessing.connection.Connection``; fd M is a shared memory file whose first
-byte is the cancel flag, read between 32-token prompt chunks and before each token.
+byte is the cancel flag, read between prompt chunks, by llama.cpp's abort callback
+between the operations of a chunk, and before each token.
 Every such look also counts up the progress count (bytes 8 to 15 of the same memory),
 and a thread counts up the sign of life (bytes 16 to 23) every ``ALIVE_BEAT_SECONDS``:
 the parent watches both, to tell a slow engine (they move) from a stopped one (SIGSTOP:

@@ -4,9 +4,10 @@ With ``engine/llama_loading.py`` (how every model is loaded), the only module th
 imports ``llama_cpp``.  The language server runs it inside the engine's child process
 (``engine/child_main.py``).  The context lives across requests.  Each generation
 compares the new prompt with the tokens already in the KV cache and evaluates only what
-follows their longest common prefix; the rest of the prompt is evaluated in small
-chunks so that a cancellation stops it within a chunk, and whatever was evaluated stays
-cached for the next request.
+follows their longest common prefix; the rest of the prompt is evaluated in chunks of
+``EVAL_CHUNK`` tokens, and llama.cpp's abort callback looks at the cancel flag between
+the operations of a chunk, so that a cancel stops the read at once; the chunks read
+before it stay cached for the next request.
 Sampling runs one token at a time and asks the stop rule after every token.
 """
 
@@ -45,8 +46,11 @@ from ghost_ls.errors import BackendError, ModelError
 
 log = logging.getLogger(__name__)
 
-EVAL_CHUNK = 32
-"""Prompt tokens evaluated between two looks at the cancel flag."""
+EVAL_CHUNK = 128
+"""Prompt tokens evaluated in one ``llama_decode``.  A cancel stops a chunk midway (the
+abort callback) and loses what that chunk had read, so a chunk is a trade: bigger ones
+read faster on a CPU (a matrix product over more rows) and lose more to a cancel.  At
+128 the 1.5B reads at 0.9x or more of llama-bench's pp512 (``bench/prompt_speed.py``)."""
 
 
 class LlamaBackend:
@@ -64,6 +68,7 @@ class LlamaBackend:
         extra_buffers_reason: str = "",
         native_stderr: bool = False,
         flash_attention: bool = False,
+        eval_chunk: int = EVAL_CHUNK,
     ) -> None:
         """``extra_buffers``: llama.cpp's ``use_extra_bufts``; None: this CPU's safe choice
         (off where AMX would crash, see ``engine/cpu_features.py``).
@@ -71,7 +76,10 @@ class LlamaBackend:
         ``native_stderr``: leave fd 2 open while loading, so that llama.cpp's own
         messages (a failed ``GGML_ASSERT``) reach it; the engine's child process, whose
         stderr the parent reads, sets it.  Otherwise llama-cpp-python points fd 2 at
-        /dev/null for the duration of the load."""
+        /dev/null for the duration of the load.
+
+        ``eval_chunk``: prompt tokens per ``llama_decode`` (``EVAL_CHUNK``; a benchmark
+        compares sizes)."""
         if model_path.is_dir():
             raise ModelError(f"model path {model_path} is a directory, not a .gguf file")
         if not model_path.is_file():
@@ -116,6 +124,11 @@ class LlamaBackend:
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(load_failure(model_path, error, list(RECENT_ERRORS))) from error
         self._closed = False
+        self._eval_chunk = max(1, min(eval_chunk, int(self._llm.n_batch)))
+        self._reading: CancelFlag | None = None
+        self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
+        if not vocab_only:
+            llama_cpp.llama_set_abort_callback(self._llm._ctx.ctx, self._abort_callback, None)
         self._flash_attention = (  # as the context was made, not as asked
             self._llm.context_params.flash_attn_type == llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
         )
@@ -294,15 +307,27 @@ class LlamaBackend:
 
     def _evaluate(self, tokens: list[int], cancel: CancelFlag) -> bool:
         """Evaluate ``tokens`` in chunks; False when cancelled first."""
-        for start in range(0, len(tokens), EVAL_CHUNK):
-            if cancel.is_set():
-                return False
-            try:
-                self._llm.eval(tokens[start : start + EVAL_CHUNK])
-            except RuntimeError as error:
-                self._llm.n_tokens = 0
-                raise BackendError(f"llama.cpp failed to evaluate the prompt: {error}") from error
+        self._reading = cancel
+        try:
+            for start in range(0, len(tokens), self._eval_chunk):
+                if cancel.is_set():
+                    return False
+                try:
+                    self._llm.eval(tokens[start : start + self._eval_chunk])
+                except RuntimeError as error:
+                    if cancel.is_set():  # aborted: llama.cpp dropped this chunk's KV entries
+                        return False
+                    self._llm.n_tokens = 0
+                    raise BackendError(f"llama.cpp failed to evaluate the prompt: {error}") from error
+        finally:
+            self._reading = None
         return True
+
+    def _should_abort(self, _data: Any) -> bool:
+        """llama.cpp's abort callback, called between the operations of a decode: True
+        stops a prompt read that was cancelled.  Sampling is never aborted (one token)."""
+        reading = self._reading
+        return reading is not None and reading.is_set()
 
     def _sample_loop(self, driver: StreamDriver, temperature: float, seed: int) -> None:
         llm = self._llm
