@@ -68,8 +68,10 @@ class Completer:
         candidates: int,
         cancel_event: threading.Event,
         on_text: Callable[[str], None] | None = None,
+        background: bool = False,
     ) -> Outcome:
-        """Run the model for up to ``candidates`` distinct suggestions (blocking)."""
+        """Run the model for up to ``candidates`` distinct suggestions (blocking).
+        ``background``: nobody asked yet (``GenerationRequest.background``)."""
         backend = self.host.backend
         if backend is None or context.mode is CompletionMode.NONE:
             return Outcome()
@@ -98,6 +100,7 @@ class Completer:
                 cancel=cancel_event,
                 stop_strings=self.host.format.stop_strings(),
                 cold_prompt=cold_prompt,
+                background=background,
             )
             result = backend.generate(request)
             self.stats.record_generation(result)

@@ -119,7 +119,8 @@ class Attention:
                 session.stats.warmed += 1
             return outcome
 
-        start_generation(session, Place(uri, version, line, character), context, around=counted)
+        start_generation(session, Place(uri, version, line, character), context, around=counted,
+                         background=True)
         log.debug("warming %s at %d:%d", uri, line, character)
 
 
