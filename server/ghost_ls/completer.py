@@ -68,10 +68,8 @@ class Completer:
         candidates: int,
         cancel_event: threading.Event,
         on_text: Callable[[str], None] | None = None,
-        background: bool = False,
     ) -> Outcome:
-        """Run the model for up to ``candidates`` distinct suggestions (blocking).
-        ``background``: nobody asked yet (``GenerationRequest.background``)."""
+        """Run the model for up to ``candidates`` distinct suggestions (blocking)."""
         backend = self.host.backend
         if backend is None or context.mode is CompletionMode.NONE:
             return Outcome()
@@ -100,7 +98,6 @@ class Completer:
                 cancel=cancel_event,
                 stop_strings=self.host.format.stop_strings(),
                 cold_prompt=cold_prompt,
-                background=background,
             )
             result = backend.generate(request)
             self.stats.record_generation(result)

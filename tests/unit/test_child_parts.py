@@ -91,11 +91,9 @@ class ScriptedLlama:
         self.slow_after = slow_after
         """After this many tokens each one takes until the shared flag is set (at most 10 s)."""
         self.evaluated: list[str] = []
-        self.options: dict[str, object] = {}
 
     def run(self, tokens: list[int], result: GenerationResult, driver: StreamDriver, cancel: SharedFlag,
-            **options: object) -> None:
-        self.options = options
+            **_: object) -> None:
         result.prompt_tokens = result.evaluated_tokens = len(tokens)
         driver.start_sampling()
         for piece in self.pieces:
@@ -116,13 +114,13 @@ class ScriptedLlama:
 
 def _drive(
     pieces: list[str], request: GenerationRequest, slow_after: int | None = None,
-    beats: list[int] | None = None, model: ScriptedLlama | None = None,
+    beats: list[int] | None = None,
 ) -> tuple[list[str], list[bytes], GenerationResult]:
     """The parent's real exchange against the child's real ``Engine.generate`` (with the
     scripted model) over a Pipe; returns the pieces the child evaluated, the kinds of
     the messages the child sent, and the parent's result."""
     child = PipeChild()
-    model = model or ScriptedLlama(pieces, slow_after)
+    model = ScriptedLlama(pieces, slow_after)
     sent: list[bytes] = []
 
     class Spy:
@@ -167,14 +165,6 @@ def test_the_stop_rule_runs_in_the_child_and_the_cut_token_is_never_evaluated() 
     assert sent == [protocol.SAMPLING, protocol.DONE]  # nothing per token when not streaming
     assert result.text == "abc" and result.stop_reason == "stop-rule"
     assert result.prompt_tokens == 3 and result.generated_tokens == 2
-
-
-def test_a_background_request_reaches_the_engine_as_one() -> None:
-    for background in (True, False):
-        model = ScriptedLlama(["abc"])
-        request = GenerationRequest(Prompt("x"), max_tokens=2, background=background)
-        _drive([], request, model=model)
-        assert model.options["background"] is background
 
 
 def test_a_block_rule_travels_to_the_child_with_its_parameters() -> None:

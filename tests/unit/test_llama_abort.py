@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from ghost_ls.engine.backend import GenerationRequest, Prompt
-from ghost_ls.engine.llama import BACKGROUND_CHUNK, EVAL_CHUNK, LlamaBackend
+from ghost_ls.engine.llama import EVAL_CHUNK, LlamaBackend
 from ghost_ls.models.store import resolve_model
 
 pytestmark = pytest.mark.model
@@ -52,15 +52,15 @@ def test_a_cancel_stops_the_read_inside_its_first_chunk(backend: LlamaBackend) -
 
 
 class CancelInsideChunk(threading.Event):
-    """A cancel flag that reads as set from the first look inside the chunk that starts
-    once ``tokens`` tokens are read: the look before that chunk still says "go on"."""
+    """A cancel flag that reads as set from the first look inside chunk ``chunk`` (0-based):
+    the look before that chunk still says "go on"."""
 
-    def __init__(self, backend: LlamaBackend, tokens: int) -> None:
+    def __init__(self, backend: LlamaBackend, chunk: int) -> None:
         super().__init__()
-        self.backend, self.tokens, self.looks_there = backend, tokens, 0
+        self.backend, self.chunk, self.looks_there = backend, chunk, 0
 
     def is_set(self) -> bool:
-        if self.backend._llm.n_tokens < self.tokens:  # the tokens read so far
+        if self.backend._llm.n_tokens < self.chunk * EVAL_CHUNK:  # the tokens read so far
             return False
         self.looks_there += 1
         return self.looks_there > 1
@@ -69,7 +69,7 @@ class CancelInsideChunk(threading.Event):
 def test_after_an_aborted_chunk_the_cache_holds_what_the_engine_counts(
         backend: LlamaBackend) -> None:
     request = GenerationRequest(Prompt(LONG_PROMPT), max_tokens=8)
-    request.cancel = CancelInsideChunk(backend, 2 * EVAL_CHUNK)  # the third chunk stopped inside
+    request.cancel = CancelInsideChunk(backend, 2)  # two chunks read, the third stopped inside
     assert backend.generate(request).evaluated_tokens == 2 * EVAL_CHUNK
     again = backend.generate(GenerationRequest(Prompt(LONG_PROMPT), max_tokens=8))
     assert again.reused_tokens == 2 * EVAL_CHUNK and again.stop_reason != "error"
@@ -79,16 +79,3 @@ def test_after_an_aborted_chunk_the_cache_holds_what_the_engine_counts(
         assert again.text == fresh.generate(GenerationRequest(Prompt(LONG_PROMPT), max_tokens=8)).text
     finally:
         fresh.close()
-
-
-def test_a_background_read_is_cut_in_small_chunks(backend: LlamaBackend) -> None:
-    """A read nobody asked for yet (warming, prefetch) keeps all but a small chunk."""
-    assert BACKGROUND_CHUNK < EVAL_CHUNK
-    tokens = 3 * BACKGROUND_CHUNK
-    prompt = LONG_PROMPT.replace("value_", "other_")  # nothing of it cached
-    request = GenerationRequest(Prompt(prompt), max_tokens=8, background=True)
-    request.cancel = CancelInsideChunk(backend, tokens)
-    assert backend.generate(request).evaluated_tokens == tokens
-    asked = GenerationRequest(Prompt(prompt.replace("other_", "asked_")), max_tokens=8)
-    asked.cancel = CancelInsideChunk(backend, tokens)  # a request reads in big chunks
-    assert backend.generate(asked).evaluated_tokens == EVAL_CHUNK

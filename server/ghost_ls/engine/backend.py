@@ -113,10 +113,6 @@ class GenerationRequest:
     """A shorter prompt for the same place, which the llama.cpp engine reads instead
     when it costs at most half as much given its KV cache (``engine/prompt_choice.py``);
     other backends read ``prompt``."""
-    background: bool = False
-    """Work nobody has asked for yet (a read where the cursor rests, a prefetch), which
-    typing or a request often cuts: the llama.cpp engine reads its prompt in small
-    chunks, because a cut drops the chunk in progress (``engine/llama.py``)."""
 
 
 STOP_REASONS = ("stop-rule", "eos", "max-tokens", "timeout", "cancelled", "error")

@@ -82,8 +82,6 @@ class Job:
     """Whether the parent wants the text as it grows (``TEXT``), for ``request.on_text``."""
     cold_tokens: tuple[int, ...] = ()
     """The token ids of ``request.cold_prompt`` (empty when it has none)."""
-    background: bool = False
-    """``request.background``."""
 
     @classmethod
     def of(cls, request: GenerationRequest, cold_tokens: Sequence[int] = ()) -> Job:
@@ -96,7 +94,6 @@ class Job:
             stop_strings=request.stop_strings,
             stream=request.on_text is not None,
             cold_tokens=tuple(cold_tokens),
-            background=request.background,
         )
 
     def request(self, on_text: TextSink | None) -> GenerationRequest:
@@ -110,7 +107,6 @@ class Job:
             stop=self.stop,
             on_text=on_text if self.stream else None,
             stop_strings=self.stop_strings,
-            background=self.background,
         )
 
 
@@ -335,7 +331,6 @@ class Engine:
                 temperature=job.temperature,
                 seed=job.seed,
                 cold_tokens=list(job.cold_tokens) or None,
-                background=job.background,
             )
         except BackendError as failure:
             driver.fail(str(failure))

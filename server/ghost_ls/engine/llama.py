@@ -52,10 +52,6 @@ abort callback) and loses what that chunk had read, so a chunk is a trade: bigge
 read faster on a CPU (a matrix product over more rows) and lose more to a cancel.  At
 128 the 1.5B reads at 0.9x or more of llama-bench's pp512 (``bench/prompt_speed.py``)."""
 
-BACKGROUND_CHUNK = 32
-"""The chunk of a background read (``GenerationRequest.background``): typing cuts such
-reads all the time, and a cut keeps only whole chunks."""
-
 
 class LlamaBackend:
     """A GGUF model loaded with llama.cpp, generating with KV-cache prefix reuse."""
@@ -239,7 +235,6 @@ class LlamaBackend:
                 temperature=request.temperature,
                 seed=request.seed,
                 cold_tokens=self.prompt_tokens(cold.text) if cold is not None else None,
-                background=request.background,
             )
         except BackendError as error:
             driver.fail(str(error))
@@ -256,13 +251,11 @@ class LlamaBackend:
         temperature: float,
         seed: int,
         cold_tokens: list[int] | None = None,
-        background: bool = False,
     ) -> None:
         """Evaluate ``tokens`` after the cached prefix, then sample into ``driver``.
 
         ``cold_tokens``: a shorter prompt for the same place, read instead when it costs
-        at most half as much as ``tokens`` now (``engine/prompt_choice.py``).
-        ``background``: read in ``BACKGROUND_CHUNK`` chunks (``GenerationRequest``).  The
+        at most half as much as ``tokens`` now (``engine/prompt_choice.py``).  The
         engine's child process calls this with its own driver, which runs the
         request's stop rule there (``engine/child_main.py``)."""
         cached = self._llm.input_ids[: self._llm.n_tokens].tolist()
@@ -274,8 +267,7 @@ class LlamaBackend:
         started = time.perf_counter()
         reused = self._rewind_to_common_prefix(prompt)
         result.reused_tokens = reused
-        chunk = min(BACKGROUND_CHUNK, self._eval_chunk) if background else self._eval_chunk
-        finished = self._evaluate(prompt[reused:], cancel, chunk)
+        finished = self._evaluate(prompt[reused:], cancel)
         result.evaluated_tokens = self._llm.n_tokens - reused
         result.prompt_seconds = time.perf_counter() - started
         if not finished:
@@ -313,15 +305,15 @@ class LlamaBackend:
         llm.n_tokens = common
         return common
 
-    def _evaluate(self, tokens: list[int], cancel: CancelFlag, chunk: int) -> bool:
-        """Evaluate ``tokens`` in chunks of ``chunk``; False when cancelled first."""
+    def _evaluate(self, tokens: list[int], cancel: CancelFlag) -> bool:
+        """Evaluate ``tokens`` in chunks; False when cancelled first."""
         self._reading = cancel
         try:
-            for start in range(0, len(tokens), chunk):
+            for start in range(0, len(tokens), self._eval_chunk):
                 if cancel.is_set():
                     return False
                 try:
-                    self._llm.eval(tokens[start : start + chunk])
+                    self._llm.eval(tokens[start : start + self._eval_chunk])
                 except RuntimeError as error:
                     if cancel.is_set():  # aborted: llama.cpp dropped this chunk's KV entries
                         return False

@@ -119,8 +119,7 @@ class Attention:
                 session.stats.warmed += 1
             return outcome
 
-        start_generation(session, Place(uri, version, line, character), context, around=counted,
-                         background=True)
+        start_generation(session, Place(uri, version, line, character), context, around=counted)
         log.debug("warming %s at %d:%d", uri, line, character)
 
 

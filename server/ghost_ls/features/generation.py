@@ -37,15 +37,12 @@ def start_generation(
     lead: str = "",
     on_text: Callable[[str], None] | None = None,
     around: Callable[[Callable[[], Outcome]], Outcome] | None = None,
-    background: bool = False,
 ) -> Running:
     """Queue the generation for ``context`` at ``place``; its :class:`Running` record.
 
     ``lead``: text to be typed before the generation's own (a prefetch's accepted
     suggestion and Enter).  ``on_text`` also sees the first candidate's text as it
     grows.  ``around`` wraps the job on the worker thread (the busy status).
-    ``background``: a generation nobody asked for yet (warming, prefetch), whose
-    prompt the engine reads in small chunks (``GenerationRequest.background``).
     """
     cancel = session.worker.new_cancel_event(place.uri)
     running = Running(place.uri, place.version, place.line, place.character, context.mode, candidates,
@@ -59,7 +56,7 @@ def start_generation(
 
     def generate() -> Outcome:
         return session.completer.generate(context, settings, candidates=candidates, cancel_event=cancel,
-                                          on_text=follow, background=background)
+                                          on_text=follow)
 
     job = generate if around is None else (lambda: around(generate))
     running.future = session.worker.start(job, cancel)

@@ -97,4 +97,4 @@ def prefetch(session: Prefetching, params: Any) -> None:
         return outcome
 
     start_generation(session, Place(shown.uri, shown.version, shown.line, shown.character), context,
-                     lead=lead, around=counted, background=True)
+                     lead=lead, around=counted)
