@@ -144,6 +144,25 @@ def test_flash_attention(tiny_model: str) -> None:
     assert summary["onOverOffGenerateMsPerTokenPaired"]["n"] >= 1
 
 
+@pytest.mark.skipif(not (BIN / "llama-bench").is_file(),
+                    reason="llama-bench is not built (bench/setup_llama_cpp.sh)")
+def test_prompt_speed(tiny_model: str) -> None:
+    result = run_script("prompt_speed.py", "--model", tiny_model, "--prompt-tokens", "96",
+                        "--chunks", "16,32", "--rounds", "2", "--cancels", "1",
+                        "--cancel-after", "0")
+    assert result["llamaBench"]["pp96"]["n"] == 2
+    for size in ("16", "32"):
+        chunk = result["chunks"][size]
+        assert [read["round"] for read in chunk["reads"]] == [0, 1]
+        assert all(60 <= read["tokens"] <= 96 for read in chunk["reads"])  # whole lines in 96
+        assert chunk["overLlamaBenchSameRound"]["n"] == 2
+        assert chunk["llamaBenchPpOverPpPrompt"]["n"] == 2
+        (cancel,) = chunk["cancels"]
+        assert cancel["stopReason"] == "cancelled"
+        assert cancel["tokensKept"] % int(size) == 0  # whole chunks only
+        assert chunk["cancelsThatStopped"] == 1
+
+
 def test_typing_replay(tiny_model: str) -> None:
     source = Path(json.__file__).parent / "decoder.py"  # real code, offline
     systems = "ghost,naive"
