@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
 from busy import busy_processes, wait_until_busy
 from ghost_ls.engine import threads
-from ghost_ls.engine.threads import LoadAwareThreads, LoadSampler
+from ghost_ls.engine.threads import LoadAwareThreads
 
 
 class Ticks:
@@ -80,37 +79,6 @@ def test_a_short_window_keeps_the_last_choice(ticks: Ticks) -> None:
     assert choice.choose() == 1
     step(ticks, 0.1, others=0.0)
     assert choice.choose() == 1
-
-
-def test_a_load_that_has_ended_does_not_count(ticks: Ticks) -> None:
-    """The last generation was long ago and the machine busy since, idle for the last
-    seconds: the recent snapshots decide, not the whole time since that generation."""
-    choice = LoadAwareThreads(0, 2, cores=2)
-    step(ticks, 30.0, others=2.0)  # a test suite ran
-    for _ in range(4):  # then two idle seconds, noted every half second
-        step(ticks, 0.5, others=0.0)
-        choice.note()
-    assert choice.choose() == 2
-
-
-def test_a_load_that_has_begun_counts(ticks: Ticks) -> None:
-    choice = LoadAwareThreads(0, 2, cores=2)
-    step(ticks, 30.0, others=0.0)
-    for _ in range(4):
-        step(ticks, 0.5, others=1.0)
-        choice.note()
-    assert choice.choose() == 1
-
-
-def test_the_sampler_notes_until_closed() -> None:
-    choice = LoadAwareThreads(0, 2, cores=2)
-    noted = threading.Event()
-    choice.note = noted.set  # type: ignore[method-assign]
-    sampler = LoadSampler(choice)
-    assert noted.wait(10)
-    sampler.close()
-    assert sampler._thread is not None and not sampler._thread.is_alive()
-    assert LoadSampler(LoadAwareThreads(1, 2, cores=2))._thread is None  # a set count: no thread
 
 
 @pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux /proc")

@@ -41,7 +41,7 @@ from ghost_ls.engine.llama_loading import (
     route_llama_logs,
 )
 from ghost_ls.engine.streaming import StreamDriver
-from ghost_ls.engine.threads import LoadAwareThreads, LoadSampler
+from ghost_ls.engine.threads import LoadAwareThreads
 from ghost_ls.errors import BackendError, ModelError
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,6 @@ class LlamaBackend:
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(load_failure(model_path, error, list(RECENT_ERRORS))) from error
         self._closed = False
-        self._load_sampler = LoadSampler(self._thread_choice) if not vocab_only else None
         self._eval_chunk = max(1, min(eval_chunk, int(self._llm.n_batch)))
         self._reading: CancelFlag | None = None
         self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
@@ -213,8 +212,6 @@ class LlamaBackend:
 
     def close(self) -> None:
         self._closed = True
-        if self._load_sampler is not None:
-            self._load_sampler.close()
         with contextlib.suppress(Exception):
             self._llm.close()
 

@@ -9,19 +9,11 @@ how much CPU the rest of the machine used since the last look (``/proc/stat`` le
 process's own time) and gives llama.cpp the cores left, at least one and at most the
 machine's default (``llama_loading.default_threads``).  A number in the setting is used
 as it is.  Where ``/proc`` cannot be read (not Linux) the default is used.
-
-The last generation may have been minutes ago, and the machine busy then and idle now
-(a test run that has ended): the window must be recent.  :meth:`LoadAwareThreads.note`,
-called every ``NOTE_SECONDS`` by the engine (``LoadSampler``), keeps a few recent
-counter snapshots, and :meth:`~LoadAwareThreads.choose` measures from the newest one at
-least ``RECENT_SECONDS`` old.
 """
 
 from __future__ import annotations
 
-import collections
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -30,12 +22,6 @@ MIN_WINDOW_SECONDS = 0.25
 
 BUSY_SHARE = 0.5
 """A core counts as taken when other processes used at least this share of it."""
-
-RECENT_SECONDS = 1.0
-"""The load is measured over about the last second, when snapshots that recent exist."""
-
-NOTE_SECONDS = 0.5
-"""How often :class:`LoadSampler` takes a snapshot."""
 
 
 def _machine_ticks() -> tuple[int, int] | None:
@@ -72,8 +58,6 @@ class LoadAwareThreads:
         self.others_busy = 0.0
         """Cores the rest of the machine kept busy in the last window measured."""
         self._last: tuple[float, int, int, int] | None = None
-        self._recent: collections.deque[tuple[float, int, int, int]] = collections.deque(maxlen=8)
-        self._lock = threading.Lock()
         self.sample()
 
     def sample(self) -> None:
@@ -82,28 +66,12 @@ class LoadAwareThreads:
         if machine is not None and own is not None:
             self._last = (time.monotonic(), machine[0], machine[1], own)
 
-    def note(self) -> None:
-        """Keep a snapshot of the counters: a later choice may measure from it."""
-        machine, own = _machine_ticks(), _own_ticks()
-        if machine is not None and own is not None:
-            with self._lock:
-                self._recent.append((time.monotonic(), machine[0], machine[1], own))
-
-    def _window_start(self, now: float) -> tuple[float, int, int, int] | None:
-        """The newest snapshot at least ``RECENT_SECONDS`` old, else the last choice's."""
-        with self._lock:
-            recent = [snap for snap in self._recent if now - snap[0] >= RECENT_SECONDS]
-        previous = self._last
-        if recent and (previous is None or recent[-1][0] > previous[0]):
-            return recent[-1]
-        return previous
-
     def choose(self) -> int:
         """The thread count for the generation about to start."""
         if self.configured > 0:
             return self.configured
+        previous = self._last
         machine, own = _machine_ticks(), _own_ticks()
-        previous = self._window_start(time.monotonic())
         if previous is None or machine is None or own is None:
             return self.most
         if time.monotonic() - previous[0] < MIN_WINDOW_SECONDS:
@@ -117,25 +85,3 @@ class LoadAwareThreads:
         self.last_choice = max(1, min(self.most, self.cores - taken))
         self._last = (time.monotonic(), machine[0], machine[1], own)
         return self.last_choice
-
-
-class LoadSampler:
-    """A daemon thread that calls ``choice.note()`` every ``NOTE_SECONDS`` until closed
-    (two reads of ``/proc`` each time); nothing when the count is configured."""
-
-    def __init__(self, choice: LoadAwareThreads) -> None:
-        self._choice = choice
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
-        if choice.configured <= 0:
-            self._thread = threading.Thread(target=self._run, name="ghost-load-sampler", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        while not self._done.wait(NOTE_SECONDS):
-            self._choice.note()
-
-    def close(self) -> None:
-        self._done.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
