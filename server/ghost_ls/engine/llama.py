@@ -50,7 +50,8 @@ EVAL_CHUNK = 128
 """Prompt tokens evaluated in one ``llama_decode``.  A cancel stops a chunk midway (the
 abort callback) and loses what that chunk had read, so a chunk is a trade: bigger ones
 read faster on a CPU (a matrix product over more rows) and lose more to a cancel.  At
-128 the 1.5B reads at 0.9x or more of llama-bench's pp512 (``bench/prompt_speed.py``)."""
+128 the 1.5B read at 1.04x llama-bench's pp512 (p50; 32 tokens: 0.84x) on a 2-vCPU
+Xeon (``bench/prompt_speed.py``, ``bench/results/*-prompt-speed-*.json``)."""
 
 
 class LlamaBackend:
