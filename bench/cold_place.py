@@ -193,9 +193,11 @@ class LspSystem:
             prompt = after.get("lastPromptTokens") if model_calls else None
             reused = after.get("tokensReused") if model_calls else None
             prompt_ms = after.get("lastPromptMs") if model_calls else None
+            threads = after.get("lastThreads")
         else:
             prompt = after.get("lastEvaluatedTokens") if model_calls else None
             reused, prompt_ms = 0 if model_calls else None, None
+            threads = None
         return {
             "modelCalls": model_calls,
             "promptTokens": prompt,
@@ -203,6 +205,7 @@ class LspSystem:
             "evaluatedTokens": delta("tokensEvaluatedTotal", before),
             "generatedTokens": delta("tokensGeneratedTotal", before),
             "promptMs": prompt_ms,
+            "threads": threads,
             "restEvaluatedTokens": int(before.get("tokensEvaluatedTotal", 0)
                                        - before_rest.get("tokensEvaluatedTotal", 0)),
             "restModelCalls": int(before.get("modelCalls", 0) - before_rest.get("modelCalls", 0)),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from busy import busy_processes, wait_until_busy
 from ghost_ls.engine import threads
-from ghost_ls.engine.threads import LoadAwareThreads
+from ghost_ls.engine.threads import LoadAwareThreads, LoadSampler
 
 
 class Ticks:
@@ -28,8 +29,8 @@ class Ticks:
 @pytest.fixture
 def ticks(monkeypatch: pytest.MonkeyPatch) -> Ticks:
     fake = Ticks()
-    monkeypatch.setattr(threads, "_machine_ticks", lambda: (fake.busy, fake.total))
-    monkeypatch.setattr(threads, "_own_ticks", lambda: fake.own)
+    monkeypatch.setattr(threads, "_machine_ticks", lambda *_: (fake.busy, fake.total))
+    monkeypatch.setattr(threads, "_own_ticks", lambda *_: fake.own)
     clock = [1000.0]
     monkeypatch.setattr(threads.time, "monotonic", lambda: clock[0])
     fake.clock = clock  # type: ignore[attr-defined]
@@ -79,6 +80,54 @@ def test_a_short_window_keeps_the_last_choice(ticks: Ticks) -> None:
     assert choice.choose() == 1
     step(ticks, 0.1, others=0.0)
     assert choice.choose() == 1
+
+
+def test_a_load_that_has_ended_does_not_count(ticks: Ticks) -> None:
+    """The last generation was long ago and the machine busy since, idle for the last
+    seconds: the recent notes decide, not the whole time since that generation."""
+    choice = LoadAwareThreads(0, 2, cores=2)
+    step(ticks, 30.0, others=2.0)  # a test suite ran
+    for _ in range(4):  # then two idle seconds, noted every half second
+        step(ticks, 0.5, others=0.0)
+        choice.note()
+    assert choice.choose() == 2
+
+
+def test_a_load_that_has_begun_counts(ticks: Ticks) -> None:
+    choice = LoadAwareThreads(0, 2, cores=2)
+    step(ticks, 30.0, others=0.0)
+    for _ in range(4):
+        step(ticks, 0.5, others=1.0)
+        choice.note()
+    assert choice.choose() == 1
+
+
+def test_the_sampler_notes_until_closed() -> None:
+    choice = LoadAwareThreads(0, 2, cores=2)
+    noted = threading.Event()
+    choice.note = noted.set  # type: ignore[method-assign]
+    sampler = LoadSampler(choice)
+    assert noted.wait(10)
+    sampler.close()
+    assert sampler._thread is not None and not sampler._thread.is_alive()
+    assert LoadSampler(LoadAwareThreads(1, 2, cores=2))._thread is None  # a set count: no thread
+
+
+def test_time_stolen_by_the_hypervisor_is_not_load(tmp_path: Path) -> None:
+    """/proc/stat: user nice system idle iowait irq softirq steal guest guest_nice."""
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  700 0 100 150 0 0 0 250 0 0\ncpu0 1 2 3 4\n")
+    assert threads._machine_ticks(stat) == (800, 950)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux /proc")
+def test_the_language_servers_own_work_is_not_load() -> None:
+    """The engine's child subtracts its parent's CPU time: a busy parent leaves 2 threads."""
+    cores = os.cpu_count() or 1
+    with busy_processes(1) as pids:
+        choice = LoadAwareThreads(0, 2, cores=cores, not_load_pids=pids)
+        wait_until_busy(pids, 0.5)
+        assert choice.choose() == min(2, cores)
 
 
 @pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux /proc")

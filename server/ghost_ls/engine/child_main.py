@@ -304,6 +304,7 @@ class Engine:
                 extra_buffers_reason=str(params["extra_buffers_reason"]),
                 native_stderr=True,
                 flash_attention=bool(params.get("flash_attention", False)),
+                not_load_pids=(os.getppid(),),  # the language server's work is not load
             )
         except GhostError as error:
             self._conn.send_bytes(LOAD_FAILED + pickle.dumps(str(error)))

@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from ghost_ls.engine.llama_loading import (
     route_llama_logs,
 )
 from ghost_ls.engine.streaming import StreamDriver
-from ghost_ls.engine.threads import LoadAwareThreads
+from ghost_ls.engine.threads import LoadAwareThreads, LoadSampler
 from ghost_ls.errors import BackendError, ModelError
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class LlamaBackend:
         native_stderr: bool = False,
         flash_attention: bool = False,
         eval_chunk: int = EVAL_CHUNK,
+        not_load_pids: Sequence[int] = (),
     ) -> None:
         """``extra_buffers``: llama.cpp's ``use_extra_bufts``; None: this CPU's safe choice
         (off where AMX would crash, see ``engine/cpu_features.py``).
@@ -80,7 +82,10 @@ class LlamaBackend:
         /dev/null for the duration of the load.
 
         ``eval_chunk``: prompt tokens per ``llama_decode`` (``EVAL_CHUNK``; a benchmark
-        compares sizes)."""
+        compares sizes).
+
+        ``not_load_pids``: processes whose CPU time ``threads: 0`` does not count as the
+        machine's load (the language server that started the engine's child process)."""
         if model_path.is_dir():
             raise ModelError(f"model path {model_path} is a directory, not a .gguf file")
         if not model_path.is_file():
@@ -99,7 +104,7 @@ class LlamaBackend:
         self._lib = llama_cpp
         self._path = model_path
         self._threads = threads or default_threads()
-        self._thread_choice = LoadAwareThreads(threads, self._threads)
+        self._thread_choice = LoadAwareThreads(threads, self._threads, not_load_pids=not_load_pids)
         self._threads_now = self._threads
         self._gpu_layers = gpu_layers if gpu_offload_supported() else 0
         if extra_buffers is None:
@@ -125,6 +130,7 @@ class LlamaBackend:
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(load_failure(model_path, error, list(RECENT_ERRORS))) from error
         self._closed = False
+        self._load_sampler = None if vocab_only else LoadSampler(self._thread_choice)
         self._eval_chunk = max(1, min(eval_chunk, int(self._llm.n_batch)))
         self._reading: CancelFlag | None = None
         self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
@@ -213,6 +219,8 @@ class LlamaBackend:
 
     def close(self) -> None:
         self._closed = True
+        if self._load_sampler is not None:
+            self._load_sampler.close()
         with contextlib.suppress(Exception):
             self._llm.close()
 
