@@ -56,3 +56,32 @@ def test_psm_reads_the_suffix_again(tmp_path: Path) -> None:
     assert "        resu<|fim_suffix|>" in prompt and prompt.endswith("<|fim_middle|>"), prompt[-80:]
     evaluated = int(str(second["lastEvaluatedTokens"]))
     assert evaluated > int(str(first["lastPromptTokens"])) // 2, (evaluated, first)
+
+
+KINDS = ("string", "number", "boolean", "bigint")
+CALLS = "".join(
+    f"export function {kind}(params?: string): Zod{kind.capitalize()} {{\n"
+    f"  return core._{kind}(Zod{kind.capitalize()}, params) as any;\n}}\n\n"
+    for kind in KINDS[:3]
+)
+"""Three functions that each pass their schema class and ``params`` on; the fourth is typed."""
+
+
+def test_typing_up_to_an_opening_bracket_gets_the_arguments(tmp_path: Path) -> None:
+    """``return core._bigint(`` behind the middle marker: the 0.5B wrote ``0) as any;``
+    there while the bracket was in the prompt; held back, it writes the arguments."""
+    client = start_server({"model": SMALL_MODEL, "indexWorkspace": False, "maxTokens": 32}, root=tmp_path)
+    try:
+        uri = (tmp_path / "schemas.ts").as_uri()
+        typed = "  return core._bigint("
+        text = ('import * as core from "./core.js";\n\n' + CALLS
+                + "export function bigint(params?: string): ZodBigint {\n" + typed
+                + "\n}\n\nexport function other(): void {\n  return;\n}\n")
+        client.open(uri, text, "typescript")
+        row = text.split("\n").index(typed)
+        items = client.inline(uri, row, len(typed), timeout=120)["items"]
+        prompt = str(client.status()["lastPrompt"])
+    finally:
+        client.close()
+    assert [item["insertText"] for item in items] == ["ZodBigint, params) as any;"]
+    assert prompt.endswith("<|fim_middle|>  return core._bigint"), prompt[-80:]

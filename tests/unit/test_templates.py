@@ -87,6 +87,32 @@ def test_held_back_whitespace_comes_off_what_the_model_wrote() -> None:
     assert without_held_back(" x", "") == " x"
 
 
+def test_an_opening_bracket_ending_the_typed_middle_is_held_back() -> None:
+    qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
+    fmt = PromptFormat(qwen)
+    typed = context(prefix="def f():\n    return area( ")
+    prompt = fmt.render(dataclasses.replace(typed, middle_chars=len("    return area( "), snippets=()))
+    assert prompt.text.endswith("<|fim_middle|>    return area")
+    assert (prompt.middle, prompt.held_back) == ("    return area", "( ")
+    # typing on inside the brackets still only appends to the prompt
+    more = context(prefix="def f():\n    return area(w")
+    after = fmt.render(dataclasses.replace(more, middle_chars=len("    return area(w"), snippets=()))
+    assert after.text.startswith(prompt.text) and after.held_back == ""
+    # in the prefix (psm) nothing is held back: the suffix marker follows the bracket
+    assert fmt.render(dataclasses.replace(typed, snippets=())).held_back == ""
+
+
+def test_the_held_back_bracket_comes_off_what_the_model_wrote() -> None:
+    from ghost_ls.engine.backend import without_held_back
+
+    assert without_held_back("(ZodBigInt, params)", "(") == "ZodBigInt, params)"
+    assert without_held_back("( x)", "( ") == "x)"
+    assert without_held_back("[0]", "[") == "0]"
+    assert without_held_back("", "(") == ""  # nothing written yet
+    assert without_held_back("0) as any;", "(") == ""  # the model did not write the bracket
+    assert without_held_back(" (x)", "(") == ""
+
+
 def test_typing_after_the_middle_marker_only_appends() -> None:
     qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
     fmt = PromptFormat(qwen)

@@ -61,10 +61,11 @@ class Prompt:
     a server that renders the FIM prompt itself (llama-server ``/infill``) is sent:
     ``prefix`` before the cursor, ``suffix`` after it, ``middle`` the part of the
     prompt after the middle marker (usually empty), ``extra`` the cross-file
-    snippets as (path, text) pairs, ``path`` the file's path.  ``held_back``: the
-    whitespace typed at the end of the middle that the prompt leaves out (a prompt
-    ending in a space makes a model start with a second one); the model writes it
-    again and :func:`without_held_back` removes it from what it wrote.
+    snippets as (path, text) pairs, ``path`` the file's path.  ``held_back``: what
+    was typed at the end of the middle that the prompt leaves out, for the model to
+    write again (:func:`without_held_back` removes it from what it wrote): trailing
+    whitespace (a prompt ending in a space makes a model start with a second one) and
+    an opening bracket before it (``HELD_BACK_OPENERS``).
     """
 
     text: str
@@ -76,14 +77,34 @@ class Prompt:
     held_back: str = ""
 
 
-def without_held_back(text: str, held_back: str) -> str:
-    """``text`` the model wrote without the whitespace the user had already typed.
+HELD_BACK_OPENERS = ("(", "[", "{")
+"""An opening bracket that ends the typed middle is left for the model to write.
 
-    When the model wrote less of it than was typed, all its leading whitespace goes
-    (the user's is already there).
+A prompt that ends in ``(`` splits the text where the tokenizer would not: the model
+reads ``(`` as a token of its own, which in its training text was mostly followed by
+a literal or a newline.  On the 0.5B, after ``return core._bigint(`` behind the middle
+marker it wrote ``0) as any;`` at four such places of four (a type name and
+``params`` at three with the bracket held back); the 1.5B ended at once.  The
+model writes the bracket again, merged with what follows as it likes."""
+
+
+def without_held_back(text: str, held_back: str) -> str:
+    """``text`` the model wrote without what the user had already typed and the prompt
+    held back: ``""`` when the model did not write the held-back bracket (it parted
+    from the typing).
+
+    Of the whitespace, when the model wrote less of it than was typed, all its leading
+    whitespace goes (the user's is already there).
     """
     if not held_back:
         return text
+    bracket = held_back[:1] if held_back.startswith(HELD_BACK_OPENERS) else ""
+    if bracket:
+        if not text.startswith(bracket):
+            return ""
+        text, held_back = text[1:], held_back[1:]
+        if not held_back:
+            return text
     if text.startswith(held_back):
         return text[len(held_back):]
     stripped = text.lstrip(" \t")

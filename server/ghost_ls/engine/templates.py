@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from ghost_ls.context.languages import line_comment
 from ghost_ls.context.types import PromptContext, Snippet
-from ghost_ls.engine.backend import Prompt
+from ghost_ls.engine.backend import HELD_BACK_OPENERS, Prompt
 from ghost_ls.models.catalog import FimTemplate
 
 
@@ -56,6 +56,8 @@ class PromptFormat:
         snippets = context.snippets if with_snippets else ()
         before, middle = self._split(context)
         typed = middle.rstrip(" \t")
+        if typed.endswith(HELD_BACK_OPENERS):
+            typed = typed[:-1]
         if self.fim is None:
             text = self._plain(context, snippets)
         else:
