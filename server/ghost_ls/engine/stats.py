@@ -40,6 +40,9 @@ class Stats:
     cold_prompts: int = 0
     """Generations that read the short prompt of a place not read yet (``coldPromptTokens``)."""
     last_prompt_cold: bool = False
+    second_looks: int = 0
+    """Generations run again with the full prompt after an empty answer
+    (``completer.second_look``)."""
     last_prompt_ms: float = 0.0
     last_generate_ms: float = 0.0
     reused_tokens_total: int = 0
@@ -96,6 +99,7 @@ class Stats:
             "lastEvaluatedTokens": self.last_evaluated_tokens,
             "lastGeneratedTokens": self.last_generated_tokens,
             "coldPrompts": self.cold_prompts,
+            "secondLooks": self.second_looks,
             "lastPromptCold": self.last_prompt_cold,
             "lastPromptMs": round(self.last_prompt_ms, 1),
             "lastGenerateMs": round(self.last_generate_ms, 1),
