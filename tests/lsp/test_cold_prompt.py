@@ -9,6 +9,7 @@ reuses that.  With ``coldPromptTokens: 0`` the full prompt is read at once.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,3 +91,31 @@ def test_cold_prompt_tokens_zero_reads_the_full_prompt_at_once(server: LspClient
         assert after["tokensReused"] < 10  # a place nobody read: all of it read now
     finally:
         server.change_settings({"coldPromptTokens": 256})
+
+
+DEFAULT_MODEL = "qwen2.5-coder-1.5b-instruct"
+PORTS = Path(__file__).parent / "data" / "ports.go"
+"""A Go flag type whose ``Set`` loop starts with ``var err error``; in ``Replace``,
+far below, that line is missing and the cursor is where it goes."""
+
+
+@pytest.mark.model
+def test_an_empty_short_prompt_answer_is_followed_by_the_full_prompt(tmp_path: Path) -> None:
+    """On the default model (1.5B): the short prompt ends before ``Set`` and the model,
+    not seeing the pattern, writes ``Replace``'s next line again, which clean-up drops;
+    the server then reads the full prompt and serves its ``var err error``."""
+    client = start_server({"model": DEFAULT_MODEL, "indexWorkspace": False, "maxTokens": 32,
+                           "timeoutMs": 120_000}, root=tmp_path)
+    try:
+        lines = PORTS.read_text().split("\n")
+        row = lines.index("\t\tout[i], err = s.fromString(d)")
+        lines.insert(row, "\t\t")
+        uri = (tmp_path / "ports.go").as_uri()
+        client.open(uri, "\n".join(lines), "go")
+        items = client.inline(uri, row, 2, timeout=300)["items"]
+        status = _status(client)
+    finally:
+        client.close()
+    assert [item["insertText"] for item in items] == ["var err error"]
+    assert status["coldPrompts"] == 1 and status["secondLooks"] == 1
+    assert status["lastPromptCold"] is False
