@@ -93,7 +93,7 @@ DEFAULT_LLAMA_SERVER_ARGS = "-b 1024 -ub 1024 --cache-reuse 256 --swa-full"
 STOP = threading.Event()
 """Set by SIGTERM: no new case starts."""
 GHOST_COUNTERS = ("requests", "modelCalls", "cacheHits", "joined", "warmed", "timeouts",
-                  "cancelled", "staleDropped")
+                  "cancelled", "staleDropped", "secondLooks")
 """ghost/status counters each row gives (their change from before the rest to the answer)."""
 WARM_UP = ("def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    ", 4, 4)
 """An unrelated snippet each process answers once, unmeasured, before its first case."""
