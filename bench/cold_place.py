@@ -398,8 +398,10 @@ def sign_test(wins: int, losses: int) -> float | None:
 def start_system(name: str, args: argparse.Namespace, model: Path, root: Path | None
                  ) -> LspSystem | LlamaVimSystem:
     if name.startswith("ghost"):
-        options = {"model": str(model), "maxTokens": args.max_tokens, "threads": args.threads,
-                   "indexWorkspace": False, "timeoutMs": 120000, **json.loads(args.ghost_settings),
+        # threads and timeoutMs stay ghost-ls' own (threads: 0 picks them from the load);
+        # --ghost-settings may set them, as any other setting
+        options = {"model": str(model), "maxTokens": args.max_tokens,
+                   "indexWorkspace": False, **json.loads(args.ghost_settings),
                    **({"coldPromptTokens": 0} if name == "ghost-full" else {})}
         return LspSystem(name, [sys.executable, "-m", "ghost_ls", "serve"], options, root)
     if name == "plain":
@@ -578,7 +580,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="comma-separated rests before typing (0: no rest, no ghost/didFocus)")
     parser.add_argument("--systems", default=",".join(SYSTEMS))
     parser.add_argument("--max-tokens", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="llama.cpp threads of the baselines (ghost-ls: see --ghost-settings)")
     parser.add_argument("--context", type=int, default=4096)
     parser.add_argument("--ghost-settings", default="{}", help="JSON merged into ghost-ls' settings")
     parser.add_argument("--llama-server-args", default=DEFAULT_LLAMA_SERVER_ARGS)
