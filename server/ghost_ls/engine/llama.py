@@ -272,11 +272,11 @@ class LlamaBackend:
         full = self._fit_prompt(tokens, max_tokens)
         prompt, result.cold_prompt = prompt_choice.choose(cached, full, short)
         result.prompt_tokens = len(prompt)
-        result.threads = self._use_threads(self._thread_choice.choose())
         started = time.perf_counter()
         reused = self._rewind_to_common_prefix(prompt)
         result.reused_tokens = reused
         finished = self._evaluate(prompt[reused:], cancel)
+        result.threads = self._use_threads(self._thread_choice.choose())  # and for sampling
         result.evaluated_tokens = self._llm.n_tokens - reused
         result.prompt_seconds = time.perf_counter() - started
         if not finished:
@@ -315,12 +315,17 @@ class LlamaBackend:
         return common
 
     def _evaluate(self, tokens: list[int], cancel: CancelFlag) -> bool:
-        """Evaluate ``tokens`` in chunks; False when cancelled first."""
+        """Evaluate ``tokens`` in chunks; False when cancelled first.
+
+        The thread count is chosen again before each chunk (``engine/threads.py``): a
+        read takes seconds, and the load it began beside (another language server
+        parsing the file just opened, a build step) may be gone after the first chunk."""
         self._reading = cancel
         try:
             for start in range(0, len(tokens), self._eval_chunk):
                 if cancel.is_set():
                     return False
+                self._use_threads(self._thread_choice.choose())
                 try:
                     self._llm.eval(tokens[start : start + self._eval_chunk])
                 except RuntimeError as error:

@@ -1,10 +1,11 @@
-"""How many threads llama.cpp gets for the next generation: the cores the machine has free.
+"""How many threads llama.cpp gets for the next prompt chunk or sampling: the cores the machine has free.
 
 On a 2-core laptop that is compiling or running tests, two llama.cpp threads fight the
 other work for both cores, and each step of a thread waits at a barrier for the other,
 which the scheduler has put behind the busy process: a prompt read has been seen to take
 ten times as long with 2 threads as with 1 (``bench/threads_load.py``).  With
-``threads: 0`` (the default) :class:`LoadAwareThreads` measures, before each generation,
+``threads: 0`` (the default) :class:`LoadAwareThreads` measures, before each prompt
+chunk the engine reads and before it samples (``engine/llama.py``),
 how much CPU the rest of the machine used in about the last second (``/proc/stat``
 less ghost-ls' own time) and gives llama.cpp the cores left, at least one and at most the
 machine's default (``llama_loading.default_threads``).  A number in the setting is used
@@ -122,7 +123,7 @@ class LoadAwareThreads:
         return previous
 
     def choose(self) -> int:
-        """The thread count for the generation about to start."""
+        """The thread count for the prompt chunk or the sampling about to start."""
         if self.configured > 0:
             return self.configured
         now = self._snapshot()
