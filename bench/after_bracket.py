@@ -142,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         for variant in VARIANTS
         for picked in [[row for row in rows if row["variant"] == variant]]
     }
-    result = {**header("after-bracket"), "settings": vars(args) | {"json_out": str(args.json_out)},
+    settings_out = {key: str(value) if isinstance(value, Path) else value
+                    for key, value in vars(args).items()}
+    result = {**header("after-bracket"), "settings": settings_out,
               "variants": variants,
               "heldBackVsInPrompt": {"exactWins": wins, "exactLosses": losses,
                                      "signTestP": sign_test(wins, losses)},
