@@ -49,7 +49,7 @@ class Settings:
     context_size: int = 4096
     """llama.cpp context window in tokens."""
     threads: int = 0
-    """CPU threads for llama.cpp; 0 picks before each generation the cores that other
+    """CPU threads for llama.cpp; 0 picks before each prompt chunk the cores that other
     processes left free, at least one (``engine/threads.py``)."""
     flash_attention: bool = False
     """llama.cpp's flash-attention kernels (``llama-server`` and ``llama-bench`` turn them on
