@@ -215,11 +215,12 @@ def test_server_down_at_start_then_up(tmp_path: Path) -> None:
         assert statuses(client)[-1][0] == "error"  # not overwritten by the end of the request
         assert any(error in line for line in client.stderr_lines)  # logged
         with FakeInferenceServer(port) as fake:
-            fake.pieces = ["value", " * factor for value in values]", "\n"]
+            fake.pieces = [" [value", " * factor for value in values]", "\n"]
             assert suggestion(client, uri) == "value * factor for value in values]"
             assert statuses(client)[-1] == ("ready", f"{MODEL} on {url}")
-            # the default anchored layout: the typed part of the line after the marker
-            assert fake.bodies[0]["prompt"].endswith("<|fim_middle|>    return [")
+            # the default anchored layout: the typed part of the line after the marker,
+            # the opening bracket (and the space before it) left for the model to write
+            assert fake.bodies[0]["prompt"].endswith("<|fim_middle|>    return")
     finally:
         client.close()
 
@@ -240,13 +241,13 @@ def test_a_failing_server_then_recovers(tmp_path: Path, mode: str, says: str) ->
         try:
             uri = open_scale(client, tmp_path)
             fake.mode = mode
-            fake.pieces = ["value", " * factor", " for value in values]", "\n"]
+            fake.pieces = [" [value", " * factor", " for value in values]", "\n"]
             assert suggestion(client, uri) == ""
             state, message = statuses(client)[-1]
             assert state == "error" and message.startswith(f"{fake.url} {says}"), message
             assert client.process.poll() is None
             fake.mode = "ok"
-            fake.pieces = ["value * factor for value in values]"]
+            fake.pieces = [" [value * factor for value in values]"]
             assert suggestion(client, uri) == "value * factor for value in values]"
             assert statuses(client)[-1][0] == "ready"
         finally:
@@ -281,7 +282,7 @@ def test_a_remote_backends_status_carries_only_what_is_true_for_it(tmp_path: Pat
         client = start_server({"backend": backend, "endpoint": fake.url, "model": MODEL}, root=tmp_path)
         try:
             uri = open_scale(client, tmp_path)
-            fake.pieces = ["value * factor for value in values]"]
+            fake.pieces = [" [value * factor for value in values]"]
             assert suggestion(client, uri) == "value * factor for value in values]"
             status = client.status()
         finally:

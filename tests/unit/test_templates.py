@@ -98,6 +98,10 @@ def test_an_opening_bracket_ending_the_typed_middle_is_held_back() -> None:
     more = context(prefix="def f():\n    return area(w")
     after = fmt.render(dataclasses.replace(more, middle_chars=len("    return area(w"), snippets=()))
     assert after.text.startswith(prompt.text) and after.held_back == ""
+    # a space before the bracket goes with it: the prompt never ends in one
+    spaced = context(prefix="def f():\n    return [")
+    listed = fmt.render(dataclasses.replace(spaced, middle_chars=len("    return ["), snippets=()))
+    assert (listed.middle, listed.held_back) == ("    return", " [")
     # in the prefix (psm) nothing is held back: the suffix marker follows the bracket
     assert fmt.render(dataclasses.replace(typed, snippets=())).held_back == ""
 
@@ -110,7 +114,11 @@ def test_the_held_back_bracket_comes_off_what_the_model_wrote() -> None:
     assert without_held_back("[0]", "[") == "0]"
     assert without_held_back("", "(") == ""  # nothing written yet
     assert without_held_back("0) as any;", "(") == ""  # the model did not write the bracket
-    assert without_held_back(" (x)", "(") == ""
+    assert without_held_back(" (x)", "(") == "x)"  # the user's spacing stays
+    assert without_held_back(" [v]", " [") == "v]"
+    assert without_held_back("[v]", " [") == "v]"
+    assert without_held_back("v]", " [") == ""
+    assert without_held_back(" ", " [") == ""  # nothing but the space yet
 
 
 def test_typing_after_the_middle_marker_only_appends() -> None:

@@ -91,18 +91,20 @@ model writes the bracket again, merged with what follows as it likes."""
 def without_held_back(text: str, held_back: str) -> str:
     """``text`` the model wrote without what the user had already typed and the prompt
     held back: ``""`` when the model did not write the held-back bracket (it parted
-    from the typing).
+    from the typing); the whitespace before a bracket is the user's, whatever the
+    model wrote there.
 
     Of the whitespace, when the model wrote less of it than was typed, all its leading
     whitespace goes (the user's is already there).
     """
     if not held_back:
         return text
-    bracket = held_back[:1] if held_back.startswith(HELD_BACK_OPENERS) else ""
-    if bracket:
-        if not text.startswith(bracket):
+    before_bracket = held_back.lstrip(" \t")
+    if before_bracket.startswith(HELD_BACK_OPENERS):  # the model may space it as it likes
+        written = text.lstrip(" \t")
+        if not written.startswith(before_bracket[0]):
             return ""
-        text, held_back = text[1:], held_back[1:]
+        text, held_back = written[1:], before_bracket[1:]
         if not held_back:
             return text
     if text.startswith(held_back):

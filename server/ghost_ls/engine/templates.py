@@ -57,7 +57,7 @@ class PromptFormat:
         before, middle = self._split(context)
         typed = middle.rstrip(" \t")
         if typed.endswith(HELD_BACK_OPENERS):
-            typed = typed[:-1]
+            typed = typed[:-1].rstrip(" \t")
         if self.fim is None:
             text = self._plain(context, snippets)
         else:
