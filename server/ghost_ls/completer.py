@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ghost_ls.config import Settings
 from ghost_ls.context.types import CompletionMode, PromptContext
-from ghost_ls.engine.backend import GenerationRequest, GenerationResult, without_held_back
+from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt, without_held_back
 from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.engine.stats import Stats
@@ -81,16 +81,19 @@ class Completer:
         raw_texts: list[str] = []
         started = time.monotonic()
         budget = settings.timeout_ms / 1000.0
+        prompts = self._render(context)
         for index in range(candidates):
             first = index == 0
-            result, cleaned = self._one(context, settings, index, cancel_event, on_text if first else None)
+            result, cleaned = self._one(context, prompts, settings, index, cancel_event,
+                                        on_text if first else None)
             retry = second_look(context, result) if first else None
             if retry is not None and not cleaned.text:
                 if on_text is not None:
                     on_text("")  # what the first look wrote is withdrawn
                 outcome.results.append(result)
                 self.stats.second_looks += 1
-                result, cleaned = self._one(retry, settings, index, cancel_event, on_text)
+                result, cleaned = self._one(retry, self._render(retry), settings, index, cancel_event,
+                                            on_text)
             outcome.results.append(result)
             if result.cancelled:
                 outcome.cancelled = True
@@ -106,19 +109,25 @@ class Completer:
             self.cache.put(context.prefix, context.suffix, raw_texts)
         return outcome
 
+    def _render(self, context: PromptContext) -> tuple[Prompt, Prompt | None]:
+        """The prompt for ``context`` and the short one for the same place, if any."""
+        cold = self.host.format.render(context.cold) if context.cold is not None else None
+        return self.host.format.render(context), cold
+
     def _one(
         self,
         context: PromptContext,
+        prompts: tuple[Prompt, Prompt | None],
         settings: Settings,
         index: int,
         cancel_event: threading.Event,
         on_text: Callable[[str], None] | None,
     ) -> tuple[GenerationResult, Cleaned]:
-        """One generation for ``context`` (candidate ``index``) and its cleaned text."""
+        """One generation for ``context`` (candidate ``index``) from its ``prompts``
+        (:meth:`_render`), and its cleaned text."""
         backend = self.host.backend
         assert backend is not None
-        prompt = self.host.format.render(context)
-        cold_prompt = self.host.format.render(context.cold) if context.cold is not None else None
+        prompt, cold_prompt = prompts
         self.stats.last_prompt = prompt.text
         held_back = prompt.held_back
         show = _showing_without(on_text, held_back) if on_text is not None and held_back else on_text
@@ -127,7 +136,7 @@ class Completer:
             max_tokens=settings.max_tokens,
             temperature=settings.temperature if index == 0 else ALTERNATIVE_TEMPERATURE,
             seed=index,
-            time_budget=settings.timeout_ms / 1000.0,
+            time_budget=settings.timeout_ms / 1000.0,  # each look gets the whole budget
             stop=stop_rule_for(context),
             on_text=show,
             cancel=cancel_event,
@@ -146,7 +155,8 @@ class Completer:
 
 
 def _showing_without(on_text: Callable[[str], None], held_back: str) -> Callable[[str], None]:
-    """``on_text`` for text that does not repeat the held-back whitespace."""
+    """``on_text`` for text that does not repeat what the prompt held back (typed
+    whitespace, an opening bracket: :func:`without_held_back`)."""
 
     def show(text: str) -> None:
         on_text(without_held_back(text, held_back))
