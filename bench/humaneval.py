@@ -144,8 +144,11 @@ class System:
 
 def ghost_systems(args: argparse.Namespace) -> dict[str, System]:
     """``ghost`` (with ``--ghost-settings``) and one ``ghost-NAME`` per ``--ghost-variant``."""
-    base = {"model": args.model, "maxTokens": args.max_tokens, "threads": args.threads,
-            "indexWorkspace": False, "timeoutMs": 60000, **json.loads(args.ghost_settings)}
+    # threads and timeoutMs stay ghost-ls' own, as a user gets them (threads: 0 picks
+    # them from the load; the time budget is what a busy machine meets first);
+    # --ghost-settings may set them, as any other setting
+    base = {"model": args.model, "maxTokens": args.max_tokens, "indexWorkspace": False,
+            **json.loads(args.ghost_settings)}
     variants = {"ghost": base}
     for spec in args.ghost_variant:
         name, _, settings = spec.partition("=")
@@ -192,12 +195,18 @@ def run_subset(subset: str, systems: dict[str, System], args: argparse.Namespace
             uri = f"file:///humaneval/{subset}/{number}/{name}/main.py"
             # only the anchored layout remembers where the user started typing
             history = args.history_lines if systems[name].anchored else 0
+            before = systems[name].status() if name != BASELINE else {}
             item, seconds = systems[name].complete(uri, text, line, column, history)
             completed = apply_item(text, item, line)
             passed, reason = run_program(program(completed, task), args.timeout)
             inserted = (item or {}).get("insertText", "")
             row["results"][name] = {"passed": passed, "reason": reason, "seconds": round(seconds, 3),
                                     "text": inserted if isinstance(inserted, str) else str(inserted)}
+            if name != BASELINE:  # the engine's own account: its threads, a budget's end
+                after = systems[name].status()
+                row["results"][name].update(
+                    threads=after.get("lastThreads"),
+                    timedOut=bool(after.get("timeouts", 0) - before.get("timeouts", 0)))
         rows.append(row)
         log(f"{subset} {number + 1}/{len(tasks)} {task['task_id']} "
             + " ".join(f"{name}={int(row['results'][name]['passed'])}" for name in systems))
@@ -220,6 +229,8 @@ def score(rows: list[dict[str, Any]], canonical: list[bool], systems: list[str])
         passed = sum(1 for row in rows if row["results"][system]["passed"])
         seconds = [row["results"][system]["seconds"] for row in rows]
         out[system] = {"passed": passed, "passAt1": ratio(passed, n), "seconds": summary(seconds, 3)}
+        if system != BASELINE:
+            out[system]["timedOut"] = sum(1 for row in rows if row["results"][system].get("timedOut"))
     for system in (name for name in systems if name != BASELINE):
         target = out if system == "ghost" else out.setdefault("variants", {}).setdefault(system, {})
         target.update(compare(rows, out, system))
@@ -258,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--multi-max-tokens", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="llama.cpp threads of the plain server (ghost-ls: see --ghost-settings)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per program")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--rows", action="store_true", help="include per-task rows")

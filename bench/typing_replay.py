@@ -250,9 +250,9 @@ def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 def lsp_command(system: str, args: argparse.Namespace, model: Path, endpoint: str = ""
                 ) -> tuple[list[str], str, dict[str, Any] | None]:
     if is_ghost(system):
+        # threads stay ghost-ls' own (threads: 0 picks them from the load)
         options: dict[str, Any] = {"model": str(model), "maxTokens": args.max_tokens,
-                                   "threads": args.threads, "contextSize": args.context,
-                                   "indexWorkspace": False}
+                                   "contextSize": args.context, "indexWorkspace": False}
         if system == "ghost-llama-server":
             options.update(backend="llama-server", endpoint=endpoint)
         elif system != "ghost":
@@ -447,7 +447,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "newlineStop, args (repeatable)")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--window-lines", type=int, default=60)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="llama.cpp threads of the baselines (ghost-ls keeps its own)")
     parser.add_argument("--context", type=int, default=4096)
     parser.add_argument("--llama-server-args", default=DEFAULT_LLAMA_SERVER_ARGS,
                         help="extra llama-server flags (default: the batch sizes and "

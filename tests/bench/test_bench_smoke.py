@@ -83,6 +83,9 @@ def test_humaneval(tiny_model: str) -> None:
                 assert verdict["passed"] is True or verdict["reason"], verdict
                 assert verdict["text"].strip() or verdict["passed"] is False, verdict
             assert scores[system]["seconds"]["p50"] > 0
+        ghost_rows = [row["results"]["ghost"] for row in rows]
+        assert all(verdict["threads"] >= 1 for verdict in ghost_rows)  # threads: 0 chose a count
+        assert scores["ghost"]["timedOut"] == sum(verdict["timedOut"] for verdict in ghost_rows)
         differing = {d["task"] for d in scores["differences"]}
         expected = {row["task"] for row in rows
                     if row["results"]["ghost"]["passed"] != row["results"]["plain"]["passed"]}
