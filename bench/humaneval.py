@@ -180,6 +180,8 @@ def sign_test(wins: int, losses: int) -> float | None:
 
 def run_subset(subset: str, systems: dict[str, System], args: argparse.Namespace) -> dict[str, Any]:
     tasks = load_tasks(subset, args.limit or DEFAULT_LIMITS[subset], args.seed, args.data)
+    if args.first:  # the start of a larger sample: the same tasks as that run's first rows
+        tasks = tasks[: args.first]
     canonical = []
     rows: list[dict[str, Any]] = []
     for number, task in enumerate(tasks):
@@ -271,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--multi-max-tokens", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2,
                         help="llama.cpp threads of the plain server (ghost-ls: see --ghost-settings)")
+    parser.add_argument("--first", type=int, default=0, help="run only the first N tasks of "
+                        "the sample (--limit), so a shorter run shares a longer one's tasks")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per program")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--rows", action="store_true", help="include per-task rows")
