@@ -88,6 +88,17 @@ marker it wrote ``0) as any;`` at four such places of four (a type name and
 model writes the bracket again, merged with what follows as it likes."""
 
 
+def held_back_opener(held_back: str) -> str:
+    """The bracket the model must begin with (``""`` when ``held_back`` holds none).
+
+    The local engine lets only tokens that begin with it (after spaces or tabs) be
+    sampled first: the person typed the bracket, so an answer that writes something
+    else first (``new(`` → ``BoolValue(value, f)``, ``collect(`` → ``::<Vec<_>>()``)
+    could only be dropped."""
+    before_bracket = held_back.lstrip(" \t")
+    return before_bracket[0] if before_bracket.startswith(HELD_BACK_OPENERS) else ""
+
+
 def without_held_back(text: str, held_back: str) -> str:
     """``text`` the model wrote without what the user had already typed and the prompt
     held back: ``""`` when the model did not write the held-back bracket (it parted

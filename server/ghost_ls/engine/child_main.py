@@ -48,7 +48,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ghost_ls.engine.backend import GenerationRequest, GenerationResult, Prompt, StopRule, TextSink
+from ghost_ls.engine.backend import (
+    GenerationRequest,
+    GenerationResult,
+    Prompt,
+    StopRule,
+    TextSink,
+    held_back_opener,
+)
 from ghost_ls.engine.streaming import StreamDriver
 from ghost_ls.errors import BackendError, GhostError
 
@@ -82,6 +89,8 @@ class Job:
     """Whether the parent wants the text as it grows (``TEXT``), for ``request.on_text``."""
     cold_tokens: tuple[int, ...] = ()
     """The token ids of ``request.cold_prompt`` (empty when it has none)."""
+    first_opener: str = ""
+    """The bracket the first sampled token must begin with (``held_back_opener``)."""
 
     @classmethod
     def of(cls, request: GenerationRequest, cold_tokens: Sequence[int] = ()) -> Job:
@@ -94,6 +103,7 @@ class Job:
             stop_strings=request.stop_strings,
             stream=request.on_text is not None,
             cold_tokens=tuple(cold_tokens),
+            first_opener=held_back_opener(request.prompt.held_back),
         )
 
     def request(self, on_text: TextSink | None) -> GenerationRequest:
@@ -332,6 +342,7 @@ class Engine:
                 temperature=job.temperature,
                 seed=job.seed,
                 cold_tokens=list(job.cold_tokens) or None,
+                first_opener=job.first_opener,
             )
         except BackendError as failure:
             driver.fail(str(failure))
