@@ -110,12 +110,12 @@ def without_held_back(text: str, held_back: str) -> str:
     """
     if not held_back:
         return text
-    before_bracket = held_back.lstrip(" \t")
-    if before_bracket.startswith(HELD_BACK_OPENERS):  # the model may space it as it likes
+    opener = held_back_opener(held_back)
+    if opener:  # the model may space it as it likes
         written = text.lstrip(" \t")
-        if not written.startswith(before_bracket[0]):
+        if not written.startswith(opener):
             return ""
-        text, held_back = written[1:], before_bracket[1:]
+        text, held_back = written[1:], held_back.lstrip(" \t")[1:]
         if not held_back:
             return text
     if text.startswith(held_back):
