@@ -57,7 +57,9 @@ def test_short_prompt_first_then_the_full_one_after_a_rest(server: LspClient) ->
     assert first["lastPromptCold"] is True
     short_tokens = first["lastPromptTokens"]
 
-    server.change(uri, 2, "res", start=(ROW, 4))
+    # not the function's own line (``result = ...``): the model writes that, and typing
+    # what it wrote is answered from the suggestion without a read
+    server.change(uri, 2, "out", start=(ROW, 4))
     server.inline(uri, ROW, 7, timeout=180)
     typed = _status(server)
     assert typed["lastPromptCold"] is True

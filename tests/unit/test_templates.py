@@ -76,6 +76,23 @@ def test_the_typed_middle_goes_after_the_middle_marker() -> None:
     assert (prompt.prefix, prompt.middle, prompt.held_back) == ("def f():\n", "    return", " ")
 
 
+def test_typed_indentation_stays_in_the_prompt_but_its_last_character() -> None:
+    from ghost_ls.engine.templates import held_back
+
+    qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
+    indented = context(prefix="def f():\n    if x:\n        ")
+    prompt = PromptFormat(qwen).render(
+        dataclasses.replace(indented, middle_chars=len("        "), snippets=()))
+    # the model is told a line begins there, at that depth; the space its first word
+    # token begins with is left for it to write
+    assert prompt.text.endswith("<|fim_middle|>       ")
+    assert (prompt.middle, prompt.held_back) == ("       ", " ")
+    assert held_back("\t\t") == "\t"
+    assert held_back("x =  ") == " "
+    assert held_back("    return") == ""
+    assert held_back("    return (  ") == " (  "
+
+
 def test_held_back_whitespace_comes_off_what_the_model_wrote() -> None:
     from ghost_ls.engine.backend import without_held_back
 

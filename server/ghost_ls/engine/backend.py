@@ -63,9 +63,10 @@ class Prompt:
     prompt after the middle marker (usually empty), ``extra`` the cross-file
     snippets as (path, text) pairs, ``path`` the file's path.  ``held_back``: what
     was typed at the end of the middle that the prompt leaves out, for the model to
-    write again (:func:`without_held_back` removes it from what it wrote): trailing
-    whitespace (a prompt ending in a space makes a model start with a second one) and
-    an opening bracket before it (``HELD_BACK_OPENERS``).
+    write again (:func:`without_held_back` removes it from what it wrote): the last
+    space or tab (a prompt ending in a space makes a model start with a second one), or
+    an opening bracket with the whitespace around it (``HELD_BACK_OPENERS``); the rule
+    is ``templates.held_back``.
     """
 
     text: str

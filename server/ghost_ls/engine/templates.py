@@ -41,6 +41,24 @@ def _commented(snippet: Snippet, marker: str) -> str:
     return f"{marker} {snippet.path}\n{body}\n\n"
 
 
+def held_back(middle: str) -> str:
+    """What the prompt leaves out of the end of the typed middle, for the model to
+    write again (``Prompt.held_back``).
+
+    An opening bracket (``HELD_BACK_OPENERS``) with the whitespace around it; otherwise
+    the last space or tab only.  The tokenizers of these models split ``x = 1`` as
+    ``x`` `` =`` `` 1`` and an indented ``if`` as the indentation less one space, then
+    `` if``: a prompt that ends in the space a word token begins with makes the model
+    start with a second one, so that space goes; the rest of the indentation stays,
+    because it says where the line is (held back too, the model had nothing that said
+    a line had begun there, and wrote a blank line first or closed the block instead).
+    """
+    typed = middle.rstrip(" \t")
+    if typed.endswith(HELD_BACK_OPENERS):
+        return middle[len(typed[:-1].rstrip(" \t")):]
+    return middle[len(typed):][-1:]
+
+
 class PromptFormat:
     """Renders prompts for one model family (``fim`` None: prefix-only)."""
 
@@ -55,9 +73,7 @@ class PromptFormat:
         """The prompt: its text (special markers included as text) and its parts."""
         snippets = context.snippets if with_snippets else ()
         before, middle = self._split(context)
-        typed = middle.rstrip(" \t")
-        if typed.endswith(HELD_BACK_OPENERS):
-            typed = typed[:-1].rstrip(" \t")
+        typed = middle[: len(middle) - len(held_back(middle))]
         if self.fim is None:
             text = self._plain(context, snippets)
         else:
