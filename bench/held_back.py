@@ -10,11 +10,11 @@ one ghost-ls uses now:
 - ``--place bracket``: real lines of the cold-place packages (``benchlib/cold_cases.py``:
   httpx, zod, pflag, itertools) cut right after their first ``(`` that has text after
   it; the bracket at the end of the prompt (``in-prompt``) or held back for the model to
-  write again (``held-back``, ``HELD_BACK_OPENERS``);
+  write again (``held-back``, ``HELD_BACK_OPENERS``; in both, the dot is held back);
 - ``--place dot``: the lines cut right after their first member-access dot
-  (``self.``): the dot at the end of the prompt (``in-prompt``, what ghost-ls does) or
-  held back like a bracket, the first sampled token made to begin with it (``held-back``,
-  a candidate; the engine runs in this process so that the rule reaches its sampler);
+  (``self.``): the dot at the end of the prompt (``in-prompt``, before) or held back
+  like a bracket, the first sampled token made to begin with it (``held-back``, now;
+  the engine runs in this process so that the rule reaches its sampler);
 - ``--place indentation``: the packages' line-start places (the cursor after a line's
   indentation, the rest masked); all the typed indentation held back (``all-held-back``,
   before) or only its last space or tab (``last-held-back``, now).
@@ -53,8 +53,9 @@ from ghost_ls.engine.cache import CompletionCache
 from ghost_ls.engine.host import ModelHost
 from ghost_ls.engine.stats import Stats
 
-HELD = templates.HELD_BACK_OPENERS
-"""The openers ghost-ls holds back; the ``in-prompt`` variant holds back none."""
+HELD = templates.HELD_BACK_MARKS
+"""The marks ghost-ls holds back (brackets and the dot); an ``in-prompt`` variant holds
+back all but the ones its place is about."""
 HELD_BACK = templates.held_back
 """ghost-ls' rule for what it holds back (the ``last-held-back`` variant)."""
 
@@ -81,8 +82,14 @@ class Place:
     """Run the engine in this process, so that a rule set here reaches its sampler."""
 
 
+def use_marks(marks: tuple[str, ...]) -> None:
+    templates.HELD_BACK_MARKS = marks  # type: ignore[misc]
+    backend.HELD_BACK_MARKS = marks  # type: ignore[misc]
+
+
 def use_bracket_rule(variant: str) -> None:
-    templates.HELD_BACK_OPENERS = HELD if variant == "held-back" else ()  # type: ignore[misc]
+    brackets = backend.HELD_BACK_OPENERS
+    use_marks(HELD if variant == "held-back" else tuple(m for m in HELD if m not in brackets))
 
 
 def use_indentation_rule(variant: str) -> None:
@@ -90,9 +97,7 @@ def use_indentation_rule(variant: str) -> None:
 
 
 def use_dot_rule(variant: str) -> None:
-    openers = (*HELD, ".") if variant == "held-back" else HELD
-    templates.HELD_BACK_OPENERS = openers  # type: ignore[misc]
-    backend.HELD_BACK_OPENERS = openers  # type: ignore[misc]
+    use_marks(HELD if variant == "held-back" else tuple(m for m in HELD if m != backend.HELD_BACK_DOT))
 
 
 def after_first_dot(case: Case) -> Case | None:
@@ -109,8 +114,7 @@ def after_indentation(case: Case) -> Case | None:
 
 
 def restore() -> None:
-    templates.HELD_BACK_OPENERS = HELD  # type: ignore[misc]
-    backend.HELD_BACK_OPENERS = HELD  # type: ignore[misc]
+    use_marks(HELD)
     templates.held_back = HELD_BACK
 
 

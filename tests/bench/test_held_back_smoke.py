@@ -1,7 +1,8 @@
 """Smoke runs of bench/held_back.py on the standard library's ``json`` with the 0.5B.
 
-Checked, at both places: the JSON's shape; each case cut where the place says (right
-after the line's first ``(``; after the indentation of an indented line); each row's
+Checked, at each place: the JSON's shape; each case cut where the place says (right
+after the line's first ``(`` or member-access dot; after the indentation of an
+indented line); each row's
 exact match, empty flag and edit similarity the ones its guess and target give; both
 variants for every case; the wins and losses the rows' own.  No timing or score is
 asserted.
@@ -28,6 +29,7 @@ from benchlib.common import edit_similarity  # noqa: E402
 
 PLACES = {
     "bracket": (("in-prompt", "held-back"), "heldBackVsInPrompt"),
+    "dot": (("in-prompt", "held-back"), "heldBackVsInPrompt"),
     "indentation": (("all-held-back", "last-held-back"), "lastVsAllHeldBack"),
 }
 

@@ -93,6 +93,21 @@ def test_typed_indentation_stays_in_the_prompt_but_its_last_character() -> None:
     assert held_back("    return (  ") == " (  "
 
 
+def test_a_member_access_dot_is_held_back_like_a_bracket() -> None:
+    from ghost_ls.engine.backend import without_held_back
+    from ghost_ls.engine.templates import held_back
+
+    qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
+    typed = context(prefix="def f():\n    return self.")
+    prompt = PromptFormat(qwen).render(
+        dataclasses.replace(typed, middle_chars=len("    return self."), snippets=()))
+    assert prompt.text.endswith("<|fim_middle|>    return self")
+    assert (prompt.middle, prompt.held_back) == ("    return self", ".")
+    assert held_back("x = 1. ") == ". "
+    assert without_held_back(".get_mut(i)", ".") == "get_mut(i)"
+    assert without_held_back("0.get_mut(i)", ".") == ""  # not the dot the person typed
+
+
 def test_held_back_whitespace_comes_off_what_the_model_wrote() -> None:
     from ghost_ls.engine.backend import without_held_back
 

@@ -65,8 +65,8 @@ class Prompt:
     was typed at the end of the middle that the prompt leaves out, for the model to
     write again (:func:`without_held_back` removes it from what it wrote): the last
     space or tab (a prompt ending in a space makes a model start with a second one), or
-    an opening bracket with the whitespace around it (``HELD_BACK_OPENERS``); the rule
-    is ``templates.held_back``.
+    an opening bracket or a member-access dot with the whitespace around it
+    (``HELD_BACK_MARKS``); the rule is ``templates.held_back``.
     """
 
     text: str
@@ -89,21 +89,33 @@ marker it wrote ``0) as any;`` at four such places of four (a type name and
 model writes the bracket again, merged with what follows as it likes."""
 
 
-def held_back_opener(held_back: str) -> str:
-    """The bracket the model must begin with (``""`` when ``held_back`` holds none).
+HELD_BACK_DOT = "."
+"""A dot that ends the typed middle (``self.``, ``obj.``) is left for the model to write
+too, for the same reason: the tokenizer reads ``.get_mut`` or ``.js`` as one token, and
+behind a prompt that ends in a lone ``.`` the model wrote ``0.get_mut(self.cur)`` after
+``self.`` (a tuple field), ``ios";`` after ``index.``, ``unsigned_sub`` where the line
+calls ``saturating_sub`` (bench/README.md, "Held-back dot")."""
+
+HELD_BACK_MARKS = (*HELD_BACK_OPENERS, HELD_BACK_DOT)
+"""What the typed middle may end with that the prompt leaves for the model to write."""
+
+
+def held_back_mark(held_back: str) -> str:
+    """The mark (bracket or dot) the model must begin with (``""`` when ``held_back``
+    holds none).
 
     The local engine lets only tokens that begin with it (after spaces or tabs) be
-    sampled first: the person typed the bracket, so an answer that writes something
-    else first (``new(`` → ``BoolValue(value, f)``, ``collect(`` → ``::<Vec<_>>()``)
-    could only be dropped."""
-    before_bracket = held_back.lstrip(" \t")
-    return before_bracket[0] if before_bracket.startswith(HELD_BACK_OPENERS) else ""
+    sampled first: the person typed it, so an answer that writes something else first
+    (``new(`` → ``BoolValue(value, f)``, ``collect(`` → ``::<Vec<_>>()``) could only be
+    dropped."""
+    before_mark = held_back.lstrip(" \t")
+    return before_mark[0] if before_mark.startswith(HELD_BACK_MARKS) else ""
 
 
 def without_held_back(text: str, held_back: str) -> str:
     """``text`` the model wrote without what the user had already typed and the prompt
-    held back: ``""`` when the model did not write the held-back bracket (it parted
-    from the typing); the whitespace before a bracket is the user's, whatever the
+    held back: ``""`` when the model did not write the held-back bracket or dot (it
+    parted from the typing); the whitespace before it is the user's, whatever the
     model wrote there.
 
     Of the whitespace, when the model wrote less of it than was typed, all its leading
@@ -111,10 +123,10 @@ def without_held_back(text: str, held_back: str) -> str:
     """
     if not held_back:
         return text
-    opener = held_back_opener(held_back)
-    if opener:  # the model may space it as it likes
+    mark = held_back_mark(held_back)
+    if mark:  # the model may space it as it likes
         written = text.lstrip(" \t")
-        if not written.startswith(opener):
+        if not written.startswith(mark):
             return ""
         text, held_back = written[1:], held_back.lstrip(" \t")[1:]
         if not held_back:

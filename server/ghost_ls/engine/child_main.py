@@ -54,7 +54,7 @@ from ghost_ls.engine.backend import (
     Prompt,
     StopRule,
     TextSink,
-    held_back_opener,
+    held_back_mark,
 )
 from ghost_ls.engine.streaming import StreamDriver
 from ghost_ls.errors import BackendError, GhostError
@@ -89,8 +89,8 @@ class Job:
     """Whether the parent wants the text as it grows (``TEXT``), for ``request.on_text``."""
     cold_tokens: tuple[int, ...] = ()
     """The token ids of ``request.cold_prompt`` (empty when it has none)."""
-    first_opener: str = ""
-    """The bracket the first sampled token must begin with (``held_back_opener``)."""
+    first_mark: str = ""
+    """The bracket or dot the first sampled token must begin with (``held_back_mark``)."""
 
     @classmethod
     def of(cls, request: GenerationRequest, cold_tokens: Sequence[int] = ()) -> Job:
@@ -103,7 +103,7 @@ class Job:
             stop_strings=request.stop_strings,
             stream=request.on_text is not None,
             cold_tokens=tuple(cold_tokens),
-            first_opener=held_back_opener(request.prompt.held_back),
+            first_mark=held_back_mark(request.prompt.held_back),
         )
 
     def request(self, on_text: TextSink | None) -> GenerationRequest:
@@ -342,7 +342,7 @@ class Engine:
                 temperature=job.temperature,
                 seed=job.seed,
                 cold_tokens=list(job.cold_tokens) or None,
-                first_opener=job.first_opener,
+                first_mark=job.first_mark,
             )
         except BackendError as failure:
             driver.fail(str(failure))

@@ -32,7 +32,7 @@ from ghost_ls.engine.backend import (
     GenerationRequest,
     GenerationResult,
     LlamaEngineInfo,
-    held_back_opener,
+    held_back_mark,
 )
 from ghost_ls.engine.cpu_features import choose_for_this_cpu, system_info
 from ghost_ls.engine.llama_loading import (
@@ -144,8 +144,8 @@ class LlamaBackend:
         )
         self._vocab = self._llm._model.vocab
         self._pieces: dict[tuple[int, bool], bytes] = {}
-        self._opener_masks: dict[str, Any] = {}
-        """Per held-back bracket, which token ids begin with it (``_tokens_starting``)."""
+        self._mark_masks: dict[str, Any] = {}
+        """Per held-back mark (bracket or dot), which token ids begin with it (``_tokens_starting``)."""
         self._context_size = int(self._llm.n_ctx())
         self._add_bos = (
             bool(self._llm._model.add_bos_token()) if hasattr(self._llm._model, "add_bos_token") else True
@@ -249,7 +249,7 @@ class LlamaBackend:
                 temperature=request.temperature,
                 seed=request.seed,
                 cold_tokens=self.prompt_tokens(cold.text) if cold is not None else None,
-                first_opener=held_back_opener(request.prompt.held_back),
+                first_mark=held_back_mark(request.prompt.held_back),
             )
         except BackendError as error:
             driver.fail(str(error))
@@ -266,14 +266,14 @@ class LlamaBackend:
         temperature: float,
         seed: int,
         cold_tokens: list[int] | None = None,
-        first_opener: str = "",
+        first_mark: str = "",
     ) -> None:
         """Evaluate ``tokens`` after the cached prefix, then sample into ``driver``.
 
         ``cold_tokens``: a shorter prompt for the same place, read instead when it costs
         at most half as much as ``tokens`` now (``engine/prompt_choice.py``).
-        ``first_opener``: a bracket the first sampled token must begin with
-        (``backend.held_back_opener``).  The
+        ``first_mark``: a bracket or dot the first sampled token must begin with
+        (``backend.held_back_mark``).  The
         engine's child process calls this with its own driver, which runs the
         request's stop rule there (``engine/child_main.py``)."""
         cached = self._llm.input_ids[: self._llm.n_tokens].tolist()
@@ -291,7 +291,7 @@ class LlamaBackend:
         if not finished:
             result.stop_reason = "cancelled"
             return
-        self._sample_loop(driver, temperature, seed, first_opener)
+        self._sample_loop(driver, temperature, seed, first_mark)
 
     def _use_threads(self, count: int) -> int:
         """Run the next generation on ``count`` threads (``engine/threads.py``)."""
@@ -353,9 +353,9 @@ class LlamaBackend:
         return reading is not None and reading.is_set()
 
     def _sample_loop(self, driver: StreamDriver, temperature: float, seed: int,
-                     first_opener: str = "") -> None:
+                     first_mark: str = "") -> None:
         llm = self._llm
-        processors = [self._first_token_starting(first_opener)] if first_opener else None
+        processors = [self._first_token_starting(first_mark)] if first_mark else None
         llm._sampler = llm._init_sampler(
             temp=temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0,
             logits_processor=processors,
@@ -375,10 +375,10 @@ class LlamaBackend:
         finally:
             llm._sampler = None
 
-    def _first_token_starting(self, opener: str) -> Callable[[Any, Any], Any]:
+    def _first_token_starting(self, mark: str) -> Callable[[Any, Any], Any]:
         """A logits processor that, at the first token only, leaves the tokens whose
-        text begins (after spaces or tabs) with ``opener``."""
-        allowed = self._tokens_starting(opener)
+        text begins (after spaces or tabs) with ``mark``."""
+        allowed = self._tokens_starting(mark)
         first = [True]
 
         def only_at_first(_input_ids: Any, logits: Any) -> Any:
@@ -389,18 +389,18 @@ class LlamaBackend:
 
         return only_at_first
 
-    def _tokens_starting(self, opener: str) -> Any:
-        """For each token id, whether its text begins with ``opener`` (cached per opener)."""
-        mask = self._opener_masks.get(opener)
+    def _tokens_starting(self, mark: str) -> Any:
+        """For each token id, whether its text begins with ``mark`` (cached per mark)."""
+        mask = self._mark_masks.get(mark)
         if mask is None:
             count = int(self._lib.llama_vocab_n_tokens(self._vocab))
-            wanted = opener.encode("utf-8")
+            wanted = mark.encode("utf-8")
             mask = np.zeros(count, dtype=bool)
             buffer = ctypes.create_string_buffer(64)
             for token in range(count):
                 size = self._lib.llama_token_to_piece(self._vocab, token, buffer, 64, 0, False)
                 mask[token] = size > 0 and buffer.raw[:size].lstrip(b" \t").startswith(wanted)
-            self._opener_masks[opener] = mask
+            self._mark_masks[mark] = mask
         return mask
 
     def _ends(self, token: int) -> bool:

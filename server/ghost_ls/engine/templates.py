@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from ghost_ls.context.languages import line_comment
 from ghost_ls.context.types import PromptContext, Snippet
-from ghost_ls.engine.backend import HELD_BACK_OPENERS, Prompt
+from ghost_ls.engine.backend import HELD_BACK_MARKS, Prompt
 from ghost_ls.models.catalog import FimTemplate
 
 
@@ -45,7 +45,8 @@ def held_back(middle: str) -> str:
     """What the prompt leaves out of the end of the typed middle, for the model to
     write again (``Prompt.held_back``).
 
-    An opening bracket (``HELD_BACK_OPENERS``) with the whitespace around it; otherwise
+    An opening bracket or a member-access dot (``HELD_BACK_MARKS``) with the whitespace
+    around it; otherwise
     the last space or tab only.  The tokenizers of these models split ``x = 1`` as
     ``x`` `` =`` `` 1`` and an indented ``if`` as the indentation less one space, then
     `` if``: a prompt that ends in the space a word token begins with makes the model
@@ -54,7 +55,7 @@ def held_back(middle: str) -> str:
     a line had begun there, and wrote a blank line first or closed the block instead).
     """
     typed = middle.rstrip(" \t")
-    if typed.endswith(HELD_BACK_OPENERS):
+    if typed.endswith(HELD_BACK_MARKS):
         return middle[len(typed[:-1].rstrip(" \t")):]
     return middle[len(typed):][-1:]
 
