@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from ghost_ls.context.types import CompletionMode, PromptContext, Snippet
+from ghost_ls.engine.backend import Prompt
 from ghost_ls.engine.templates import PromptFormat
 from ghost_ls.models.catalog import load_catalog
 
@@ -76,13 +77,17 @@ def test_the_typed_middle_goes_after_the_middle_marker() -> None:
     assert (prompt.prefix, prompt.middle, prompt.held_back) == ("def f():\n", "    return", " ")
 
 
+def _typed_at_end(prefix: str, typed: str) -> Prompt:
+    """The Qwen prompt for ``prefix``, of which ``typed`` is the typed middle."""
+    qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
+    return PromptFormat(qwen).render(
+        dataclasses.replace(context(prefix=prefix), middle_chars=len(typed), snippets=()))
+
+
 def test_typed_indentation_stays_in_the_prompt_but_its_last_character() -> None:
     from ghost_ls.engine.templates import held_back
 
-    qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
-    indented = context(prefix="def f():\n    if x:\n        ")
-    prompt = PromptFormat(qwen).render(
-        dataclasses.replace(indented, middle_chars=len("        "), snippets=()))
+    prompt = _typed_at_end("def f():\n    if x:\n        ", "        ")
     # the model is told a line begins there, at that depth; the space its first word
     # token begins with is left for it to write
     assert prompt.text.endswith("<|fim_middle|>       ")
@@ -97,10 +102,7 @@ def test_a_member_access_dot_is_held_back_like_a_bracket() -> None:
     from ghost_ls.engine.backend import without_held_back
     from ghost_ls.engine.templates import held_back
 
-    qwen = load_catalog()["qwen2.5-coder-1.5b"].fim
-    typed = context(prefix="def f():\n    return self.")
-    prompt = PromptFormat(qwen).render(
-        dataclasses.replace(typed, middle_chars=len("    return self."), snippets=()))
+    prompt = _typed_at_end("def f():\n    return self.", "    return self.")
     assert prompt.text.endswith("<|fim_middle|>    return self")
     assert (prompt.middle, prompt.held_back) == ("    return self", ".")
     assert held_back("x = 1. ") == ". "
