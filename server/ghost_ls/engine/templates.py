@@ -46,13 +46,13 @@ def held_back(middle: str) -> str:
     write again (``Prompt.held_back``).
 
     An opening bracket or a member-access dot (``HELD_BACK_MARKS``) with the whitespace
-    around it; otherwise
-    the last space or tab only.  The tokenizers of these models split ``x = 1`` as
-    ``x`` `` =`` `` 1`` and an indented ``if`` as the indentation less one space, then
-    `` if``: a prompt that ends in the space a word token begins with makes the model
-    start with a second one, so that space goes; the rest of the indentation stays,
-    because it says where the line is (held back too, the model had nothing that said
-    a line had begun there, and wrote a blank line first or closed the block instead).
+    around it; otherwise the last space or tab only.  The tokenizers of these models
+    split ``x = 1`` as ``x`` `` =`` `` 1`` and an indented ``if`` as the indentation
+    less one space, then `` if``: a prompt that ends in the space a word token begins
+    with makes the model start with a second one, so that space goes; the rest of the
+    indentation stays, because it says where the line is (held back too, the model had
+    nothing that said a line had begun there, and wrote a blank line first or closed
+    the block instead: bench/README.md, "Held-back indentation").
     """
     typed = middle.rstrip(" \t")
     if typed.endswith(HELD_BACK_MARKS):
