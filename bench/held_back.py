@@ -15,6 +15,9 @@ one ghost-ls uses now:
   (``self.``): the dot at the end of the prompt (``in-prompt``, before) or held back
   like a bracket, the first sampled token made to begin with it (``held-back``, now;
   the engine runs in this process so that the rule reaches its sampler);
+- ``--place dollar``: the lines cut right after their first ``$`` that begins a name
+  (zod's ``$ZodType``, Rust macro variables): the ``$`` in the prompt (``in-prompt``,
+  what ghost-ls does) or held back like the dot (``held-back``, a candidate);
 - ``--place indentation``: the packages' line-start places (the cursor after a line's
   indentation, the rest masked); all the typed indentation held back (``all-held-back``,
   before) or only its last space or tab (``last-held-back``, now).
@@ -108,6 +111,18 @@ def after_first_dot(case: Case) -> Case | None:
     return dataclasses.replace(case, column=match.end(), kind="after-dot")
 
 
+def use_dollar_rule(variant: str) -> None:
+    use_marks((*HELD, "$") if variant == "held-back" else HELD)
+
+
+def after_first_dollar(case: Case) -> Case | None:
+    """The case cut right after its line's first ``$`` that begins a name (``$ZodType``)."""
+    match = re.search(r"\$(?=[A-Za-z_])", case.original)
+    if match is None:
+        return None
+    return dataclasses.replace(case, column=match.end(), kind="after-dollar")
+
+
 def after_indentation(case: Case) -> Case | None:
     """A line-start case whose line is indented (there is indentation to hold back)."""
     return case if case.kind == "line-start" and case.prefix else None
@@ -170,6 +185,8 @@ PLACES = {
                      use_bracket_rule),
     "dot": Place(("in-prompt", "held-back"), "heldBackVsInPrompt", after_first_dot,
                  use_dot_rule, in_process=True),
+    "dollar": Place(("in-prompt", "held-back"), "heldBackVsInPrompt", after_first_dollar,
+                    use_dollar_rule, in_process=True),
     "indentation": Place(("all-held-back", "last-held-back"), "lastVsAllHeldBack",
                          after_indentation, use_indentation_rule),
 }
