@@ -64,7 +64,7 @@ HELD_BACK = templates.held_back
 
 
 def all_trailing_whitespace(middle: str) -> str:
-    """The rule before: all the whitespace that ends the typed middle (and a bracket)."""
+    """The rule before: all the whitespace that ends the typed middle (and a held-back mark)."""
     typed = middle.rstrip(" \t")
     if typed.endswith(HELD):
         typed = typed[:-1].rstrip(" \t")

@@ -26,6 +26,7 @@ import numpy as np
 
 from ghost_ls.engine import prompt_choice
 from ghost_ls.engine.backend import (
+    HELD_BACK_MARKS,
     BackendInfo,
     CancelFlag,
     FimTokens,
@@ -390,18 +391,24 @@ class LlamaBackend:
         return only_at_first
 
     def _tokens_starting(self, mark: str) -> Any:
-        """For each token id, whether its text begins with ``mark`` (cached per mark)."""
-        mask = self._mark_masks.get(mark)
-        if mask is None:
+        """For each token id, whether its text begins with ``mark``.
+
+        The first call walks the vocabulary once (about a third of a second for
+        Qwen's 151k tokens on a 2-core CPU) and keeps the masks of every held-back mark,
+        so that no later suggestion waits for another walk."""
+        if mark not in self._mark_masks:
+            marks = [m for m in dict.fromkeys((*HELD_BACK_MARKS, mark)) if m not in self._mark_masks]
+            wanted = [m.encode("utf-8") for m in marks]
             count = int(self._lib.llama_vocab_n_tokens(self._vocab))
-            wanted = mark.encode("utf-8")
-            mask = np.zeros(count, dtype=bool)
+            masks = [np.zeros(count, dtype=bool) for _ in marks]
             buffer = ctypes.create_string_buffer(64)
             for token in range(count):
                 size = self._lib.llama_token_to_piece(self._vocab, token, buffer, 64, 0, False)
-                mask[token] = size > 0 and buffer.raw[:size].lstrip(b" \t").startswith(wanted)
-            self._mark_masks[mark] = mask
-        return mask
+                piece = buffer.raw[:size].lstrip(b" \t") if size > 0 else b""
+                for mask, start in zip(masks, wanted, strict=True):
+                    mask[token] = bool(piece) and piece.startswith(start)
+            self._mark_masks.update(zip(marks, masks, strict=True))
+        return self._mark_masks[mark]
 
     def _ends(self, token: int) -> bool:
         """End of generation, or a control token (a FIM marker) that no suggestion holds."""

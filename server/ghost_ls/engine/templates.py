@@ -74,7 +74,8 @@ class PromptFormat:
         """The prompt: its text (special markers included as text) and its parts."""
         snippets = context.snippets if with_snippets else ()
         before, middle = self._split(context)
-        typed = middle[: len(middle) - len(held_back(middle))]
+        left_out = held_back(middle)
+        typed = middle[: len(middle) - len(left_out)]
         if self.fim is None:
             text = self._plain(context, snippets)
         else:
@@ -84,7 +85,7 @@ class PromptFormat:
             prefix=before,
             suffix=context.suffix if self.fim is not None else "",
             middle=typed,
-            held_back=middle[len(typed):],
+            held_back=left_out,
             extra=tuple((snippet.path, snippet.text) for snippet in snippets),
             path=context.path,
         )
