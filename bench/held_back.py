@@ -16,8 +16,15 @@ one ghost-ls uses now:
   like a bracket, the first sampled token made to begin with it (``held-back``, now;
   the engine runs in this process so that the rule reaches its sampler);
 - ``--place dollar``: the lines cut right after their first ``$`` that begins a name
-  (zod's ``$ZodType``, Rust macro variables): the ``$`` in the prompt (``in-prompt``,
-  what ghost-ls does) or held back like the dot (``held-back``, a candidate);
+  (zod's ``$ZodType``, Rust macro variables): the ``$`` in the prompt (``in-prompt``)
+  or held back like the dot, after a space too (``held-back``, a candidate; ghost-ls
+  holds it back only right after a letter or digit, ``--place glued``);
+- ``--place glued``: the lines cut right after their first punctuation mark that
+  follows a letter or digit and that the tokenizer reads with the letters after it
+  (Qwen's pretokenizer: one mark and the letters after it are one piece, so
+  ``some_name`` is ``some`` + ``_name``, ``key=value`` is ``key`` + ``=value``):
+  the mark in the prompt (``in-prompt``, before) or held back like the dot
+  (``held-back``, now: ``HELD_BACK_GLUED``); brackets and the dot have their own places;
 - ``--place indentation``: the packages' line-start places (the cursor after a line's
   indentation, the rest masked); all the typed indentation held back (``all-held-back``,
   before) or only its last space or tab (``last-held-back``, now).
@@ -112,6 +119,7 @@ def after_first_dot(case: Case) -> Case | None:
 
 
 def use_dollar_rule(variant: str) -> None:
+    use_glued(tuple(mark for mark in GLUED_MARKS if mark != "$"))
     use_marks((*HELD, "$") if variant == "held-back" else HELD)
 
 
@@ -123,6 +131,29 @@ def after_first_dollar(case: Case) -> Case | None:
     return dataclasses.replace(case, column=match.end(), kind="after-dollar")
 
 
+GLUED = re.compile(r"(?<=[A-Za-z0-9])[^\w\s()\[\]{}.]|(?<=[A-Za-z0-9])_(?=[A-Za-z])")
+"""A punctuation mark (or an identifier's inner ``_``) right after a letter or digit."""
+GLUED_MARKS = backend.HELD_BACK_GLUED
+"""The glued marks ghost-ls holds back (``HELD_BACK_GLUED``)."""
+
+
+def use_glued(marks: tuple[str, ...]) -> None:
+    templates.HELD_BACK_GLUED = marks  # type: ignore[misc]
+    backend.HELD_BACK_GLUED = marks  # type: ignore[misc]
+
+
+def use_glued_rule(variant: str) -> None:
+    use_glued(GLUED_MARKS if variant == "held-back" else ())
+
+
+def after_first_glued(case: Case) -> Case | None:
+    """The case cut right after the first glued mark of its line that has a letter after it."""
+    for match in GLUED.finditer(case.original):
+        if re.match(r"[A-Za-z]", case.original[match.end():match.end() + 1]):
+            return dataclasses.replace(case, column=match.end(), kind="after-" + match.group())
+    return None
+
+
 def after_indentation(case: Case) -> Case | None:
     """A line-start case whose line is indented (there is indentation to hold back)."""
     return case if case.kind == "line-start" and case.prefix else None
@@ -130,6 +161,7 @@ def after_indentation(case: Case) -> Case | None:
 
 def restore() -> None:
     use_marks(HELD)
+    use_glued(GLUED_MARKS)
     templates.held_back = HELD_BACK
 
 
@@ -187,6 +219,8 @@ PLACES = {
                  use_dot_rule, in_process=True),
     "dollar": Place(("in-prompt", "held-back"), "heldBackVsInPrompt", after_first_dollar,
                     use_dollar_rule, in_process=True),
+    "glued": Place(("in-prompt", "held-back"), "heldBackVsInPrompt", after_first_glued,
+                   use_glued_rule, in_process=True),
     "indentation": Place(("all-held-back", "last-held-back"), "lastVsAllHeldBack",
                          after_indentation, use_indentation_rule),
 }

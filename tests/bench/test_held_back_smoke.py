@@ -1,8 +1,9 @@
 """Smoke runs of bench/held_back.py on the standard library's ``json`` with the 0.5B.
 
 Checked, at each place: the JSON's shape; each case cut where the place says (right
-after the line's first ``(`` or member-access dot; after the indentation of an
-indented line); each row's
+after the line's first ``(``, member-access dot or mark glued to a word, so that a
+glued case's rest begins with a letter; after the indentation of an indented line);
+each row's
 exact match, empty flag and edit similarity the ones its guess and target give; both
 variants for every case; the wins and losses the rows' own.  No timing or score is
 asserted.
@@ -30,6 +31,7 @@ from benchlib.common import edit_similarity  # noqa: E402
 PLACES = {
     "bracket": (("in-prompt", "held-back"), "heldBackVsInPrompt"),
     "dot": (("in-prompt", "held-back"), "heldBackVsInPrompt"),
+    "glued": (("in-prompt", "held-back"), "heldBackVsInPrompt"),
     "indentation": (("all-held-back", "last-held-back"), "lastVsAllHeldBack"),
 }
 
@@ -57,6 +59,8 @@ def test_held_back_on_the_json_package(place: str, fim_model: str, tmp_path: Pat
         assert row["editSimilarity"] == round(edit_similarity(row["guess"], row["target"]), 4)
         if place == "indentation":
             assert ":line-start" in row["case"]
+        if place == "glued":  # cut between a mark and the letters the tokenizer joins to it
+            assert row["target"][:1].isalpha(), row
     by_case: dict[str, dict[str, bool]] = {}
     for row in rows:
         by_case.setdefault(row["case"], {})[row["variant"]] = row["exact"]

@@ -1,8 +1,8 @@
 """A held-back bracket or dot constrains the first sampled token, with the real 0.5B in
 process: the person typed ``.collect(``, so an answer that writes ``::<Vec<_>>()`` first
 could only be dropped; the engine lets only tokens that begin with the bracket be
-sampled first.  The same for a dot typed where the model would have gone on otherwise
-(``price`` → `` * qty``)."""
+sampled first.  The same for a dot or an ``_`` typed where the model would have gone
+on otherwise (``price`` → `` * qty``)."""
 
 from __future__ import annotations
 
@@ -40,13 +40,14 @@ def complete(backend: LlamaBackend, held_back: str, prefix: str = PREFIX, typed:
     return result.text
 
 
-def test_the_first_token_begins_with_the_held_back_bracket_or_dot() -> None:
+def test_the_first_token_begins_with_the_held_back_mark() -> None:
     backend = LlamaBackend(resolve_model("qwen2.5-coder-0.5b-instruct")[0], threads=2, context_size=1024)
     try:
         free = complete(backend, held_back="")  # the model left alone at ``collect``
         held = complete(backend, held_back="(")
         free_dot = complete(backend, held_back="", prefix=DOT_PREFIX, typed=DOT_TYPED)
         held_dot = complete(backend, held_back=".", prefix=DOT_PREFIX, typed=DOT_TYPED)
+        held_glued = complete(backend, held_back="_", prefix=DOT_PREFIX, typed=DOT_TYPED)
     finally:
         backend.close()
     assert not free.lstrip().startswith("("), f"the model writes the bracket anyway: {free!r}"
@@ -55,3 +56,5 @@ def test_the_first_token_begins_with_the_held_back_bracket_or_dot() -> None:
     assert not free_dot.lstrip().startswith("."), f"the model writes the dot anyway: {free_dot!r}"
     assert held_dot.lstrip().startswith("."), held_dot
     assert without_held_back(held_dot, ".").strip(), held_dot
+    assert held_glued.startswith("_"), held_glued
+    assert without_held_back(held_glued, "_").strip(), held_glued

@@ -110,6 +110,25 @@ def test_a_member_access_dot_is_held_back_like_a_bracket() -> None:
     assert without_held_back("0.get_mut(i)", ".") == ""  # not the dot the person typed
 
 
+def test_a_mark_typed_right_after_a_word_is_held_back() -> None:
+    from ghost_ls.engine.backend import HELD_BACK_GLUED, HELD_BACK_MARKS, without_held_back
+    from ghost_ls.engine.templates import held_back
+
+    prompt = _typed_at_end("def f():\n    return encode_", "    return encode_")
+    # the tokenizer reads ``_content`` as one piece: the prompt ends where it splits
+    assert prompt.text.endswith("<|fim_middle|>    return encode")
+    assert (prompt.middle, prompt.held_back) == ("    return encode", "_")
+    assert held_back("f(key=") == "="
+    assert held_back("let v: Vec<") == "<"
+    assert held_back("x = $") == ""  # after a space the tokenizer splits there anyway
+    assert held_back("self.__") == ""  # after a mark, not a word
+    assert held_back("some_ ") == " "
+    assert without_held_back("_content(content)", "_") == "content(content)"
+    assert without_held_back("aware_content(content)", "_") == ""  # not the person's mark
+    # the engine masks the first token by a mark's one byte
+    assert all(len(mark.encode("utf-8")) == 1 for mark in (*HELD_BACK_MARKS, *HELD_BACK_GLUED))
+
+
 def test_held_back_whitespace_comes_off_what_the_model_wrote() -> None:
     from ghost_ls.engine.backend import without_held_back
 

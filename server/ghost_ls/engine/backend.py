@@ -99,17 +99,27 @@ calls ``saturating_sub`` (bench/README.md, "Held-back dot")."""
 HELD_BACK_MARKS = (*HELD_BACK_OPENERS, HELD_BACK_DOT)
 """What the typed middle may end with that the prompt leaves for the model to write."""
 
+HELD_BACK_GLUED = tuple("_$<>!-'\":@#&*/\\|?%^~`=+,;")
+"""A punctuation mark typed right after a letter or digit is left out too (only there:
+``templates.held_back``).  The tokenizers of these models read one such mark together
+with the letters after it (Qwen's pretokenizer: ``some_name`` is ``some`` + ``_name``,
+``key=value`` is ``key`` + ``=value``, ``Vec<T`` is ``Vec`` + ``<T``), so a prompt
+that ends in ``encode_`` splits the text where the tokenizer never does, and the model
+wrote ``aware_content`` where the line says ``encode_content``, ``1(`` after ``mul_``
+(bench/README.md, "Held-back marks after a word").  Behind letters or digits only: after
+a space the tokenizer splits there anyway (`` $`` and `` =`` are tokens of their own)."""
+
 
 def held_back_mark(held_back: str) -> str:
-    """The mark (bracket or dot) the model must begin with (``""`` when ``held_back``
-    holds none).
+    """The mark (bracket, dot or glued mark) the model must begin with (``""`` when
+    ``held_back`` holds none).
 
     The local engine lets only tokens that begin with it (after spaces or tabs) be
     sampled first: the person typed it, so an answer that writes something else first
     (``new(`` → ``BoolValue(value, f)``, ``collect(`` → ``::<Vec<_>>()``) could only be
     dropped."""
     before_mark = held_back.lstrip(" \t")
-    return before_mark[0] if before_mark.startswith(HELD_BACK_MARKS) else ""
+    return before_mark[0] if before_mark.startswith((*HELD_BACK_MARKS, *HELD_BACK_GLUED)) else ""
 
 
 def without_held_back(text: str, held_back: str) -> str:

@@ -90,7 +90,7 @@ class Job:
     cold_tokens: tuple[int, ...] = ()
     """The token ids of ``request.cold_prompt`` (empty when it has none)."""
     first_mark: str = ""
-    """The bracket or dot the first sampled token must begin with (``held_back_mark``)."""
+    """The mark the first sampled token must begin with (``held_back_mark``)."""
 
     @classmethod
     def of(cls, request: GenerationRequest, cold_tokens: Sequence[int] = ()) -> Job:

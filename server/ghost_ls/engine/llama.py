@@ -26,7 +26,6 @@ import numpy as np
 
 from ghost_ls.engine import prompt_choice
 from ghost_ls.engine.backend import (
-    HELD_BACK_MARKS,
     BackendInfo,
     CancelFlag,
     FimTokens,
@@ -146,7 +145,9 @@ class LlamaBackend:
         self._vocab = self._llm._model.vocab
         self._pieces: dict[tuple[int, bool], bytes] = {}
         self._mark_masks: dict[str, Any] = {}
-        """Per held-back mark (bracket or dot), which token ids begin with it (``_tokens_starting``)."""
+        """Per held-back mark, which token ids begin with it (``_tokens_starting``)."""
+        self._first_bytes: Any = None
+        """Per token id, the first byte of its text after spaces and tabs (-1: none)."""
         self._context_size = int(self._llm.n_ctx())
         self._add_bos = (
             bool(self._llm._model.add_bos_token()) if hasattr(self._llm._model, "add_bos_token") else True
@@ -273,10 +274,10 @@ class LlamaBackend:
 
         ``cold_tokens``: a shorter prompt for the same place, read instead when it costs
         at most half as much as ``tokens`` now (``engine/prompt_choice.py``).
-        ``first_mark``: a bracket or dot the first sampled token must begin with
-        (``backend.held_back_mark``).  The
-        engine's child process calls this with its own driver, which runs the
-        request's stop rule there (``engine/child_main.py``)."""
+        ``first_mark``: a mark the first sampled token must begin with (a bracket, a
+        dot, a glued mark: ``backend.held_back_mark``).  The engine's child process
+        calls this with its own driver, which runs the request's stop rule there
+        (``engine/child_main.py``)."""
         cached = self._llm.input_ids[: self._llm.n_tokens].tolist()
         short = self._fit_prompt(cold_tokens, max_tokens) if cold_tokens else None
         full = self._fit_prompt(tokens, max_tokens)
@@ -391,23 +392,25 @@ class LlamaBackend:
         return only_at_first
 
     def _tokens_starting(self, mark: str) -> Any:
-        """For each token id, whether its text begins with ``mark``.
+        """For each token id, whether its text begins (after spaces or tabs) with
+        ``mark``, a one-byte mark (every held-back mark is one ASCII character).
 
-        The first call walks the vocabulary once (about a third of a second for
-        Qwen's 151k tokens on a 2-core CPU) and keeps the masks of every held-back mark,
-        so that no later suggestion waits for another walk."""
+        The first call walks the vocabulary once for the first byte of each token's text
+        after its spaces and tabs (about a third of a second for Qwen's 151k tokens on a
+        2-core CPU); a mark's mask is then one comparison, kept, so that no later
+        suggestion waits for another walk."""
         if mark not in self._mark_masks:
-            marks = [m for m in dict.fromkeys((*HELD_BACK_MARKS, mark)) if m not in self._mark_masks]
-            wanted = [m.encode("utf-8") for m in marks]
-            count = int(self._lib.llama_vocab_n_tokens(self._vocab))
-            masks = [np.zeros(count, dtype=bool) for _ in marks]
-            buffer = ctypes.create_string_buffer(64)
-            for token in range(count):
-                size = self._lib.llama_token_to_piece(self._vocab, token, buffer, 64, 0, False)
-                piece = buffer.raw[:size].lstrip(b" \t") if size > 0 else b""
-                for mask, start in zip(masks, wanted, strict=True):
-                    mask[token] = bool(piece) and piece.startswith(start)
-            self._mark_masks.update(zip(marks, masks, strict=True))
+            if self._first_bytes is None:
+                count = int(self._lib.llama_vocab_n_tokens(self._vocab))
+                firsts = np.full(count, -1, dtype=np.int16)
+                buffer = ctypes.create_string_buffer(64)
+                for token in range(count):
+                    size = self._lib.llama_token_to_piece(self._vocab, token, buffer, 64, 0, False)
+                    piece = buffer.raw[:size].lstrip(b" \t") if size > 0 else b""
+                    if piece:
+                        firsts[token] = piece[0]
+                self._first_bytes = firsts
+            self._mark_masks[mark] = self._first_bytes == mark.encode("utf-8")[0]
         return self._mark_masks[mark]
 
     def _ends(self, token: int) -> bool:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from ghost_ls.context.languages import line_comment
 from ghost_ls.context.types import PromptContext, Snippet
-from ghost_ls.engine.backend import HELD_BACK_MARKS, Prompt
+from ghost_ls.engine.backend import HELD_BACK_GLUED, HELD_BACK_MARKS, Prompt
 from ghost_ls.models.catalog import FimTemplate
 
 
@@ -46,17 +46,21 @@ def held_back(middle: str) -> str:
     write again (``Prompt.held_back``).
 
     An opening bracket or a member-access dot (``HELD_BACK_MARKS``) with the whitespace
-    around it; otherwise the last space or tab only.  The tokenizers of these models
-    split ``x = 1`` as ``x`` `` =`` `` 1`` and an indented ``if`` as the indentation
-    less one space, then `` if``: a prompt that ends in the space a word token begins
-    with makes the model start with a second one, so that space goes; the rest of the
-    indentation stays, because it says where the line is (held back too, the model had
-    nothing that said a line had begun there, and wrote a blank line first or closed
-    the block instead: bench/README.md, "Held-back indentation").
+    around it; a punctuation mark right after a letter or digit (``HELD_BACK_GLUED``:
+    the ``_`` of ``some_``, the ``<`` of ``Vec<``); otherwise the last space or tab
+    only.  The tokenizers of these models split ``x = 1`` as ``x`` `` =`` `` 1`` and an
+    indented ``if`` as the indentation less one space, then `` if``: a prompt that ends
+    in the space a word token begins with makes the model start with a second one, so
+    that space goes; the rest of the indentation stays, because it says where the line
+    is (held back too, the model had nothing that said a line had begun there, and
+    wrote a blank line first or closed the block instead: bench/README.md, "Held-back
+    indentation").
     """
     typed = middle.rstrip(" \t")
     if typed.endswith(HELD_BACK_MARKS):
         return middle[len(typed[:-1].rstrip(" \t")):]
+    if typed == middle and typed.endswith(HELD_BACK_GLUED) and typed[-2:-1].isalnum():
+        return typed[-1]
     return middle[len(typed):][-1:]
 
 
