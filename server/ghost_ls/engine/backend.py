@@ -105,7 +105,7 @@ HELD_BACK_GLUED = tuple("_$<>!-'\":@#&*/\\|?%^~`=+,;")
 with the letters after it (Qwen's pretokenizer: ``some_name`` is ``some`` + ``_name``,
 ``key=value`` is ``key`` + ``=value``, ``Vec<T`` is ``Vec`` + ``<T``), so a prompt
 that ends in ``encode_`` splits the text where the tokenizer never does, and the model
-wrote ``aware_content`` where the line says ``encode_content``, ``1(`` after ``mul_``
+wrote ``aware_content`` where the line says ``encode_content``, ``1(`` after ``sub_``
 (bench/README.md, "Held-back marks after a word").  Behind letters or digits only: after
 a space the tokenizer splits there anyway (`` $`` and `` =`` are tokens of their own)."""
 
