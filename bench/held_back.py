@@ -131,10 +131,10 @@ def after_first_dollar(case: Case) -> Case | None:
     return dataclasses.replace(case, column=match.end(), kind="after-dollar")
 
 
-GLUED = re.compile(r"(?<=[A-Za-z0-9])[^\w\s()\[\]{}.]|(?<=[A-Za-z0-9])_(?=[A-Za-z])")
-"""A punctuation mark (or an identifier's inner ``_``) right after a letter or digit."""
 GLUED_MARKS = backend.HELD_BACK_GLUED
 """The glued marks ghost-ls holds back (``HELD_BACK_GLUED``)."""
+GLUED = re.compile(r"(?<=[A-Za-z0-9])[" + re.escape("".join(GLUED_MARKS)) + "]")
+"""One of them right after a letter or digit."""
 
 
 def use_glued(marks: tuple[str, ...]) -> None:
