@@ -85,6 +85,26 @@ class ServerProcess:
             self.process.wait(timeout=20)
 
 
+JOIN = """import os
+
+path = os.path.join(base,
+"""
+"""The cursor after ``join(base,``: the prompt holds the comma back (the tokenizer reads a
+mark after a word with what follows), and left free this model answers with a token
+that does not begin with it (the answer can only be dropped); made to begin with it, it
+writes the last argument and closes the call."""
+
+
+def ask_after_a_comma(client: LspClient, root: Path) -> str:
+    """The suggestion after ``join(base,`` (``JOIN``)."""
+    path = root / "paths.py"
+    path.write_text(JOIN, encoding="utf-8")
+    client.open(path.as_uri(), JOIN)
+    result: dict[str, Any] = client.inline(path.as_uri(), 2, len("path = os.path.join(base,"), timeout=180)
+    items = result["items"]
+    return str(items[0]["insertText"]) if items else ""
+
+
 def open_scale(client: LspClient, root: Path) -> str:
     path = root / "scale.py"
     path.write_text(SCALE, encoding="utf-8")
@@ -153,6 +173,16 @@ def test_openai_backend_on_llama_cpp_python_server(llama_cpp_server: str, tmp_pa
         client.close()
 
 
+@pytest.mark.model
+def test_openai_backend_answers_begin_with_the_held_back_mark(llama_cpp_server: str, tmp_path: Path) -> None:
+    client = start_server({"backend": "openai", "endpoint": llama_cpp_server, "model": MODEL}, root=tmp_path)
+    try:
+        text = ask_after_a_comma(client, tmp_path)
+        assert text.strip() and text.rstrip().endswith(")"), (text, client.status())
+    finally:
+        client.close()
+
+
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
     if not LLAMA_SERVER.is_file():
@@ -194,6 +224,18 @@ def test_llama_server_backend_on_infill(llama_server: str, tmp_path: Path) -> No
         # each streamed event says how long the prompt was (the stream was closed at
         # the line end, before the last event with the timings)
         assert status["lastPromptTokens"] > len("def scale(values: list[float]")
+    finally:
+        client.close()
+
+
+@pytest.mark.model
+def test_llama_server_answers_begin_with_the_held_back_mark(llama_server: str, tmp_path: Path) -> None:
+    client = start_server(
+        {"backend": "llama-server", "endpoint": llama_server, "model": MODEL}, root=tmp_path
+    )
+    try:
+        text = ask_after_a_comma(client, tmp_path)
+        assert text.strip() and text.rstrip().endswith(")"), (text, client.status())
     finally:
         client.close()
 

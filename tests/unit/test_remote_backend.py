@@ -8,6 +8,7 @@ the server behaves again.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Iterator
@@ -102,6 +103,18 @@ def test_llama_server_request_body_and_timings(fake: FakeInferenceServer) -> Non
     assert body["t_max_predict_ms"] == 4000  # the budget, its line grace and a second: ours ends it first
     assert "prompt_text" not in body and "text" not in body  # only the parts, not the FIM text
     assert result.stop_reason == "stop-rule"
+
+
+@pytest.mark.parametrize("api", ["openai", "llama-server"])
+def test_a_held_back_mark_is_sent_as_a_grammar(fake: FakeInferenceServer, api: str) -> None:
+    backend = make_backend(fake.url, Statuses(), api)
+    generate(backend)
+    generate(backend, prompt=dataclasses.replace(PROMPT, held_back='"'))
+    generate(backend, prompt=dataclasses.replace(PROMPT, held_back=" ("))
+    assert "grammar" not in fake.bodies[0]  # nothing held back: the answer is free
+    # a hex escape, whatever the mark (a quote or a backslash would end the literal)
+    assert fake.bodies[1]["grammar"] == 'root ::= [ \\t]? "\\x22" .*'
+    assert fake.bodies[2]["grammar"] == 'root ::= [ \\t]? "\\x28" .*'
 
 
 def test_llama_server_reports_what_it_evaluated(fake: FakeInferenceServer) -> None:

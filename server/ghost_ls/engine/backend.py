@@ -115,9 +115,10 @@ def held_back_mark(held_back: str) -> str:
     ``held_back`` holds none).
 
     The local engine lets only tokens that begin with it (after spaces or tabs) be
-    sampled first: the person typed it, so an answer that writes something else first
-    (``new(`` → ``BoolValue(value, f)``, ``collect(`` → ``::<Vec<_>>()``) could only be
-    dropped."""
+    sampled first, and remote engines are sent a grammar that says the same
+    (``remote/first_mark.py``): the person typed it, so an answer that writes something
+    else first (``new(`` → ``BoolValue(value, f)``, ``collect(`` → ``::<Vec<_>>()``)
+    could only be dropped."""
     before_mark = held_back.lstrip(" \t")
     return before_mark[0] if before_mark.startswith((*HELD_BACK_MARKS, *HELD_BACK_GLUED)) else ""
 

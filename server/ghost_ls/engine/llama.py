@@ -146,8 +146,9 @@ class LlamaBackend:
         self._pieces: dict[tuple[int, bool], bytes] = {}
         self._mark_masks: dict[str, Any] = {}
         """Per held-back mark, which token ids begin with it (``_tokens_starting``)."""
-        self._first_bytes: Any = None
-        """Per token id, the first byte of its text after spaces and tabs (-1: none)."""
+        self._first_bytes: Any = None if vocab_only else self._first_byte_table()
+        """Per token id, the first byte of its text after spaces and tabs (-1: none);
+        made at load, so that no suggestion waits for the walk (``_tokens_starting``)."""
         self._context_size = int(self._llm.n_ctx())
         self._add_bos = (
             bool(self._llm._model.add_bos_token()) if hasattr(self._llm._model, "add_bos_token") else True
@@ -393,25 +394,28 @@ class LlamaBackend:
 
     def _tokens_starting(self, mark: str) -> Any:
         """For each token id, whether its text begins (after spaces or tabs) with
-        ``mark``, a one-byte mark (every held-back mark is one ASCII character).
-
-        The first call walks the vocabulary once for the first byte of each token's text
-        after its spaces and tabs (0.22 s for Qwen's 151k tokens on a 2-core Xeon); a
-        mark's mask is then one comparison, kept, so that no later suggestion waits for
-        another walk."""
+        ``mark``, a one-byte mark (every held-back mark is one ASCII character): one
+        comparison with the first-byte table, kept for the next suggestion."""
         if mark not in self._mark_masks:
             if self._first_bytes is None:
-                count = int(self._lib.llama_vocab_n_tokens(self._vocab))
-                firsts = np.full(count, -1, dtype=np.int16)
-                buffer = ctypes.create_string_buffer(64)
-                for token in range(count):
-                    size = self._lib.llama_token_to_piece(self._vocab, token, buffer, 64, 0, False)
-                    piece = buffer.raw[:size].lstrip(b" \t") if size > 0 else b""
-                    if piece:
-                        firsts[token] = piece[0]
-                self._first_bytes = firsts
+                self._first_bytes = self._first_byte_table()
             self._mark_masks[mark] = self._first_bytes == mark.encode("utf-8")[0]
         return self._mark_masks[mark]
+
+    def _first_byte_table(self) -> Any:
+        """Per token id, the first byte of its text after spaces and tabs (-1: none).
+
+        One walk over the vocabulary: 0.22 s for Qwen's 151k tokens on a 2-core Xeon,
+        paid while the model loads rather than by the first suggestion after a mark."""
+        count = int(self._lib.llama_vocab_n_tokens(self._vocab))
+        firsts = np.full(count, -1, dtype=np.int16)
+        buffer = ctypes.create_string_buffer(64)
+        for token in range(count):
+            size = self._lib.llama_token_to_piece(self._vocab, token, buffer, 64, 0, False)
+            piece = buffer.raw[:size].lstrip(b" \t") if size > 0 else b""
+            if piece:
+                firsts[token] = piece[0]
+        return firsts
 
     def _ends(self, token: int) -> bool:
         """End of generation, or a control token (a FIM marker) that no suggestion holds."""

@@ -26,6 +26,7 @@ from typing import Any
 
 from ghost_ls.engine.backend import GenerationRequest
 from ghost_ls.engine.remote.endpoint import Endpoint
+from ghost_ls.engine.remote.first_mark import first_mark_grammar
 from ghost_ls.engine.remote.wire import Piece, as_int, malformed, parse_object
 from ghost_ls.engine.streaming import LINE_GRACE
 
@@ -109,6 +110,9 @@ class LlamaServerApi:
         if math.isfinite(request.time_budget):  # our driver ends it first, at a line's end
             budget = request.time_budget * (1 + LINE_GRACE)
             body["t_max_predict_ms"] = max(1, int(budget * 1000) + 1000)
+        grammar = first_mark_grammar(request)
+        if grammar:
+            body["grammar"] = grammar
         slot = self.slot()
         if slot is not None:
             body["id_slot"] = slot

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ghost_ls.engine.backend import GenerationRequest
+from ghost_ls.engine.remote.first_mark import first_mark_grammar
 from ghost_ls.engine.remote.wire import Piece, as_int, malformed, parse_object
 
 DONE = "[DONE]"
@@ -37,6 +38,9 @@ class OpenAiApi:
         }
         if request.stop_strings:  # OpenAI's API takes at most 4; vLLM and llama.cpp take more
             body["stop"] = list(request.stop_strings)
+        grammar = first_mark_grammar(request)
+        if grammar:  # llama.cpp's servers read it; others leave the answer free
+            body["grammar"] = grammar
         return body
 
     def read(self, payload: str) -> Piece:
