@@ -60,7 +60,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import re
@@ -74,7 +73,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlib.cold_cases import PACKAGES, Case, Package, extract_cases, score_line
-from benchlib.common import BENCH, emit, header, log, ratio, resolve_model, summary
+from benchlib.common import BENCH, emit, header, log, ratio, resolve_model, sign_test, summary
 from benchlib.http_driver import llama_vim_infill
 from benchlib.keystrokes import utf16_column
 from benchlib.llamacpp import LlamaServer, bin_dir, binary, llama_bench
@@ -385,14 +384,6 @@ class LlamaVimSystem:
 
     def close(self) -> None:
         self.server.close()
-
-
-def sign_test(wins: int, losses: int) -> float | None:
-    n = wins + losses
-    if n == 0:
-        return None
-    tail: float = sum(math.comb(n, i) for i in range(min(wins, losses) + 1)) / 2**n
-    return round(min(1.0, 2 * tail), 4)
 
 
 def start_system(name: str, args: argparse.Namespace, model: Path, root: Path | None

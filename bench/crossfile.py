@@ -28,7 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from benchlib.common import BENCH, WORK, edit_similarity, emit, header, log, ratio, summary
+from benchlib.common import BENCH, WORK, edit_similarity, emit, header, log, ratio, sign_test, summary
 from benchlib.inprocess import Ghost
 
 DATASET = BENCH / "context" / "crossfile_dataset.py"
@@ -55,16 +55,6 @@ def score_line(generated: str, record: dict[str, Any]) -> dict[str, Any]:
         "editSimilarity": round(edit_similarity(line.strip(), expected.strip()), 4),
         "symbolHit": line.lstrip().startswith(record["symbol"]),
     }
-
-
-def sign_test(wins: int, losses: int) -> float | None:
-    from math import comb
-
-    n = wins + losses
-    if n == 0:
-        return None
-    tail = sum(comb(n, i) for i in range(min(wins, losses) + 1)) / 2**n
-    return round(min(1.0, 2 * tail), 4)
 
 
 def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:

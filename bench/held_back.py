@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import re
 import sys
 import threading
@@ -53,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlib.cold_cases import PACKAGES, Case, Package, extract_cases
-from benchlib.common import edit_similarity, emit, header, log, summary
+from benchlib.common import edit_similarity, emit, header, log, sign_test, summary
 from fetch_sources import ensure
 from ghost_ls.completer import Completer
 from ghost_ls.config import Settings
@@ -202,14 +201,6 @@ def draw(args: argparse.Namespace) -> list[Case]:
         return extract_cases(package, args.local.resolve(), args.per_language, args.seed)
     return [case for package in PACKAGES
             for case in extract_cases(package, ensure(package, args.sources), args.per_language, args.seed)]
-
-
-def sign_test(wins: int, losses: int) -> float | None:
-    n = wins + losses
-    if not n:
-        return None
-    tail = sum(math.comb(n, k) for k in range(min(wins, losses) + 1)) / 2**n
-    return round(min(1.0, 2 * tail), 4)
 
 
 PLACES = {

@@ -37,14 +37,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
 import random
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benchlib.common import BENCH, ROOT, emit, header, log, ratio, resolve_model, summary
+from benchlib.common import BENCH, ROOT, emit, header, log, ratio, resolve_model, sign_test, summary
 from benchlib.execute import run_program
 from benchlib.load import add_load_arguments, cpu_load
 from ghost_ls.context.text import utf16_to_index
@@ -166,16 +165,6 @@ def plain_system(args: argparse.Namespace, subset: str) -> System:
     else:
         command += ["--max-tokens", str(args.multi_max_tokens)]
     return System("plain", command, {}, ready=False)
-
-
-def sign_test(wins: int, losses: int) -> float | None:
-    """Two-sided exact sign test p-value for paired pass/fail differences."""
-    n = wins + losses
-    if n == 0:
-        return None
-    k = min(wins, losses)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
-    return round(min(1.0, 2 * tail), 4)
 
 
 def run_subset(subset: str, systems: dict[str, System], args: argparse.Namespace) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -33,6 +34,16 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def sign_test(wins: int, losses: int) -> float | None:
+    """Two-sided exact sign test p-value of paired wins and losses (ties left out);
+    None when there are none."""
+    n = wins + losses
+    if n == 0:
+        return None
+    tail = sum(math.comb(n, i) for i in range(min(wins, losses) + 1)) / 2**n
+    return round(min(1.0, 2 * tail), 4)
 
 
 def summary(values: Sequence[float], digits: int = 1) -> dict[str, Any]:
