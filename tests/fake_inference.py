@@ -7,7 +7,9 @@ stream to be a server, and misbehaves on request: ``mode`` is one of
 - ``die``: streams the first two pieces, then drops the connection;
 - ``500``: answers HTTP 500;
 - ``hang``: reads the request and answers nothing until :meth:`close`;
-- ``malformed``: one event that is not JSON.
+- ``malformed``: one event that is not JSON;
+- ``strict``: answers HTTP 422 to a request with a ``grammar`` field (a server that
+  validates its fields), as ``ok`` to one without.
 
 Everything is recorded: request bodies and headers, and ``client_gone`` is set when a
 write fails because the client closed the connection (a cancel or an early stop).
@@ -116,9 +118,10 @@ class FakeInferenceServer:
         if mode == "hang":
             self._wait_for_hangup(handler)
             return
-        if mode == "500":
-            body = self.error_body.encode()
-            handler.send_response(500)
+        refused = mode == "strict" and "grammar" in self.bodies[-1]
+        if mode == "500" or refused:
+            body = (self.error_body if mode == "500" else "unknown field: grammar").encode()
+            handler.send_response(500 if mode == "500" else 422)
             handler.send_header("Content-Length", str(len(body)))
             handler.end_headers()
             handler.wfile.write(body)

@@ -117,6 +117,19 @@ def test_a_held_back_mark_is_sent_as_a_grammar(fake: FakeInferenceServer, api: s
     assert fake.bodies[2]["grammar"] == 'root ::= [ \\t]? "\\x28" .*'
 
 
+@pytest.mark.parametrize("api", ["openai", "llama-server"])
+def test_a_server_that_refuses_the_grammar_is_asked_again_without_it(
+    fake: FakeInferenceServer, api: str
+) -> None:
+    fake.mode = "strict"
+    backend = make_backend(fake.url, Statuses(), api)
+    held_back = dataclasses.replace(PROMPT, held_back=",")
+    first = generate(backend, prompt=held_back)
+    second = generate(backend, prompt=held_back)
+    assert (first.text, second.text) == ("return a + b", "return a + b")
+    assert ["grammar" in body for body in fake.bodies] == [True, False, False]
+
+
 def test_llama_server_reports_what_it_evaluated(fake: FakeInferenceServer) -> None:
     fake.pieces = ["x = 1"]
     result = generate(make_backend(fake.url, Statuses(), "llama-server"))

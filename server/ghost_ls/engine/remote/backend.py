@@ -10,6 +10,10 @@ connection failure or a 5xx answer before any text arrived is retried (``ATTEMPT
 in all, with a short backoff that a cancel interrupts).  The first failure after a
 success reports ``error`` through ``on_status`` (``<endpoint> is not reachable: …``),
 the first success after a failure ``ready`` again.
+
+A server that answers a request carrying a ``grammar`` (``first_mark.py``) with a 4xx
+is asked again at once without it, and is sent none from then on: a server that
+validates its fields strictly loses the held-back mark's constraint, not its answers.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from ghost_ls.engine.backend import (
     StatusCallback,
 )
 from ghost_ls.engine.remote.endpoint import Endpoint
+from ghost_ls.engine.remote.first_mark import first_mark_grammar
 from ghost_ls.engine.remote.sse_client import EventStream, Stopped, StreamError
 from ghost_ls.engine.remote.wire import ServerApi
 from ghost_ls.engine.streaming import StreamDriver
@@ -78,6 +83,8 @@ class RemoteBackend:
         self._on_status = on_status
         self._failing = ""
         """The message of the last reported failure, "" while healthy."""
+        self.sends_grammar = True
+        """False once the server refused a request with a ``grammar`` (module docstring)."""
         self._lock = threading.Lock()
 
     # -- Backend -----------------------------------------------------------------------
@@ -116,6 +123,8 @@ class RemoteBackend:
                 break
             except StreamError as error:
                 failure = error
+                if self._refused_grammar(error, request):
+                    continue
                 if error.retryable and result.generated_tokens == 0:
                     log.info(
                         "%s: %s (try %d of %d)", self.endpoint, self._scrub(str(error)), attempt + 1, ATTEMPTS
@@ -145,6 +154,28 @@ class RemoteBackend:
     def close(self) -> None:
         """Nothing to release: each generation opens and closes its own connection."""
 
+    def _refused_grammar(self, error: StreamError, request: GenerationRequest) -> bool:
+        """Whether ``error`` is the server refusing the ``grammar`` field: a 4xx other
+        than an authentication or path error, to a request that carried one.  From then
+        on none is sent."""
+        if not self.sends_grammar or error.kind != "http" or not 400 <= error.status < 500:
+            return False
+        if error.status in (401, 403, 404) or not first_mark_grammar(request):
+            return False
+        self.sends_grammar = False
+        log.warning(
+            "%s refused a request with a grammar (%s); sending none from now on",
+            self.endpoint, self._scrub(str(error)),
+        )
+        return True
+
+    def _body(self, request: GenerationRequest) -> dict[str, object]:
+        """The request's JSON body, without ``grammar`` once the server refused one."""
+        body = self.api.body(request)
+        if not self.sends_grammar:
+            body.pop("grammar", None)
+        return body
+
     # -- one request -------------------------------------------------------------------
 
     def _stream(self, request: GenerationRequest, driver: StreamDriver, started: float) -> None:
@@ -158,7 +189,7 @@ class RemoteBackend:
         with EventStream(
             self.endpoint,
             self.api.path,
-            self.api.body(request),
+            self._body(request),
             headers,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,

@@ -8,7 +8,8 @@ The prompt leaves a typed bracket, dot or glued mark out for the model to write 
 server): one optional space or tab, the mark, then anything.  (Any run of spaces would
 let the model write nothing but spaces; the local engine's first token must hold the
 mark.)  Servers that do not read the field (vLLM takes ``structured_outputs``) leave the
-answer free, as before.
+answer free, as before; one that refuses it (a 4xx) is asked again without it and sent
+none after that (``remote/backend.py``).
 
 Cost per generated token, 0.5B on a 2-core Xeon: none measurable on llama-server (it
 checks the sampled token against the grammar and resamples only when it fails);
