@@ -5,7 +5,7 @@ stream to be a server, and misbehaves on request: ``mode`` is one of
 
 - ``ok``: streams ``pieces`` (one event each, ``delay`` seconds apart), then the end;
 - ``die``: streams the first two pieces, then drops the connection;
-- ``500``: answers HTTP 500;
+- ``500``, ``400``: answers HTTP 500 (400) with ``error_body``;
 - ``hang``: reads the request and answers nothing until :meth:`close`;
 - ``malformed``: one event that is not JSON;
 - ``strict``: answers HTTP 422 to a request with a ``grammar`` field (a server that
@@ -119,9 +119,9 @@ class FakeInferenceServer:
             self._wait_for_hangup(handler)
             return
         refused = mode == "strict" and "grammar" in self.bodies[-1]
-        if mode == "500" or refused:
-            body = (self.error_body if mode == "500" else "unknown field: grammar").encode()
-            handler.send_response(500 if mode == "500" else 422)
+        if mode in ("500", "400") or refused:
+            body = ("unknown field: grammar" if refused else self.error_body).encode()
+            handler.send_response(422 if refused else int(mode))
             handler.send_header("Content-Length", str(len(body)))
             handler.end_headers()
             handler.wfile.write(body)

@@ -130,6 +130,15 @@ def test_a_server_that_refuses_the_grammar_is_asked_again_without_it(
     assert ["grammar" in body for body in fake.bodies] == [True, False, False]
 
 
+def test_a_4xx_that_is_not_about_the_grammar_leaves_it_on(fake: FakeInferenceServer) -> None:
+    fake.mode = "400"  # with and without a grammar
+    backend = make_backend(fake.url, Statuses())
+    result = generate(backend, prompt=dataclasses.replace(PROMPT, held_back=","))
+    assert (result.text, result.stop_reason) == ("", "error")
+    assert ["grammar" in body for body in fake.bodies] == [True, False]
+    assert backend.sends_grammar
+
+
 def test_llama_server_reports_what_it_evaluated(fake: FakeInferenceServer) -> None:
     fake.pieces = ["x = 1"]
     result = generate(make_backend(fake.url, Statuses(), "llama-server"))

@@ -110,6 +110,7 @@ class RemoteBackend:
         driver = StreamDriver(request, result)
         started = time.monotonic()
         failure: StreamError | None = None
+        refusal: StreamError | None = None  # a 4xx to the request with a grammar
         for attempt in range(ATTEMPTS):
             if attempt and request.cancel.wait(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1]):
                 break
@@ -123,7 +124,8 @@ class RemoteBackend:
                 break
             except StreamError as error:
                 failure = error
-                if self._refused_grammar(error, request):
+                if refusal is None and self._refused_grammar(error, request):
+                    refusal, self.sends_grammar = error, False
                     continue
                 if error.retryable and result.generated_tokens == 0:
                     log.info(
@@ -137,6 +139,8 @@ class RemoteBackend:
                 break
             failure = None
             break
+        if refusal is not None:
+            self._settle_grammar(refusal, failure)
         if request.cancel.is_set() and not result.stop_reason:
             result.stop_reason = "cancelled"
         if failure is not None:  # reported even when a cancel cut the retries short
@@ -155,19 +159,23 @@ class RemoteBackend:
         """Nothing to release: each generation opens and closes its own connection."""
 
     def _refused_grammar(self, error: StreamError, request: GenerationRequest) -> bool:
-        """Whether ``error`` is the server refusing the ``grammar`` field: a 4xx other
-        than an authentication or path error, to a request that carried one.  From then
-        on none is sent."""
+        """Whether ``error`` may be the server refusing the ``grammar`` field: a 4xx other
+        than an authentication or path error, to a request that carried one."""
         if not self.sends_grammar or error.kind != "http" or not 400 <= error.status < 500:
             return False
-        if error.status in (401, 403, 404) or not first_mark_grammar(request):
-            return False
-        self.sends_grammar = False
+        return error.status not in (401, 403, 404) and bool(first_mark_grammar(request))
+
+    def _settle_grammar(self, refusal: StreamError, failure: StreamError | None) -> None:
+        """After a request was sent again without its grammar: none is sent from now on
+        if that worked; if it failed too, the refusal may not have been about the grammar,
+        and the next request carries one again."""
+        if failure is not None:
+            self.sends_grammar = True
+            return
         log.warning(
             "%s refused a request with a grammar (%s); sending none from now on",
-            self.endpoint, self._scrub(str(error)),
+            self.endpoint, self._scrub(str(refusal)),
         )
-        return True
 
     def _body(self, request: GenerationRequest) -> dict[str, object]:
         """The request's JSON body, without ``grammar`` once the server refused one."""
