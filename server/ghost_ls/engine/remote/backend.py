@@ -12,8 +12,9 @@ success reports ``error`` through ``on_status`` (``<endpoint> is not reachable: 
 the first success after a failure ``ready`` again.
 
 A server that answers a request carrying a ``grammar`` (``first_mark.py``) with a 4xx
-is asked again at once without it, and is sent none from then on: a server that
-validates its fields strictly loses the held-back mark's constraint, not its answers.
+is asked again at once without it, and is sent none from then on if that works: a
+server that validates its fields strictly loses the held-back mark's constraint, not
+its answers.
 """
 
 from __future__ import annotations
