@@ -141,7 +141,7 @@ class RemoteBackend:
             failure = None
             break
         if refusal is not None:
-            self._settle_grammar(refusal, failure)
+            self._settle_grammar(refusal, worked=failure is None and not request.cancel.is_set())
         if request.cancel.is_set() and not result.stop_reason:
             result.stop_reason = "cancelled"
         if failure is not None:  # reported even when a cancel cut the retries short
@@ -166,11 +166,11 @@ class RemoteBackend:
             return False
         return error.status not in (401, 403, 404) and bool(first_mark_grammar(request))
 
-    def _settle_grammar(self, refusal: StreamError, failure: StreamError | None) -> None:
+    def _settle_grammar(self, refusal: StreamError, *, worked: bool) -> None:
         """After a request was sent again without its grammar: none is sent from now on
-        if that worked; if it failed too, the refusal may not have been about the grammar,
-        and the next request carries one again."""
-        if failure is not None:
+        if that worked; if it failed too (or was cancelled), the refusal may not have been
+        about the grammar, and the next request carries one again."""
+        if not worked:
             self.sends_grammar = True
             return
         log.warning(
