@@ -130,6 +130,19 @@ def test_a_server_that_refuses_the_grammar_is_asked_again_without_it(
     assert ["grammar" in body for body in fake.bodies] == [True, False, False]
 
 
+def test_a_retry_without_the_grammar_that_is_cancelled_leaves_it_on(fake: FakeInferenceServer) -> None:
+    fake.mode = "strict"
+    backend = make_backend(fake.url, Statuses())
+    cancel = threading.Event()
+    result = generate(
+        backend, prompt=dataclasses.replace(PROMPT, held_back=","), cancel=cancel,
+        on_text=lambda _text: cancel.set(),  # the person typed on while the retry streamed
+    )
+    assert result.stop_reason == "cancelled"
+    assert ["grammar" in body for body in fake.bodies] == [True, False]
+    assert backend.sends_grammar  # the retry did not show that the grammar was the fault
+
+
 def test_a_4xx_that_is_not_about_the_grammar_leaves_it_on(fake: FakeInferenceServer) -> None:
     fake.mode = "400"  # with and without a grammar
     backend = make_backend(fake.url, Statuses())
